@@ -1,0 +1,447 @@
+//! [`AuthConfig`]: every setting, with documented defaults, from code, TOML or the
+//! environment.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// Which identifiers the login form accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginField {
+    /// The username (case-insensitive).
+    Username,
+    /// The email address (case-insensitive).
+    Email,
+}
+
+/// Every message a user can see. Override any of them in code or TOML (`[messages]`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Messages {
+    /// Wrong identifier, wrong password, or inactive account: one message for all three.
+    pub invalid_login: String,
+    /// Shown by the 401 JSON answer.
+    pub login_required: String,
+    /// Shown by the 403 page and JSON answer.
+    pub permission_denied: String,
+    /// Shown by the 503 answer when a store is down.
+    pub service_unavailable: String,
+    /// Registration: the username is missing.
+    pub username_required: String,
+    /// Registration: the username has characters other than letters, digits and `@.+-_`.
+    pub username_invalid: String,
+    /// Registration: the username is longer than 150 characters.
+    pub username_too_long: String,
+    /// Registration: the email is missing.
+    pub email_required: String,
+    /// Registration: the email does not look like `name@domain.tld`.
+    pub email_invalid: String,
+    /// Registration: the username or the email is already in use. One message for both, so
+    /// the form does not say which one exists.
+    pub account_unavailable: String,
+    /// A password shorter than `password_min_length`; `{min}` is replaced.
+    pub password_too_short: String,
+    /// A password longer than the 4096-byte limit.
+    pub password_too_long: String,
+    /// The confirmation differs.
+    pub password_mismatch: String,
+    /// Password change: the current password is wrong.
+    pub password_incorrect: String,
+}
+
+impl Default for Messages {
+    fn default() -> Self {
+        Messages {
+            invalid_login: "Please enter a correct username and password. Both fields may be case-sensitive.".into(),
+            login_required: "Authentication required. Log in and try again.".into(),
+            permission_denied: "You do not have permission to access this page.".into(),
+            service_unavailable: "The service is temporarily unavailable. Try again in a moment.".into(),
+            username_required: "Enter a username.".into(),
+            username_invalid: "Enter a valid username: letters, digits and @ . + - _ only.".into(),
+            username_too_long: "Use a username of at most 150 characters.".into(),
+            email_required: "Enter an email address.".into(),
+            email_invalid: "Enter a valid email address, such as name@example.com.".into(),
+            account_unavailable: "This username or email address cannot be used. Choose another, or log in if you already have an account.".into(),
+            password_too_short: "This password is too short. It must contain at least {min} characters.".into(),
+            password_too_long: "This password is too long. Use at most 4096 bytes.".into(),
+            password_mismatch: "The two password fields didn't match.".into(),
+            password_incorrect: "Your old password was entered incorrectly. Please enter it again.".into(),
+        }
+    }
+}
+
+/// The toolkit's configuration. Keys mirror reflex-django's `RX_AUTH` names in snake_case,
+/// plus the session settings.
+///
+/// ```
+/// use auth_core::AuthConfig;
+/// let cfg = AuthConfig::from_toml_str(r#"
+///     login_url = "/accounts/login"
+///     password_min_length = 12
+///     [messages]
+///     invalid_login = "Nope."
+/// "#).unwrap();
+/// assert_eq!(cfg.login_url, "/accounts/login");
+/// assert_eq!(cfg.password_min_length, 12);
+/// assert_eq!(cfg.signup_url, "/register"); // untouched keys keep their defaults
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Master switch for the built-in pages. Default `true`.
+    pub enabled: bool,
+    /// Whether `/register` is offered. Default `true`.
+    pub signup_enabled: bool,
+    /// Whether password reset is offered. Default `true`.
+    pub password_reset_enabled: bool,
+    /// Where anonymous HTML requests are sent. Default `/login`.
+    pub login_url: String,
+    /// Registration page. Default `/register`.
+    pub signup_url: String,
+    /// Password reset request page. Default `/password-reset`.
+    pub password_reset_url: String,
+    /// Where a login goes when there is no valid `next`. Default `/`.
+    pub login_redirect_url: String,
+    /// Where logout goes. Default `/`.
+    pub logout_redirect_url: String,
+    /// Where a successful registration goes. Default `/`.
+    pub signup_redirect_url: String,
+    /// Whether a logged-in user who opens the login page is redirected away. Default `false`.
+    pub redirect_authenticated_user: bool,
+    /// Which identifiers log in. Default `["username"]`.
+    pub login_fields: Vec<LoginField>,
+    /// Minimum password length in characters. Default 8.
+    pub password_min_length: usize,
+    /// Every user-visible message.
+    pub messages: Messages,
+    /// Brand name on the built-in pages. Default `"Auth"`.
+    pub brand_text: String,
+    /// Brand icon URL on the built-in pages. Default none.
+    pub brand_icon_src: Option<String>,
+    /// Origin used in emailed links, e.g. `https://example.com`. Default none.
+    pub site_origin: Option<String>,
+    /// Session keys kept across logout. Default `["theme"]`.
+    pub logout_preserve_session_keys: Vec<String>,
+    /// Whether user snapshots list the user's groups. Default `false`.
+    pub user_snapshot_include_groups: bool,
+
+    /// Secret for session auth hashes and tokens. Empty means a random one per process
+    /// (sessions then end at restart, and a warning is logged). Set it in production and
+    /// share it between processes. Environment: `AUTH_SECRET_KEY`.
+    pub secret_key: String,
+    /// Session cookie name. Default `sessionid`.
+    pub session_cookie_name: String,
+    /// Mark the cookie `Secure`. Default `false` (set it when served over HTTPS).
+    pub session_cookie_secure: bool,
+    /// Use the `__Host-` name prefix (implies `Secure`). Default `false`.
+    pub session_cookie_host_prefix: bool,
+    /// Absolute session lifetime in seconds. Default 7 days.
+    pub session_absolute_timeout_secs: u64,
+    /// Idle session lifetime in seconds. Default 2 days.
+    pub session_idle_timeout_secs: u64,
+    /// The idle clock is written back at most this often, so reads do not write on every
+    /// request. Default 60 seconds.
+    pub session_touch_interval_secs: u64,
+    /// How many password hashes run at once (0 = number of CPUs). Default 0.
+    pub password_hash_concurrency: usize,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            enabled: true,
+            signup_enabled: true,
+            password_reset_enabled: true,
+            login_url: "/login".into(),
+            signup_url: "/register".into(),
+            password_reset_url: "/password-reset".into(),
+            login_redirect_url: "/".into(),
+            logout_redirect_url: "/".into(),
+            signup_redirect_url: "/".into(),
+            redirect_authenticated_user: false,
+            login_fields: vec![LoginField::Username],
+            password_min_length: 8,
+            messages: Messages::default(),
+            brand_text: "Auth".into(),
+            brand_icon_src: None,
+            site_origin: None,
+            logout_preserve_session_keys: vec!["theme".into()],
+            user_snapshot_include_groups: false,
+            secret_key: String::new(),
+            session_cookie_name: "sessionid".into(),
+            session_cookie_secure: false,
+            session_cookie_host_prefix: false,
+            session_absolute_timeout_secs: 7 * 24 * 3600,
+            session_idle_timeout_secs: 2 * 24 * 3600,
+            session_touch_interval_secs: 60,
+            password_hash_concurrency: 0,
+        }
+    }
+}
+
+/// A configuration that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The TOML file could not be read.
+    #[error("cannot read auth config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The TOML does not parse or has unknown keys or wrong types.
+    #[error("invalid auth config: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// An environment override has a value of the wrong type.
+    #[error("environment variable {var}: {reason}")]
+    Env {
+        /// The variable.
+        var: String,
+        /// What was expected.
+        reason: String,
+    },
+    /// The values are inconsistent.
+    #[error("invalid auth config: {0}")]
+    Invalid(String),
+}
+
+impl AuthConfig {
+    /// Parses TOML; missing keys keep their defaults, unknown keys are an error.
+    pub fn from_toml_str(s: &str) -> Result<Self, ConfigError> {
+        let cfg: AuthConfig = toml::from_str(s)?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Reads and parses a TOML file.
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Applies `AUTH_<KEY>` environment variables over `self`, for every top-level key
+    /// (for example `AUTH_LOGIN_URL=/signin`, `AUTH_SIGNUP_ENABLED=false`,
+    /// `AUTH_LOGIN_FIELDS=username,email`). Messages stay TOML-only.
+    pub fn with_env_overrides(self) -> Result<Self, ConfigError> {
+        self.with_overrides_from(|key| std::env::var(key).ok())
+    }
+
+    /// [`with_env_overrides`](Self::with_env_overrides) with a custom lookup (handy in tests).
+    pub fn with_overrides_from(
+        self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let toml::Value::Table(mut table) =
+            toml::Value::try_from(&self).map_err(|e| ConfigError::Invalid(e.to_string()))?
+        else {
+            unreachable!("a struct serializes to a table")
+        };
+        let keys: Vec<String> = Self::keys().map(str::to_owned).collect();
+        for key in keys {
+            let var = format!("AUTH_{}", key.to_ascii_uppercase());
+            let Some(raw) = lookup(&var) else { continue };
+            let value = override_value(&key, &raw).map_err(|reason| ConfigError::Env {
+                var: var.clone(),
+                reason,
+            })?;
+            table.insert(key, value);
+        }
+        let cfg: AuthConfig = toml::Value::Table(table).try_into()?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Code, then `AUTH_CONFIG` (a TOML file) if set, then `AUTH_*` overrides.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let base = match std::env::var("AUTH_CONFIG") {
+            Ok(path) if !path.is_empty() => Self::from_toml_file(path)?,
+            _ => Self::default(),
+        };
+        base.with_env_overrides()
+    }
+
+    fn keys() -> impl Iterator<Item = &'static str> {
+        [
+            "enabled",
+            "signup_enabled",
+            "password_reset_enabled",
+            "login_url",
+            "signup_url",
+            "password_reset_url",
+            "login_redirect_url",
+            "logout_redirect_url",
+            "signup_redirect_url",
+            "redirect_authenticated_user",
+            "login_fields",
+            "password_min_length",
+            "brand_text",
+            "brand_icon_src",
+            "site_origin",
+            "logout_preserve_session_keys",
+            "user_snapshot_include_groups",
+            "secret_key",
+            "session_cookie_name",
+            "session_cookie_secure",
+            "session_cookie_host_prefix",
+            "session_absolute_timeout_secs",
+            "session_idle_timeout_secs",
+            "session_touch_interval_secs",
+            "password_hash_concurrency",
+        ]
+        .into_iter()
+    }
+
+    /// Checks values that types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if self.login_fields.is_empty() {
+            return bad("login_fields must name at least one of \"username\", \"email\"");
+        }
+        if self.password_min_length == 0 || self.password_min_length > 1024 {
+            return bad("password_min_length must be between 1 and 1024");
+        }
+        for (k, v) in [
+            ("login_url", &self.login_url),
+            ("signup_url", &self.signup_url),
+            ("password_reset_url", &self.password_reset_url),
+            ("login_redirect_url", &self.login_redirect_url),
+            ("logout_redirect_url", &self.logout_redirect_url),
+            ("signup_redirect_url", &self.signup_redirect_url),
+        ] {
+            if !v.starts_with('/') && !v.starts_with("https://") && !v.starts_with("http://") {
+                return Err(ConfigError::Invalid(format!(
+                    "{k} must be a path starting with `/` or an http(s) URL, got {v:?}"
+                )));
+            }
+        }
+        if self.session_absolute_timeout_secs == 0 || self.session_idle_timeout_secs == 0 {
+            return bad("session timeouts must be positive");
+        }
+        let name = &self.session_cookie_name;
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
+        {
+            return bad("session_cookie_name must be non-empty ASCII letters, digits, `_` or `-`");
+        }
+        Ok(())
+    }
+
+    /// The cookie name as sent, with the `__Host-` prefix when configured.
+    pub fn cookie_name(&self) -> String {
+        if self.session_cookie_host_prefix {
+            format!("__Host-{}", self.session_cookie_name)
+        } else {
+            self.session_cookie_name.clone()
+        }
+    }
+
+    /// Whether cookies carry `Secure`.
+    pub fn cookie_secure(&self) -> bool {
+        self.session_cookie_secure || self.session_cookie_host_prefix
+    }
+}
+
+fn override_value(key: &str, raw: &str) -> Result<toml::Value, String> {
+    use toml::Value;
+    let defaults = toml::Value::try_from(AuthConfig::default()).map_err(|e| e.to_string())?;
+    let sample = defaults.get(key);
+    Ok(match (key, sample) {
+        ("brand_icon_src" | "site_origin", _) => Value::String(raw.to_owned()),
+        (_, Some(Value::Boolean(_))) => match raw.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Value::Boolean(true),
+            "0" | "false" | "no" | "off" => Value::Boolean(false),
+            _ => return Err(format!("expected true or false, got {raw:?}")),
+        },
+        (_, Some(Value::Integer(_))) => Value::Integer(
+            raw.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| format!("expected a non-negative integer, got {raw:?}"))?,
+        ),
+        (_, Some(Value::Array(_))) => Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        ),
+        _ => Value::String(raw.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_design() {
+        let c = AuthConfig::default();
+        assert_eq!(c.login_url, "/login");
+        assert_eq!(c.signup_url, "/register");
+        assert_eq!(c.password_reset_url, "/password-reset");
+        assert_eq!(c.session_absolute_timeout_secs, 604_800);
+        assert_eq!(c.session_idle_timeout_secs, 172_800);
+        assert_eq!(c.logout_preserve_session_keys, vec!["theme".to_string()]);
+        assert_eq!(c.password_min_length, 8);
+        assert_eq!(c.login_fields, vec![LoginField::Username]);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn toml_round_trip_and_unknown_keys() {
+        let c = AuthConfig::from_toml_str("login_fields = [\"username\", \"email\"]\nbrand_text = \"Shop\"").unwrap();
+        assert_eq!(c.login_fields, vec![LoginField::Username, LoginField::Email]);
+        assert_eq!(c.brand_text, "Shop");
+        let err = AuthConfig::from_toml_str("login_ulr = \"/x\"").unwrap_err();
+        assert!(err.to_string().contains("login_ulr"), "{err}");
+        let err = AuthConfig::from_toml_str("password_min_length = \"eight\"").unwrap_err();
+        assert!(err.to_string().contains("password_min_length"), "{err}");
+        assert!(AuthConfig::from_toml_str("login_fields = []").is_err());
+        assert!(AuthConfig::from_toml_str("login_url = \"javascript:alert(1)\"").is_err());
+    }
+
+    #[test]
+    fn env_overrides_by_type() {
+        let env = |k: &str| match k {
+            "AUTH_LOGIN_URL" => Some("/signin".to_string()),
+            "AUTH_SIGNUP_ENABLED" => Some("false".to_string()),
+            "AUTH_PASSWORD_MIN_LENGTH" => Some("12".to_string()),
+            "AUTH_LOGIN_FIELDS" => Some("username, email".to_string()),
+            "AUTH_SITE_ORIGIN" => Some("https://example.com".to_string()),
+            _ => None,
+        };
+        let c = AuthConfig::default().with_overrides_from(env).unwrap();
+        assert_eq!(c.login_url, "/signin");
+        assert!(!c.signup_enabled);
+        assert_eq!(c.password_min_length, 12);
+        assert_eq!(c.login_fields, vec![LoginField::Username, LoginField::Email]);
+        assert_eq!(c.site_origin.as_deref(), Some("https://example.com"));
+
+        let bad = |k: &str| (k == "AUTH_SIGNUP_ENABLED").then(|| "maybe".to_string());
+        let err = AuthConfig::default().with_overrides_from(bad).unwrap_err();
+        assert!(err.to_string().contains("AUTH_SIGNUP_ENABLED"), "{err}");
+        let bad = |k: &str| (k == "AUTH_LOGIN_FIELDS").then(|| "phone".to_string());
+        assert!(AuthConfig::default().with_overrides_from(bad).is_err());
+    }
+
+    #[test]
+    fn host_prefix_implies_secure() {
+        let c = AuthConfig {
+            session_cookie_host_prefix: true,
+            ..AuthConfig::default()
+        };
+        assert_eq!(c.cookie_name(), "__Host-sessionid");
+        assert!(c.cookie_secure());
+    }
+}

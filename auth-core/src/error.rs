@@ -1,0 +1,62 @@
+//! Errors shared by the stores and the auth service.
+
+use std::error::Error as StdError;
+
+/// What a storage backend can report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A unique field is already taken.
+    #[error("a user with this {field} already exists")]
+    Conflict {
+        /// The field that clashed: `"username"` or `"email"` (or a group `"name"`).
+        field: &'static str,
+    },
+    /// The row the operation needs does not exist.
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, for example `user 42` or `group "Editors"`.
+        what: String,
+    },
+    /// The backend could not be reached or failed mid-operation. Guards fail closed on this.
+    #[error("the auth store is unavailable: {source}")]
+    Unavailable {
+        /// The driver's error.
+        #[source]
+        source: Box<dyn StdError + Send + Sync>,
+    },
+    /// Stored data could not be read back (for example a session that does not decode).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Wraps a driver error as [`StoreError::Unavailable`].
+    pub fn unavailable(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        StoreError::Unavailable {
+            source: source.into(),
+        }
+    }
+}
+
+/// What can go wrong while logging in, logging out or changing a password.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The identifier or the password is wrong, or the account is inactive. Deliberately one
+    /// variant, so that callers cannot tell these apart and leak it to clients.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// A password failed validation (too short, too long, confirmation differs, ...).
+    #[error("{0}")]
+    InvalidPassword(String),
+    /// The operation needs a logged-in user.
+    #[error("no user is logged in")]
+    NotLoggedIn,
+    /// A storage backend failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Hashing failed (the blocking pool was shut down, or a stored hash is malformed).
+    #[error(transparent)]
+    Password(#[from] crate::password::PasswordError),
+}

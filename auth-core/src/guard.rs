@@ -1,0 +1,443 @@
+//! What a guard requires, how it is checked, and what a denial is.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::error::StoreError;
+use crate::permission::Grants;
+use crate::user::User;
+
+/// One thing a guard requires. A guard's requirements must all hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    /// A logged-in, active user (`#[login_required]`).
+    Login,
+    /// A permission `app_label.codename` (`#[permission_required]`); active superusers pass.
+    Perm(&'static str),
+    /// Membership in at least one of these groups (`#[group_required]`).
+    AnyGroup(&'static [&'static str]),
+    /// `is_staff` on an active user (`#[staff_required]`).
+    Staff,
+    /// `is_superuser` on an active user (`#[superuser_required]`).
+    Superuser,
+}
+
+impl Requirement {
+    /// Whether checking it needs the user's grants (and so possibly a store read).
+    pub fn needs_grants(&self) -> bool {
+        matches!(self, Requirement::Perm(_) | Requirement::AnyGroup(_))
+    }
+}
+
+impl fmt::Display for Requirement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Requirement::Login => f.write_str("login"),
+            Requirement::Perm(p) => write!(f, "permission {p}"),
+            Requirement::AnyGroup(g) => write!(f, "membership in one of {}", g.join(", ")),
+            Requirement::Staff => f.write_str("staff status"),
+            Requirement::Superuser => f.write_str("superuser status"),
+        }
+    }
+}
+
+/// Whether the client wants an HTML page or a JSON answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wants {
+    /// A browser: redirects and pages.
+    Html,
+    /// An API client: status codes and JSON bodies.
+    Json,
+}
+
+impl Wants {
+    /// Decides from request headers. JSON when the client asks for it (`Accept` naming a JSON
+    /// type and not `text/html`), sends it (`Content-Type: application/json`) or is an XHR
+    /// (`X-Requested-With: XMLHttpRequest`); HTML otherwise, including `*/*` and no `Accept`.
+    ///
+    /// ```
+    /// use auth_core::Wants;
+    /// assert_eq!(Wants::from_headers(Some("application/json"), None, None), Wants::Json);
+    /// assert_eq!(Wants::from_headers(Some("text/html,*/*;q=0.8"), None, None), Wants::Html);
+    /// assert_eq!(Wants::from_headers(None, None, None), Wants::Html);
+    /// ```
+    pub fn from_headers(
+        accept: Option<&str>,
+        content_type: Option<&str>,
+        x_requested_with: Option<&str>,
+    ) -> Wants {
+        let accept = accept.unwrap_or("").to_ascii_lowercase();
+        if accept.contains("text/html") {
+            return Wants::Html;
+        }
+        let json_accept = accept.contains("application/json") || accept.contains("+json");
+        let json_body = content_type
+            .map(|c| c.to_ascii_lowercase())
+            .is_some_and(|c| c.starts_with("application/json") || c.contains("+json"));
+        let xhr = x_requested_with.is_some_and(|x| x.eq_ignore_ascii_case("xmlhttprequest"));
+        if json_accept || json_body || xhr {
+            Wants::Json
+        } else {
+            Wants::Html
+        }
+    }
+}
+
+/// Why a guard refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DenialReason {
+    /// Nobody (or an inactive user) is logged in.
+    Unauthenticated,
+    /// A user is logged in but lacks the requirement.
+    Forbidden,
+    /// A store could not be reached, so nothing could be checked (fail closed).
+    Unavailable,
+}
+
+/// A refused guard. Handed to `on_denied` hooks and app-wide denial handlers; also usable as an
+/// error type (`E: From<Denial>`) in service-layer functions.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("access denied: {requirement} required ({reason:?})")]
+pub struct Denial {
+    /// The first requirement that failed.
+    pub requirement: Requirement,
+    /// Why it failed.
+    pub reason: DenialReason,
+    /// Whether nobody was logged in (also true when the session store was down).
+    pub anonymous: bool,
+    /// The request path and query (`/a/b?c=d`), or empty outside HTTP.
+    pub path: String,
+    /// What the client wants back.
+    pub wants: Wants,
+    /// The guard's `redirect = "..."` option: where anonymous HTML requests go instead of the
+    /// configured `login_url`.
+    pub login_url: Option<&'static str>,
+}
+
+impl Denial {
+    /// A denial outside HTTP (service layer): no path, JSON.
+    pub fn new(requirement: Requirement, reason: DenialReason) -> Self {
+        Denial {
+            requirement,
+            reason,
+            anonymous: reason != DenialReason::Forbidden,
+            path: String::new(),
+            wants: Wants::Json,
+            login_url: None,
+        }
+    }
+
+    /// Whether nobody was logged in.
+    pub fn is_anonymous(&self) -> bool {
+        self.anonymous
+    }
+
+    /// The request path that was refused.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// A failed check: the requirement's index among those checked, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// Index into the requirement list.
+    pub index: usize,
+    /// The requirement.
+    pub requirement: Requirement,
+    /// Why.
+    pub reason: DenialReason,
+    /// Whether nobody was logged in.
+    pub anonymous: bool,
+}
+
+impl Failure {
+    /// Turns the failure into a [`Denial`] for a request.
+    pub fn into_denial(self, path: String, wants: Wants, login_url: Option<&'static str>) -> Denial {
+        Denial {
+            requirement: self.requirement,
+            reason: self.reason,
+            anonymous: self.anonymous,
+            path,
+            wants,
+            login_url,
+        }
+    }
+}
+
+/// Anything guards can check: the adapters' `Auth` extractors, and your own service-layer
+/// context types.
+///
+/// ```
+/// use std::sync::Arc;
+/// use auth_core::{AuthContext, Grants, StoreError, User, async_trait};
+///
+/// struct Ctx { user: Option<User>, grants: Arc<Grants> }
+///
+/// #[async_trait]
+/// impl AuthContext for Ctx {
+///     fn current_user(&self) -> Option<&User> { self.user.as_ref() }
+///     async fn grants(&self) -> Result<Arc<Grants>, StoreError> { Ok(self.grants.clone()) }
+/// }
+/// ```
+#[async_trait]
+pub trait AuthContext: Send + Sync {
+    /// The logged-in user, if any.
+    fn current_user(&self) -> Option<&User>;
+    /// The user's grants; called only when a requirement needs them, at most once per check.
+    /// Implementations should cache them for the request.
+    async fn grants(&self) -> Result<Arc<Grants>, StoreError>;
+    /// Whether the session could not be loaded because a store is down. Guards then deny
+    /// with [`DenialReason::Unavailable`] instead of treating the request as anonymous.
+    fn is_unavailable(&self) -> bool {
+        false
+    }
+}
+
+#[async_trait]
+impl<T: AuthContext + ?Sized> AuthContext for &T {
+    fn current_user(&self) -> Option<&User> {
+        (**self).current_user()
+    }
+    async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
+        (**self).grants().await
+    }
+    fn is_unavailable(&self) -> bool {
+        (**self).is_unavailable()
+    }
+}
+
+#[async_trait]
+impl<T: AuthContext + ?Sized> AuthContext for Arc<T> {
+    fn current_user(&self) -> Option<&User> {
+        (**self).current_user()
+    }
+    async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
+        (**self).grants().await
+    }
+    fn is_unavailable(&self) -> bool {
+        (**self).is_unavailable()
+    }
+}
+
+/// Checks one requirement against a user and (if needed) their grants, with no I/O.
+///
+/// The rules: inactive users count as anonymous; active superusers have every permission but
+/// are members only of the groups they joined; staff and superuser status need an active user.
+pub fn requirement_met(req: &Requirement, user: &User, grants: Option<&Grants>) -> bool {
+    if !user.is_active {
+        return false;
+    }
+    match req {
+        Requirement::Login => true,
+        Requirement::Staff => user.is_staff,
+        Requirement::Superuser => user.is_superuser,
+        Requirement::Perm(p) => user.is_superuser || grants.is_some_and(|g| g.has_permission(p)),
+        Requirement::AnyGroup(names) => grants.is_some_and(|g| names.iter().any(|n| g.in_group(n))),
+    }
+}
+
+/// Checks every requirement in order and returns the first failure.
+///
+/// Grants are fetched once, and only if a requirement needs them and the user is not already
+/// known to pass (superusers skip the fetch for permissions). A store error fails closed with
+/// [`DenialReason::Unavailable`].
+pub async fn check<C: AuthContext + ?Sized>(cx: &C, reqs: &[Requirement]) -> Result<(), Failure> {
+    let anonymous = cx.current_user().is_none_or(|u| !u.is_active);
+    let fail = |index: usize, reason| Failure {
+        index,
+        requirement: reqs[index],
+        reason,
+        anonymous,
+    };
+    let Some(user) = cx.current_user().filter(|u| u.is_active) else {
+        if reqs.is_empty() {
+            return Ok(());
+        }
+        let reason = if cx.is_unavailable() {
+            DenialReason::Unavailable
+        } else {
+            DenialReason::Unauthenticated
+        };
+        return Err(fail(0, reason));
+    };
+    let mut grants: Option<Arc<Grants>> = None;
+    for (i, req) in reqs.iter().enumerate() {
+        let needs = match req {
+            Requirement::Perm(_) => !user.is_superuser,
+            Requirement::AnyGroup(_) => true,
+            _ => false,
+        };
+        if needs && grants.is_none() {
+            grants = Some(cx.grants().await.map_err(|e| {
+                tracing::warn!(error = %e, "cannot load permissions; denying (fail closed)");
+                fail(i, DenialReason::Unavailable)
+            })?);
+        }
+        if !requirement_met(req, user, grants.as_deref()) {
+            return Err(fail(i, DenialReason::Forbidden));
+        }
+    }
+    Ok(())
+}
+
+/// Implemented by an adapter's `Auth` type; lets the guard macros reach the adapter's guard
+/// extractor without naming a web framework.
+pub trait Adapter: Sized + 'static {
+    /// The adapter's extractor that checks `P` before the handler runs.
+    type Guard<P: Policy<Self>>;
+    /// The response future an `on_denied` hook is turned into.
+    type DenyFuture;
+    /// Gets the `Auth` value back out of a guard that passed.
+    fn unguard<P: Policy<Self>>(guard: Self::Guard<P>) -> Self;
+}
+
+/// A guard's static description, generated by the guard macros for each guarded handler.
+pub trait Policy<A: Adapter>: 'static {
+    /// Every requirement, checked in order.
+    const REQUIREMENTS: &'static [Requirement];
+    /// The `redirect = "..."` option.
+    const LOGIN_URL: Option<&'static str> = None;
+    /// The `on_denied` hook, if the guard has one; `Err(denial)` hands the denial on to the
+    /// app-wide handler or the built-in answer.
+    fn on_denied(denial: Denial) -> Result<A::DenyFuture, Denial> {
+        Err(denial)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::OffsetDateTime;
+
+    pub(crate) fn user(active: bool, staff: bool, superuser: bool) -> User {
+        User {
+            id: 1,
+            username: "u".into(),
+            email: String::new(),
+            password_hash: "!".into(),
+            is_active: active,
+            is_staff: staff,
+            is_superuser: superuser,
+            last_login: None,
+            date_joined: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    struct Cx {
+        user: Option<User>,
+        grants: Result<Grants, ()>,
+        fetches: std::sync::atomic::AtomicUsize,
+        unavailable: bool,
+    }
+
+    impl Cx {
+        fn new(user: Option<User>, perms: &[&str], groups: &[&str]) -> Self {
+            Cx {
+                user,
+                grants: Ok(Grants {
+                    permissions: perms.iter().map(|s| s.to_string()).collect(),
+                    groups: groups.iter().map(|s| s.to_string()).collect(),
+                }),
+                fetches: Default::default(),
+                unavailable: false,
+            }
+        }
+    }
+
+    #[async_trait]
+    impl AuthContext for Cx {
+        fn current_user(&self) -> Option<&User> {
+            self.user.as_ref()
+        }
+        async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
+            self.fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.grants
+                .clone()
+                .map(Arc::new)
+                .map_err(|_| StoreError::unavailable("down"))
+        }
+        fn is_unavailable(&self) -> bool {
+            self.unavailable
+        }
+    }
+
+    fn run<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    }
+
+    #[test]
+    fn anonymous_fails_every_requirement_as_unauthenticated() {
+        let cx = Cx::new(None, &[], &[]);
+        for req in [Requirement::Login, Requirement::Perm("a.b"), Requirement::Staff] {
+            let f = run(check(&cx, &[req])).unwrap_err();
+            assert_eq!(f.reason, DenialReason::Unauthenticated);
+        }
+        assert_eq!(run(check(&cx, &[])), Ok(()));
+    }
+
+    #[test]
+    fn inactive_user_is_anonymous_and_has_no_permissions() {
+        let cx = Cx::new(Some(user(false, true, true)), &["a.b"], &["G"]);
+        let f = run(check(&cx, &[Requirement::Perm("a.b")])).unwrap_err();
+        assert_eq!(f.reason, DenialReason::Unauthenticated);
+        assert!(!requirement_met(&Requirement::Perm("a.b"), &user(false, false, true), None));
+    }
+
+    #[test]
+    fn active_superuser_has_all_permissions_without_a_fetch() {
+        let cx = Cx::new(Some(user(true, false, true)), &[], &[]);
+        assert_eq!(run(check(&cx, &[Requirement::Perm("x.y"), Requirement::Superuser])), Ok(()));
+        assert_eq!(cx.fetches.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // ...but is not a member of groups it never joined.
+        let f = run(check(&cx, &[Requirement::AnyGroup(&["Editors"])])).unwrap_err();
+        assert_eq!(f.reason, DenialReason::Forbidden);
+    }
+
+    #[test]
+    fn permissions_and_groups_fetch_once() {
+        let cx = Cx::new(Some(user(true, false, false)), &["blog.publish_post"], &["Editors"]);
+        let reqs = [
+            Requirement::Login,
+            Requirement::Perm("blog.publish_post"),
+            Requirement::AnyGroup(&["Admins", "Editors"]),
+        ];
+        assert_eq!(run(check(&cx, &reqs)), Ok(()));
+        assert_eq!(cx.fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let f = run(check(&cx, &[Requirement::Login, Requirement::Perm("blog.delete_post")])).unwrap_err();
+        assert_eq!((f.index, f.reason), (1, DenialReason::Forbidden));
+    }
+
+    #[test]
+    fn staff_and_superuser_rules() {
+        assert!(requirement_met(&Requirement::Staff, &user(true, true, false), None));
+        assert!(!requirement_met(&Requirement::Staff, &user(true, false, true), None));
+        assert!(!requirement_met(&Requirement::Superuser, &user(true, true, false), None));
+        assert!(!requirement_met(&Requirement::Staff, &user(false, true, false), None));
+    }
+
+    #[test]
+    fn store_failure_fails_closed() {
+        let mut cx = Cx::new(Some(user(true, false, false)), &[], &[]);
+        cx.grants = Err(());
+        let f = run(check(&cx, &[Requirement::Perm("a.b")])).unwrap_err();
+        assert_eq!(f.reason, DenialReason::Unavailable);
+        let mut anon = Cx::new(None, &[], &[]);
+        anon.unavailable = true;
+        let f = run(check(&anon, &[Requirement::Login])).unwrap_err();
+        assert_eq!(f.reason, DenialReason::Unavailable);
+    }
+
+    #[test]
+    fn content_negotiation() {
+        use Wants::*;
+        assert_eq!(Wants::from_headers(Some("*/*"), None, None), Html);
+        assert_eq!(Wants::from_headers(Some("application/json, text/plain"), None, None), Json);
+        assert_eq!(Wants::from_headers(Some("application/problem+json"), None, None), Json);
+        assert_eq!(Wants::from_headers(None, Some("application/json; charset=utf-8"), None), Json);
+        assert_eq!(Wants::from_headers(None, None, Some("XMLHttpRequest")), Json);
+        assert_eq!(Wants::from_headers(Some("text/html"), Some("application/json"), None), Html);
+    }
+}

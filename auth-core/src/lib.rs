@@ -1,0 +1,62 @@
+//! # auth-core
+//!
+//! The framework-agnostic core of the auth toolkit: users, groups and `app_label.codename`
+//! permissions; sessions; password hashing; login, logout, registration and password changes;
+//! configuration; and the guard rules that `#[login_required]` and friends enforce.
+//!
+//! Applications normally depend on an adapter (`auth-axum` or `auth-actix`), which re-exports
+//! this crate as `auth_core` plus the guard macros. This crate names no web framework.
+//!
+//! - [`AuthService`]: the rules over any [`UserStore`], [`PermissionChecker`] and [`SessionStore`].
+//! - [`password`]: argon2id hashing, and verification of passlib and Django hashes.
+//! - [`Requirement`], [`Denial`], [`check`]: what guards require and how a refusal looks.
+//! - [`AuthConfig`]: every setting, from code, TOML or the environment.
+//! - [`MemoryStore`], [`MemorySessionStore`]: in-memory backends.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use auth_core::{AuthConfig, AuthService, Registration, Requirement, check};
+//!
+//! let auth = AuthService::in_memory(AuthConfig::default());
+//! let alice = auth.register(&Registration::new("alice", "alice@example.com", "correct horse")).await.unwrap();
+//! let perm = "blog.publish_post".parse().unwrap();
+//! auth.permissions().grant_user_permission(alice.id, &perm).await.unwrap();
+//! assert!(auth.permissions().grants(alice.id).await.unwrap().has_permission("blog.publish_post"));
+//! # }
+//! ```
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod error;
+pub mod guard;
+mod helpers;
+pub mod html;
+pub mod memory;
+pub mod password;
+mod perm_syntax;
+pub mod permission;
+pub mod redirect;
+pub mod request;
+pub mod response;
+pub mod service;
+pub mod session;
+pub mod store;
+pub mod user;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use async_trait::async_trait;
+pub use config::{AuthConfig, ConfigError, LoginField, Messages};
+pub use error::{AuthError, StoreError};
+pub use guard::{Adapter, AuthContext, Denial, DenialReason, Failure, Policy, Requirement, Wants, check};
+pub use helpers::{CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot};
+pub use memory::{MemorySessionStore, MemoryStore};
+pub use permission::{Grants, Permission, PermissionError};
+pub use request::{AuthHandle, Finish, RequestAuth};
+pub use response::DenialResponse;
+pub use service::{AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState};
+pub use session::{SessionId, SessionRecord};
+pub use store::{PermissionChecker, SessionStore, UserStore};
+pub use user::{Group, NewUser, User, UserId};

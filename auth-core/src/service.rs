@@ -1,0 +1,670 @@
+//! [`AuthService`]: authentication, login and logout, registration and password changes,
+//! over any stores.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use hmac::{Hmac, Mac};
+use password_hash::rand_core::{OsRng, RngCore};
+use serde::Serialize;
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+use crate::config::{AuthConfig, LoginField};
+use crate::error::{AuthError, StoreError};
+use crate::memory::{MemorySessionStore, MemoryStore};
+use crate::password::{self, HashPool, PasswordError};
+use crate::session::{SessionId, SessionRecord, now_unix};
+use crate::store::{PermissionChecker, SessionStore, UserStore};
+use crate::user::{NewUser, User, UserId};
+
+/// The longest password accepted, in bytes. Longer ones are refused with a message, never
+/// truncated.
+pub const MAX_PASSWORD_BYTES: usize = 4096;
+
+/// The auth rules over a set of stores. Cheap to clone; share one per app.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use auth_core::{AuthConfig, AuthService, Registration};
+/// let auth = AuthService::in_memory(AuthConfig::default());
+/// auth.register(&Registration::new("alice", "alice@example.com", "s3cret-pass")).await.unwrap();
+/// let user = auth.authenticate("alice", "s3cret-pass").await.unwrap();
+/// assert_eq!(user.username, "alice");
+/// assert!(auth.authenticate("alice", "wrong").await.is_err());
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AuthService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AuthConfig,
+    users: Arc<dyn UserStore>,
+    perms: Arc<dyn PermissionChecker>,
+    sessions: Arc<dyn SessionStore>,
+    pool: HashPool,
+    secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for AuthService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthService").finish_non_exhaustive()
+    }
+}
+
+impl AuthService {
+    /// Builds the service over the given stores.
+    pub fn new(
+        config: AuthConfig,
+        users: Arc<dyn UserStore>,
+        perms: Arc<dyn PermissionChecker>,
+        sessions: Arc<dyn SessionStore>,
+    ) -> Self {
+        let secret = if config.secret_key.is_empty() {
+            tracing::warn!(
+                "auth secret_key is not set: using a random key for this process; sessions end \
+                 when it restarts and processes cannot share them (set AUTH_SECRET_KEY)"
+            );
+            let mut key = vec![0u8; 32];
+            OsRng.fill_bytes(&mut key);
+            key
+        } else {
+            config.secret_key.as_bytes().to_vec()
+        };
+        let pool = HashPool::new(config.password_hash_concurrency);
+        AuthService {
+            inner: Arc::new(Inner {
+                config,
+                users,
+                perms,
+                sessions,
+                pool,
+                secret,
+            }),
+        }
+    }
+
+    /// The service over fresh in-memory stores (users, permissions and sessions).
+    pub fn in_memory(config: AuthConfig) -> Self {
+        let store = Arc::new(MemoryStore::new());
+        Self::new(
+            config,
+            store.clone(),
+            store,
+            Arc::new(MemorySessionStore::new()),
+        )
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    /// The user store.
+    pub fn users(&self) -> &Arc<dyn UserStore> {
+        &self.inner.users
+    }
+
+    /// The permission store.
+    pub fn permissions(&self) -> &Arc<dyn PermissionChecker> {
+        &self.inner.perms
+    }
+
+    /// The session store.
+    pub fn sessions(&self) -> &Arc<dyn SessionStore> {
+        &self.inner.sessions
+    }
+
+    /// The password hashing pool.
+    pub fn hasher(&self) -> &HashPool {
+        &self.inner.pool
+    }
+
+    /// HMAC-SHA256 of a password hash under the secret key: stored in the session at login, so
+    /// that a password change ends the session.
+    pub fn session_auth_hash(&self, password_hash: &str) -> String {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.inner.secret)
+            .expect("HMAC takes any key length");
+        mac.update(b"auth-core.session-auth-hash\0");
+        mac.update(password_hash.as_bytes());
+        let bytes = mac.finalize().into_bytes();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Checks an identifier (username or email, as `login_fields` allow) and password.
+    ///
+    /// Every failure is [`AuthError::InvalidCredentials`]: unknown user, wrong password,
+    /// unusable or malformed stored hash, inactive account. Each costs one hash, so timing
+    /// does not tell them apart. A correct password stored in an old format is rehashed.
+    pub async fn authenticate(&self, identifier: &str, password: &str) -> Result<User, AuthError> {
+        if password.len() > MAX_PASSWORD_BYTES || identifier.len() > 512 {
+            return Err(AuthError::InvalidCredentials);
+        }
+        let identifier = identifier.trim();
+        let mut found = None;
+        for field in &self.inner.config.login_fields {
+            found = match field {
+                LoginField::Username => self.inner.users.find_by_username(identifier).await?,
+                LoginField::Email if identifier.contains('@') => {
+                    self.inner.users.find_by_email(identifier).await?
+                }
+                LoginField::Email => None,
+            };
+            if found.is_some() {
+                break;
+            }
+        }
+        let pool = &self.inner.pool;
+        let Some(mut user) = found else {
+            pool.verify_dummy(password.to_owned()).await?;
+            tracing::info!(event = "login_failed", reason = "unknown_user", "login failed");
+            return Err(AuthError::InvalidCredentials);
+        };
+        let ok = if password::is_usable(&user.password_hash) {
+            match pool.verify(password.to_owned(), user.password_hash.clone()).await {
+                Ok(ok) => ok,
+                Err(PasswordError::PoolClosed) => return Err(PasswordError::PoolClosed.into()),
+                Err(e) => {
+                    tracing::error!(user_id = user.id, error = %e, "stored password hash cannot be read; login refused");
+                    false
+                }
+            }
+        } else {
+            pool.verify_dummy(password.to_owned()).await?;
+            false
+        };
+        if !ok || !user.is_active {
+            tracing::info!(event = "login_failed", user_id = user.id, "login failed");
+            return Err(AuthError::InvalidCredentials);
+        }
+        if password::needs_rehash(&user.password_hash) {
+            match pool.hash(password.to_owned()).await {
+                Ok(new) => match self.inner.users.set_password_hash(user.id, &new).await {
+                    Ok(()) => {
+                        tracing::info!(user_id = user.id, "password rehashed to argon2id");
+                        user.password_hash = new;
+                    }
+                    Err(e) => tracing::warn!(user_id = user.id, error = %e, "rehash not saved"),
+                },
+                Err(e) => tracing::warn!(user_id = user.id, error = %e, "rehash failed"),
+            }
+        }
+        Ok(user)
+    }
+
+    fn new_record(&self, user: Option<&User>, data: BTreeMap<String, serde_json::Value>) -> SessionRecord {
+        let now = now_unix();
+        let mut rec = SessionRecord {
+            id: SessionId::generate(),
+            user_id: user.map(|u| u.id),
+            auth_hash: user.map(|u| self.session_auth_hash(&u.password_hash)),
+            data,
+            created_at: now,
+            last_seen: now,
+            expires_at: 0,
+        };
+        rec.expires_at = self.deadline(&rec);
+        rec
+    }
+
+    fn deadline(&self, rec: &SessionRecord) -> i64 {
+        let c = &self.inner.config;
+        let abs = rec.created_at.saturating_add(c.session_absolute_timeout_secs as i64);
+        let idle = rec.last_seen.saturating_add(c.session_idle_timeout_secs as i64);
+        abs.min(idle)
+    }
+
+    /// Loads the session a request's cookie names. Never fails: a store error gives an
+    /// anonymous state marked unavailable, so guards fail closed.
+    pub async fn load_session(&self, id: Option<SessionId>) -> SessionState {
+        let mut st = SessionState {
+            incoming: id.clone(),
+            ..SessionState::default()
+        };
+        let Some(id) = id else { return st };
+        let rec = match self.inner.sessions.load(&id).await {
+            Ok(Some(rec)) => rec,
+            Ok(None) => return st,
+            Err(e) => {
+                tracing::error!(error = %e, "session store unavailable; request treated as anonymous and guards fail closed");
+                st.unavailable = true;
+                st.keep_cookie = true;
+                return st;
+            }
+        };
+        let now = now_unix();
+        if now >= self.deadline(&rec) {
+            self.end_session(&rec.id, "expired").await;
+            return st;
+        }
+        let mut rec = rec;
+        if let Some(uid) = rec.user_id {
+            let user = match self.inner.users.get_user(uid).await {
+                Ok(u) => u,
+                Err(e) => {
+                    tracing::error!(error = %e, "user store unavailable; request treated as anonymous and guards fail closed");
+                    st.unavailable = true;
+                    st.keep_cookie = true;
+                    return st;
+                }
+            };
+            let valid = user.filter(|u| {
+                let expected = self.session_auth_hash(&u.password_hash);
+                let matches: bool = rec
+                    .auth_hash
+                    .as_deref()
+                    .is_some_and(|h| h.as_bytes().ct_eq(expected.as_bytes()).into());
+                u.is_active && matches
+            });
+            match valid {
+                Some(u) => st.user = Some(Arc::new(u)),
+                None => {
+                    self.end_session(&rec.id, "user missing, inactive or password changed").await;
+                    return st;
+                }
+            }
+        }
+        if now - rec.last_seen >= self.inner.config.session_touch_interval_secs as i64 {
+            rec.last_seen = now;
+            rec.expires_at = self.deadline(&rec);
+            st.dirty = true;
+        }
+        st.record = Some(rec);
+        st
+    }
+
+    async fn end_session(&self, id: &SessionId, why: &'static str) {
+        tracing::info!(event = "session_invalidated", reason = why, "session ended");
+        if let Err(e) = self.inner.sessions.delete(id).await {
+            tracing::warn!(error = %e, "could not delete ended session");
+        }
+    }
+
+    /// Logs `user` in on this session: a new session id (the old record is deleted), the
+    /// session's data kept unless it belonged to another user, `last_login` updated.
+    pub async fn login(&self, st: &mut SessionState, user: &User) -> Result<(), AuthError> {
+        let old = st.record.take();
+        let mut data = BTreeMap::new();
+        if let Some(old) = old {
+            self.inner.sessions.delete(&old.id).await?;
+            if old.user_id.is_none() || old.user_id == Some(user.id) {
+                data = old.data;
+            }
+        }
+        let rec = self.new_record(Some(user), data);
+        self.inner.sessions.save(&rec).await?;
+        let now = OffsetDateTime::now_utc();
+        self.inner.users.set_last_login(user.id, now).await?;
+        let mut user = user.clone();
+        user.last_login = Some(now);
+        tracing::info!(event = "login", user_id = user.id, "user logged in");
+        st.record = Some(rec);
+        st.user = Some(Arc::new(user));
+        st.dirty = false;
+        Ok(())
+    }
+
+    /// Logs out: deletes the server-side session; only `logout_preserve_session_keys` survive,
+    /// in a new anonymous session with a new id.
+    pub async fn logout(&self, st: &mut SessionState) -> Result<(), AuthError> {
+        let user_id = st.user.as_ref().map(|u| u.id);
+        st.user = None;
+        st.dirty = false;
+        let Some(old) = st.record.take() else {
+            return Ok(());
+        };
+        self.inner.sessions.delete(&old.id).await?;
+        let keep = &self.inner.config.logout_preserve_session_keys;
+        let data: BTreeMap<_, _> = old.data.into_iter().filter(|(k, _)| keep.contains(k)).collect();
+        if !data.is_empty() {
+            let rec = self.new_record(None, data);
+            self.inner.sessions.save(&rec).await?;
+            st.record = Some(rec);
+        }
+        tracing::info!(event = "logout", user_id, "user logged out");
+        Ok(())
+    }
+
+    /// Saves what changed during the request and says what the cookie must become.
+    pub async fn commit(&self, st: &mut SessionState) -> Result<CookieUpdate, StoreError> {
+        if st.dirty
+            && let Some(rec) = &st.record
+        {
+            self.inner.sessions.save(rec).await?;
+            st.dirty = false;
+        }
+        let cfg = &self.inner.config;
+        Ok(match (&st.record, &st.incoming) {
+            (Some(rec), incoming) if incoming.as_ref() != Some(&rec.id) => {
+                let max_age = (rec.created_at + cfg.session_absolute_timeout_secs as i64 - now_unix()).max(0);
+                CookieUpdate::Set(set_cookie(cfg, rec.id.as_str(), max_age))
+            }
+            (None, Some(_)) if !st.keep_cookie => CookieUpdate::Set(set_cookie(cfg, "", 0)),
+            _ => CookieUpdate::Keep,
+        })
+    }
+
+    /// Stores `value` under `key` in the session, creating an anonymous session if needed.
+    pub fn session_insert(&self, st: &mut SessionState, key: &str, value: serde_json::Value) {
+        if st.record.is_none() {
+            st.record = Some(self.new_record(None, BTreeMap::new()));
+        }
+        if let Some(rec) = &mut st.record {
+            rec.data.insert(key.to_owned(), value);
+            st.dirty = true;
+        }
+    }
+
+    /// Checks a new password against the configured rules; messages a user can act on.
+    pub fn validate_new_password(&self, password: &str, confirm: &str) -> Vec<String> {
+        let m = &self.inner.config.messages;
+        let min = self.inner.config.password_min_length;
+        let mut errors = Vec::new();
+        if password.len() > MAX_PASSWORD_BYTES {
+            errors.push(m.password_too_long.clone());
+        } else if password.chars().count() < min {
+            errors.push(m.password_too_short.replace("{min}", &min.to_string()));
+        }
+        if password != confirm {
+            errors.push(m.password_mismatch.clone());
+        }
+        errors
+    }
+
+    /// Validates a registration and creates an active user.
+    ///
+    /// All field checks run first. Only a valid form reaches the store, and the password is
+    /// hashed before the uniqueness check, so a taken username or email costs the same time as
+    /// a new one. A taken username and a taken email give one form-level message
+    /// (`messages.account_unavailable`) that does not say which.
+    pub async fn register(&self, reg: &Registration) -> Result<User, RegisterError> {
+        let m = &self.inner.config.messages;
+        let mut errors = FormErrors::default();
+        let username = reg.username.trim();
+        if username.is_empty() {
+            errors.field("username", &m.username_required);
+        } else if username.chars().count() > 150 {
+            errors.field("username", &m.username_too_long);
+        } else if !username
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
+        {
+            errors.field("username", &m.username_invalid);
+        }
+        let email = reg.email.trim();
+        let email = if email.is_empty() {
+            errors.field("email", &m.email_required);
+            String::new()
+        } else {
+            match normalize_email(email) {
+                Some(e) => e,
+                None => {
+                    errors.field("email", &m.email_invalid);
+                    String::new()
+                }
+            }
+        };
+        for e in self.validate_new_password(&reg.password, &reg.confirm_password) {
+            errors.field("password", &e);
+        }
+        if !errors.is_empty() {
+            return Err(RegisterError::Invalid(errors));
+        }
+        let hash = self.inner.pool.hash(reg.password.clone()).await?;
+        match self.inner.users.create_user(NewUser::new(username, email, hash)).await {
+            Ok(user) => {
+                tracing::info!(event = "registered", user_id = user.id, "user registered");
+                Ok(user)
+            }
+            Err(StoreError::Conflict { field }) => {
+                tracing::info!(event = "register_conflict", field, "registration refused: taken");
+                let mut errors = FormErrors::default();
+                errors.form.push(m.account_unavailable.clone());
+                Err(RegisterError::Invalid(errors))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Changes the logged-in user's password after checking the old one. Every other session
+    /// of the user ends; this one survives with a new id.
+    pub async fn change_password(
+        &self,
+        st: &mut SessionState,
+        old: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<(), PasswordChangeError> {
+        let user = st.user.clone().ok_or(AuthError::NotLoggedIn)?;
+        let mut errors = FormErrors::default();
+        let verified = self
+            .inner
+            .pool
+            .verify(old.to_owned(), user.password_hash.clone())
+            .await
+            .unwrap_or(false);
+        if !verified {
+            errors.field("old_password", &self.inner.config.messages.password_incorrect);
+        }
+        for e in self.validate_new_password(new, confirm) {
+            errors.field("new_password", &e);
+        }
+        if !errors.is_empty() {
+            return Err(PasswordChangeError::Invalid(errors));
+        }
+        let user = self.set_password(user.id, new).await?;
+        self.login(st, &user).await?;
+        Ok(())
+    }
+
+    /// Sets a user's password (admin commands, password reset) and ends all their sessions.
+    pub async fn set_password(&self, user_id: UserId, new: &str) -> Result<User, AuthError> {
+        if new.len() > MAX_PASSWORD_BYTES {
+            return Err(AuthError::InvalidPassword(self.inner.config.messages.password_too_long.clone()));
+        }
+        let hash = self.inner.pool.hash(new.to_owned()).await?;
+        self.inner.users.set_password_hash(user_id, &hash).await?;
+        let ended = self.inner.sessions.delete_user_sessions(user_id, None).await?;
+        tracing::info!(event = "password_changed", user_id, sessions_ended = ended, "password changed");
+        let user = self.inner.users.get_user(user_id).await?.ok_or_else(|| StoreError::NotFound {
+            what: format!("user {user_id}"),
+        })?;
+        Ok(user)
+    }
+
+    /// Marks a user inactive and ends every session they have.
+    pub async fn deactivate(&self, user_id: UserId) -> Result<(), AuthError> {
+        let mut user = self.inner.users.get_user(user_id).await?.ok_or_else(|| StoreError::NotFound {
+            what: format!("user {user_id}"),
+        })?;
+        user.is_active = false;
+        self.inner.users.update_user(&user).await?;
+        let ended = self.inner.sessions.delete_user_sessions(user_id, None).await?;
+        tracing::info!(event = "user_deactivated", user_id, sessions_ended = ended, "user deactivated");
+        Ok(())
+    }
+}
+
+/// `Set-Cookie` for the session cookie; `max_age` 0 deletes it.
+fn set_cookie(cfg: &AuthConfig, value: &str, max_age: i64) -> String {
+    let mut s = format!(
+        "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax",
+        cfg.cookie_name(),
+        value,
+        max_age
+    );
+    if cfg.cookie_secure() {
+        s.push_str("; Secure");
+    }
+    s
+}
+
+/// Lower-cases the domain and checks the shape `local@domain.tld`.
+fn normalize_email(email: &str) -> Option<String> {
+    let (local, domain) = email.rsplit_once('@')?;
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && email.len() <= 254
+        && !local.contains('@')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain.contains('.')
+        && domain.split('.').all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    ok.then(|| format!("{local}@{}", domain.to_lowercase()))
+}
+
+/// What to do with the session cookie at the end of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CookieUpdate {
+    /// Leave it.
+    Keep,
+    /// Send this `Set-Cookie` value.
+    Set(String),
+}
+
+/// One request's view of its session. Adapters keep it for the request and hand it to
+/// [`AuthService`] methods.
+#[derive(Clone, Debug, Default)]
+pub struct SessionState {
+    incoming: Option<SessionId>,
+    record: Option<SessionRecord>,
+    user: Option<Arc<User>>,
+    unavailable: bool,
+    keep_cookie: bool,
+    dirty: bool,
+}
+
+impl SessionState {
+    /// The logged-in user.
+    pub fn user(&self) -> Option<&Arc<User>> {
+        self.user.as_ref()
+    }
+
+    /// The current session record.
+    pub fn record(&self) -> Option<&SessionRecord> {
+        self.record.as_ref()
+    }
+
+    /// Whether a store failed while loading the session.
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
+    }
+
+    /// A session value.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.record.as_ref()?.data.get(key)
+    }
+}
+
+/// A registration form's fields.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct Registration {
+    /// Username.
+    pub username: String,
+    /// Email.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// The password again.
+    pub confirm_password: String,
+}
+
+impl Registration {
+    /// A form whose confirmation equals the password.
+    pub fn new(username: &str, email: &str, password: &str) -> Self {
+        Registration {
+            username: username.into(),
+            email: email.into(),
+            password: password.into(),
+            confirm_password: password.into(),
+        }
+    }
+}
+
+/// Validation messages: per field, and for the form as a whole.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FormErrors {
+    /// Messages per field name.
+    pub fields: BTreeMap<String, Vec<String>>,
+    /// Messages about the whole form.
+    pub form: Vec<String>,
+}
+
+impl FormErrors {
+    fn field(&mut self, name: &str, msg: &str) {
+        self.fields.entry(name.to_owned()).or_default().push(msg.to_owned());
+    }
+
+    /// Whether there are no messages.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.form.is_empty()
+    }
+}
+
+impl std::fmt::Display for FormErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let all: Vec<String> = self
+            .form
+            .iter()
+            .cloned()
+            .chain(self.fields.iter().flat_map(|(k, v)| v.iter().map(move |m| format!("{k}: {m}"))))
+            .collect();
+        f.write_str(&all.join("; "))
+    }
+}
+
+/// A registration that did not go through.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegisterError {
+    /// The form has errors to show the user.
+    #[error("registration invalid: {0}")]
+    Invalid(FormErrors),
+    /// A store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Hashing failed.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+}
+
+/// A password change that did not go through.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PasswordChangeError {
+    /// The form has errors to show the user.
+    #[error("password change invalid: {0}")]
+    Invalid(FormErrors),
+    /// Anything else.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shapes() {
+        assert_eq!(normalize_email("A.B@Example.COM").as_deref(), Some("A.B@example.com"));
+        for bad in ["a", "a@b", "@b.c", "a@b..c", "a b@c.d", "a@-b.c", "a@b.c\n"] {
+            assert_eq!(normalize_email(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn cookie_attributes() {
+        let cfg = AuthConfig::default();
+        let c = set_cookie(&cfg, "abc", 10);
+        assert_eq!(c, "sessionid=abc; Path=/; Max-Age=10; HttpOnly; SameSite=Lax");
+        let cfg = AuthConfig { session_cookie_host_prefix: true, ..AuthConfig::default() };
+        assert!(set_cookie(&cfg, "abc", 10).starts_with("__Host-sessionid=abc; Path=/;"));
+        assert!(set_cookie(&cfg, "abc", 10).ends_with("; Secure"));
+    }
+}

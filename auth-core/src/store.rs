@@ -1,0 +1,76 @@
+//! The storage traits. Each is async and object-safe, so `Arc<dyn UserStore>` works.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::error::StoreError;
+use crate::permission::{Grants, Permission};
+use crate::session::{SessionId, SessionRecord};
+use crate::user::{Group, NewUser, User, UserId};
+
+/// Where users live.
+///
+/// Usernames and non-empty emails are unique case-insensitively; lookups by either are
+/// case-insensitive too, so `Alice` and `alice` are one account.
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// The user with this id.
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The user with this username (case-insensitive).
+    async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// The user with this email (case-insensitive). Empty emails never match.
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// Creates a user; [`StoreError::Conflict`] when the username or email is taken.
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError>;
+    /// Writes every field of `user` back (uniqueness is checked as on create).
+    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Replaces the password hash.
+    async fn set_password_hash(&self, id: UserId, encoded: &str) -> Result<(), StoreError>;
+    /// Records a successful login.
+    async fn set_last_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+}
+
+/// Who may do what: groups and `app_label.codename` permissions.
+#[async_trait]
+pub trait PermissionChecker: Send + Sync + 'static {
+    /// Everything the user was granted, directly and through groups, and their groups.
+    async fn grants(&self, user_id: UserId) -> Result<Grants, StoreError>;
+    /// Creates a group, or returns the existing one of that name.
+    async fn ensure_group(&self, name: &str) -> Result<Group, StoreError>;
+    /// Adds a user to a group (creating the group if needed).
+    async fn add_user_to_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError>;
+    /// Removes a user from a group.
+    async fn remove_user_from_group(&self, user_id: UserId, group: &str)
+    -> Result<(), StoreError>;
+    /// Grants a permission to one user.
+    async fn grant_user_permission(&self, user_id: UserId, perm: &Permission)
+    -> Result<(), StoreError>;
+    /// Takes a permission back from one user.
+    async fn revoke_user_permission(
+        &self,
+        user_id: UserId,
+        perm: &Permission,
+    ) -> Result<(), StoreError>;
+    /// Grants a permission to every member of a group (creating the group if needed).
+    async fn grant_group_permission(&self, group: &str, perm: &Permission)
+    -> Result<(), StoreError>;
+}
+
+/// Where sessions live. Records past `expires_at` must not be returned by [`load`](Self::load).
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// The live session with this id.
+    async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError>;
+    /// Inserts or replaces a session.
+    async fn save(&self, record: &SessionRecord) -> Result<(), StoreError>;
+    /// Deletes a session (no error if it does not exist).
+    async fn delete(&self, id: &SessionId) -> Result<(), StoreError>;
+    /// Deletes every session of a user except `keep`; returns how many were deleted.
+    async fn delete_user_sessions(
+        &self,
+        user_id: UserId,
+        keep: Option<&SessionId>,
+    ) -> Result<u64, StoreError>;
+    /// Deletes every session that expired before `now` (Unix seconds); returns the count.
+    async fn delete_expired(&self, now: i64) -> Result<u64, StoreError>;
+}
