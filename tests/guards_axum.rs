@@ -1,1 +1,282 @@
+//! Guard rules 1–5 on axum, in-process (tower `oneshot`). The assertions live in
+//! `support/scenarios.rs` and run unchanged against actix-web too.
 
+use std::sync::Arc;
+
+use auth_axum::{
+    Auth, AuthLayer, Denial, group_required, login_required, permission_required, staff_required,
+    superuser_required,
+};
+use auth_core::{AuthConfig, AuthService, MemoryStore};
+use auth_tests::{Client, Fixture, Req, Resp, fixture, scenarios};
+use axum::body::Body;
+use axum::extract::{Form, Json, Path, Query};
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde::Deserialize;
+use tower::ServiceExt;
+
+#[login_required]
+async fn dashboard(auth: Auth) -> impl IntoResponse {
+    format!("hi {}", auth.user().unwrap().username)
+}
+
+struct AppError(String);
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (StatusCode::BAD_REQUEST, format!("app error: {}", self.0)).into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct ModeQuery {
+    mode: String,
+}
+
+fn parse_mode(mode: &str) -> Result<&str, AppError> {
+    match mode {
+        "ok" | "early" => Ok(mode),
+        _ => Err(AppError("bad mode".into())),
+    }
+}
+
+#[login_required]
+async fn fallible(auth: Auth, Query(q): Query<ModeQuery>) -> Result<String, AppError> {
+    let mode = parse_mode(&q.mode)?;
+    if mode == "early" {
+        return Ok("early".into());
+    }
+    Ok(format!("fine {}", auth.user().unwrap().username))
+}
+
+#[derive(Deserialize)]
+struct NewPost {
+    title: String,
+}
+
+#[login_required]
+async fn create_post(auth: Auth, Json(post): Json<NewPost>) -> (StatusCode, Json<serde_json::Value>) {
+    let owner = auth.user().unwrap().username.clone();
+    (StatusCode::CREATED, Json(serde_json::json!({"title": post.title, "owner": owner})))
+}
+
+#[derive(Deserialize)]
+struct PublishForm {
+    title: String,
+}
+
+#[permission_required("blog.publish_post")]
+async fn publish(_auth: Auth, Path(id): Path<i64>, Form(f): Form<PublishForm>) -> Result<Redirect, AppError> {
+    if f.title.is_empty() {
+        return Err(AppError("empty title".into()));
+    }
+    Ok(Redirect::to(&format!("/posts/{id}?published={}", f.title)))
+}
+
+/// Reports: doc comments and attributes survive the guards.
+#[login_required]
+#[group_required("Editors")]
+#[permission_required("shop.view_reports")]
+#[allow(clippy::unused_async)]
+async fn reports(auth: Auth) -> String {
+    format!("reports for {}", auth.user().unwrap().username)
+}
+
+fn sync_hook(d: Denial) -> (StatusCode, String) {
+    let wants = match d.wants {
+        auth_axum::Wants::Html => "html",
+        auth_axum::Wants::Json => "json",
+    };
+    (StatusCode::IM_A_TEAPOT, format!("denied {} anonymous={} {wants}", d.path, d.anonymous))
+}
+
+#[staff_required(on_denied = sync_hook)]
+async fn staff(_auth: Auth) -> &'static str {
+    "staff area"
+}
+
+async fn async_hook(d: Denial) -> Response {
+    tokio::task::yield_now().await;
+    (StatusCode::PAYMENT_REQUIRED, format!("async denied {}", d.requirement)).into_response()
+}
+
+#[superuser_required(on_denied = async_hook)]
+async fn superuser(_auth: Auth) -> &'static str {
+    "root area"
+}
+
+#[login_required(redirect = "/signin")]
+async fn elsewhere(_auth: Auth) -> &'static str {
+    "elsewhere"
+}
+
+#[login_required(adapter = Auth)]
+async fn no_auth_param() -> &'static str {
+    "no auth param"
+}
+
+#[login_required]
+async fn generic<T>(auth: Auth) -> String
+where
+    T: Default + std::fmt::Display + Send,
+{
+    let _ = auth;
+    format!("generic {}", T::default())
+}
+
+async fn whoami(auth: Auth) -> String {
+    auth.user().map_or("anonymous".into(), |u| u.username.clone())
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+}
+
+async fn login(mut auth: Auth, Form(f): Form<LoginForm>) -> Response {
+    match auth.authenticate_and_login(&f.username, &f.password).await {
+        Ok(u) => format!("welcome {}", u.username).into_response(),
+        Err(e) => (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
+    }
+}
+
+async fn logout(mut auth: Auth) -> &'static str {
+    auth.logout().await.unwrap();
+    "bye"
+}
+
+#[derive(Deserialize)]
+struct ThemeForm {
+    theme: String,
+}
+
+async fn set_theme(auth: Auth, Form(f): Form<ThemeForm>) -> &'static str {
+    auth.session_insert("theme", f.theme.into()).await;
+    "saved"
+}
+
+async fn get_theme(auth: Auth) -> String {
+    auth.session_get("theme").await.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or("none".into())
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    old: String,
+    new: String,
+    confirm: String,
+}
+
+#[login_required]
+async fn change_password(mut auth: Auth, Form(f): Form<PasswordForm>) -> Response {
+    match auth.change_password(&f.old, &f.new, &f.confirm).await {
+        Ok(()) => "changed".into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+fn routes() -> Router {
+    Router::new()
+        .route("/dashboard", get(dashboard))
+        .route("/fallible", get(fallible))
+        .route("/posts", post(create_post))
+        .route("/posts/{id}/publish", post(publish))
+        .route("/reports", get(reports))
+        .route("/staff", get(staff))
+        .route("/superuser", get(superuser))
+        .route("/elsewhere", get(elsewhere))
+        .route("/no-auth-param", get(no_auth_param))
+        .route("/generic", get(generic::<u8>))
+        .route("/whoami", get(whoami))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/theme", get(get_theme).post(set_theme))
+        .route("/password", post(change_password))
+}
+
+struct App(Router);
+
+impl Client for App {
+    async fn send(&self, req: Req) -> Resp {
+        let mut b = Request::builder().method(req.method).uri(&req.path);
+        for (k, v) in &req.headers {
+            b = b.header(k, v);
+        }
+        let res = self.0.clone().oneshot(b.body(Body::from(req.body)).unwrap()).await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        Resp { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+    }
+}
+
+async fn app() -> (App, Fixture) {
+    let f = fixture().await;
+    (App(routes().layer(AuthLayer::new(f.service.clone()))), f)
+}
+
+macro_rules! scenario {
+    ($name:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            let (app, _f) = app().await;
+            scenarios::$name(&app).await;
+        }
+    };
+    ($name:ident, fixture) => {
+        #[tokio::test]
+        async fn $name() {
+            let (app, f) = app().await;
+            scenarios::$name(&app, &f).await;
+        }
+    };
+}
+
+scenario!(anonymous_html_is_redirected_to_login_with_next);
+scenario!(anonymous_json_gets_401);
+scenario!(logged_in_user_passes, fixture);
+scenario!(result_bodies_with_question_mark_and_early_return, fixture);
+scenario!(json_body_extractor, fixture);
+scenario!(form_body_and_permission, fixture);
+scenario!(stacked_guards, fixture);
+scenario!(on_denied_hooks_sync_and_async, fixture);
+scenario!(redirect_option_and_adapter_option, fixture);
+scenario!(bad_cookies_are_anonymous, fixture);
+scenario!(inactive_users_are_anonymous, fixture);
+scenario!(login_rotates_logout_invalidates_and_replay_fails, fixture);
+scenario!(password_change_logs_out_other_sessions, fixture);
+
+#[tokio::test]
+async fn app_wide_denial_handler() {
+    let f = fixture().await;
+    let layer = AuthLayer::new(f.service.clone()).on_denied(|d: Denial| async move {
+        (StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS, format!("app-wide: {} anonymous={}", d.requirement, d.anonymous))
+    });
+    scenarios::app_wide_denial_handler(&App(routes().layer(layer)), &f).await;
+}
+
+#[tokio::test]
+async fn store_down_fails_closed() {
+    let f = fixture().await;
+    let store = Arc::new(MemoryStore::new());
+    let down = AuthService::new(AuthConfig::default(), store.clone(), store, Arc::new(auth_tests::DownStore));
+    scenarios::store_down_fails_closed(&App(routes().layer(AuthLayer::new(down))), &f).await;
+}
+
+#[tokio::test]
+async fn missing_layer_is_a_500_that_says_what_to_add() {
+    let app = App(routes());
+    let r = app.send(Req::get("/dashboard")).await;
+    assert_eq!(r.status, 500);
+    assert!(r.body.contains("AuthLayer::new"), "{}", r.body);
+    let r = app.send(Req::get("/whoami")).await;
+    assert_eq!(r.status, 500);
+}

@@ -1,1 +1,41 @@
+//! # auth-axum
+//!
+//! The axum adapter of the auth toolkit: a session [`AuthLayer`], the [`Auth`] extractor, and
+//! the guard macros (`#[login_required]`, `#[permission_required(..)]`, `#[group_required(..)]`,
+//! `#[staff_required]`, `#[superuser_required]`) working on axum handlers.
+//!
+//! ```no_run
+//! use auth_axum::{Auth, AuthLayer, AuthService, AuthConfig, login_required};
+//! use axum::{Router, routing::get, response::IntoResponse};
+//!
+//! #[login_required]
+//! async fn dashboard(auth: Auth) -> impl IntoResponse {
+//!     format!("hi {}", auth.user().unwrap().username)
+//! }
+//!
+//! # #[tokio::main] async fn main() {
+//! let auth = AuthService::in_memory(AuthConfig::default());
+//! let app = Router::new().route("/dashboard", get(dashboard)).layer(AuthLayer::new(auth));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await.unwrap();
+//! axum::serve(listener, app).await.unwrap();
+//! # }
+//! ```
+//!
+//! Denials follow the guard contract: the guard's `on_denied` hook, else the layer's
+//! [`AuthLayer::on_denied`] handler, else the built-in answer (303 to the login page with
+//! `?next=` for anonymous browsers, 401 JSON for anonymous API clients, 403 for a logged-in
+//! user who lacks the requirement, 503 when a store is down).
+#![warn(missing_docs)]
 
+mod extract;
+mod layer;
+mod response;
+
+pub use auth_core;
+pub use auth_core::{
+    AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission, Registration,
+    Requirement, User, Wants,
+};
+pub use auth_macros::{group_required, login_required, permission_required, staff_required, superuser_required};
+pub use extract::{Auth, DenyFuture, Guard, MissingAuthLayer};
+pub use layer::{AuthLayer, AuthMiddleware};

@@ -140,6 +140,18 @@ impl Denial {
     }
 }
 
+/// Logs a denial as an audit event (`event = "permission_denied"`), without secrets.
+pub fn audit_denial(d: &Denial) {
+    tracing::info!(
+        event = "permission_denied",
+        requirement = %d.requirement,
+        reason = ?d.reason,
+        anonymous = d.anonymous,
+        path = %d.path,
+        "guard denied access"
+    );
+}
+
 /// A failed check: the requirement's index among those checked, and why.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Failure {
@@ -281,6 +293,30 @@ pub async fn check<C: AuthContext + ?Sized>(cx: &C, reqs: &[Requirement]) -> Res
         }
     }
     Ok(())
+}
+
+/// What an adapter's guard extractor runs: [`check`], and on failure a [`Denial`] built from
+/// the request (path and content negotiation, asked for only then) and logged with
+/// [`audit_denial`].
+pub async fn evaluate<C, F>(
+    cx: &C,
+    reqs: &[Requirement],
+    login_url: Option<&'static str>,
+    request: F,
+) -> Result<(), Denial>
+where
+    C: AuthContext + ?Sized,
+    F: FnOnce() -> (String, Wants),
+{
+    match check(cx, reqs).await {
+        Ok(()) => Ok(()),
+        Err(f) => {
+            let (path, wants) = request();
+            let d = f.into_denial(path, wants, login_url);
+            audit_denial(&d);
+            Err(d)
+        }
+    }
 }
 
 /// Implemented by an adapter's `Auth` type; lets the guard macros reach the adapter's guard

@@ -1,1 +1,79 @@
+//! Guard attribute macros for the auth toolkit.
+//!
+//! Use them through an adapter crate (`auth_axum` or `auth_actix`), which re-exports them.
+//! They expand to calls into `auth_core` and to trait calls on the handler's own `Auth`
+//! parameter; they never name a web framework.
+//!
+//! Every guard takes these options:
+//!
+//! | option | meaning |
+//! | --- | --- |
+//! | `on_denied = path` | a function `fn(Denial) -> R` or `async fn(Denial) -> R` that answers a denial; `R` is any response type of the framework (or, in a service-layer function, the function's return type) |
+//! | `redirect = "/url"` | where anonymous HTML requests are sent instead of the configured `login_url` |
+//! | `adapter = path::Auth` | the adapter's `Auth` type, for a handler that takes no `Auth` parameter |
+//! | `auth = name` | which parameter is the auth context, when it is not the one typed `Auth` |
+//! | `service` | check inside the body and return `Err(Denial.into())` (service-layer mode); implied when the context is a reference or `self` |
+//!
+//! Two modes:
+//! - **HTTP handlers** (the context is an `Auth` parameter taken by value): the macro puts a
+//!   guard extractor first in the parameter list. It runs before any body extractor, so an
+//!   anonymous request with a bad body gets the login redirect, not a 400.
+//! - **Service layer** (the context is `&T`, `self`, or the `service` option is given): the
+//!   check runs at the top of the body and a denial returns `Err(From::from(denial))`.
+#![warn(missing_docs)]
 
+use proc_macro::TokenStream;
+
+mod attr;
+mod context;
+mod expand;
+mod manifest;
+#[path = "../../auth-core/src/perm_syntax.rs"]
+mod perm_syntax;
+
+use attr::Kind;
+
+/// Requires a logged-in, active user.
+///
+/// ```ignore
+/// #[login_required]
+/// async fn dashboard(auth: Auth) -> impl IntoResponse { format!("hi {}", auth.user().unwrap().username) }
+/// ```
+#[proc_macro_attribute]
+pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::guard(Kind::Login, args.into(), item.into()).into()
+}
+
+/// Requires every listed permission (`"app_label.codename"`); active superusers pass.
+///
+/// ```ignore
+/// #[permission_required("blog.publish_post", on_denied = publish_denied)]
+/// async fn publish(auth: Auth, Json(post): Json<NewPost>) -> Result<Json<Post>, AppError> { .. }
+/// ```
+#[proc_macro_attribute]
+pub fn permission_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::guard(Kind::Perm, args.into(), item.into()).into()
+}
+
+/// Requires membership in at least one of the listed groups.
+///
+/// ```ignore
+/// #[group_required("Editors", "Admins")]
+/// async fn editor(auth: Auth) -> Html<String> { .. }
+/// ```
+#[proc_macro_attribute]
+pub fn group_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::guard(Kind::Group, args.into(), item.into()).into()
+}
+
+/// Requires an active user with `is_staff`.
+#[proc_macro_attribute]
+pub fn staff_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::guard(Kind::Staff, args.into(), item.into()).into()
+}
+
+/// Requires an active user with `is_superuser`.
+#[proc_macro_attribute]
+pub fn superuser_required(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::guard(Kind::Superuser, args.into(), item.into()).into()
+}

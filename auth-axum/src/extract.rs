@@ -1,0 +1,152 @@
+//! The [`Auth`] extractor and the [`Guard`] extractor the guard macros insert.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+use std::sync::Arc;
+
+use auth_core::__private::Resolve;
+use auth_core::{Adapter, AuthContext, AuthHandle, Grants, Policy, StoreError, User, Wants};
+use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::layer::RequestExt;
+
+/// The current user and session. Requires [`crate::AuthLayer`].
+///
+/// Derefs to [`AuthHandle`]: `user()`, `login()`, `logout()`, `change_password()`,
+/// `session_get()`/`session_insert()` and more.
+#[derive(Clone, Debug)]
+pub struct Auth(AuthHandle);
+
+impl Deref for Auth {
+    type Target = AuthHandle;
+    fn deref(&self) -> &AuthHandle {
+        &self.0
+    }
+}
+
+impl DerefMut for Auth {
+    fn deref_mut(&mut self) -> &mut AuthHandle {
+        &mut self.0
+    }
+}
+
+/// The rejection when [`Auth`] is used without [`crate::AuthLayer`]: a 500, since it is a setup
+/// bug, with a message that says what to add.
+#[derive(Debug, Clone, Copy)]
+pub struct MissingAuthLayer;
+
+impl MissingAuthLayer {
+    const MESSAGE: &'static str = "auth_axum::Auth needs auth_axum::AuthLayer, which this request did not pass \
+through. Add `.layer(AuthLayer::new(auth_service))` to the Router, after the routes that use Auth or a guard.";
+}
+
+impl std::fmt::Display for MissingAuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(Self::MESSAGE)
+    }
+}
+
+impl std::error::Error for MissingAuthLayer {}
+
+impl IntoResponse for MissingAuthLayer {
+    fn into_response(self) -> Response {
+        tracing::error!("{}", Self::MESSAGE);
+        (StatusCode::INTERNAL_SERVER_ERROR, Self::MESSAGE).into_response()
+    }
+}
+
+impl Auth {
+    fn from_parts(parts: &Parts) -> Result<(Self, Arc<crate::layer::Shared>), MissingAuthLayer> {
+        let ext = parts.extensions.get::<RequestExt>().ok_or(MissingAuthLayer)?;
+        Ok((Auth(ext.request.handle()), ext.shared.clone()))
+    }
+
+    #[doc(hidden)]
+    pub fn __auth_deny<K, R>(kind: K, value: R) -> DenyFuture
+    where
+        K: Resolve<R> + Send + 'static,
+        K::Fut: Send + 'static,
+        K::Output: IntoResponse,
+        R: Send + 'static,
+    {
+        Box::pin(async move { kind.resolve(value).await.into_response() })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth {
+    type Rejection = MissingAuthLayer;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Auth::from_parts(parts).map(|(a, _)| a)
+    }
+}
+
+#[auth_core::async_trait]
+impl AuthContext for Auth {
+    fn current_user(&self) -> Option<&User> {
+        self.0.current_user()
+    }
+    async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
+        self.0.grants().await
+    }
+    fn is_unavailable(&self) -> bool {
+        self.0.is_unavailable()
+    }
+}
+
+/// A boxed response future: what an `on_denied` hook's answer becomes.
+pub type DenyFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// The extractor a guard macro puts first in a handler's parameters. It checks the policy `P`
+/// and, on failure, answers with the denial response; on success it yields the [`Auth`].
+pub struct Guard<P> {
+    auth: Auth,
+    _policy: PhantomData<fn() -> P>,
+}
+
+impl Adapter for Auth {
+    type Guard<P: Policy<Self>> = Guard<P>;
+    type DenyFuture = DenyFuture;
+    fn unguard<P: Policy<Self>>(guard: Guard<P>) -> Auth {
+        guard.auth
+    }
+}
+
+fn request_info(parts: &Parts) -> (String, Wants) {
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map(|o| &o.0)
+        .unwrap_or(&parts.uri);
+    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let h = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
+    (path, wants)
+}
+
+impl<S, P> FromRequestParts<S> for Guard<P>
+where
+    S: Send + Sync,
+    P: Policy<Auth>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        let (auth, shared) = Auth::from_parts(parts).map_err(IntoResponse::into_response)?;
+        match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || request_info(parts)).await {
+            Ok(()) => Ok(Guard {
+                auth,
+                _policy: PhantomData,
+            }),
+            Err(denial) => Err(match P::on_denied(denial) {
+                Ok(hook) => hook.await,
+                Err(denial) => shared.deny(denial).await,
+            }),
+        }
+    }
+}

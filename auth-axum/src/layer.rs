@@ -1,0 +1,151 @@
+//! [`AuthLayer`]: loads the session once per request and writes the cookie back.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use auth_core::{AuthService, Denial, RequestAuth};
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::extract::DenyFuture;
+
+type DenyHandler = Arc<dyn Fn(Denial) -> DenyFuture + Send + Sync>;
+
+pub(crate) struct Shared {
+    service: AuthService,
+    on_denied: Option<DenyHandler>,
+}
+
+impl Shared {
+    pub(crate) async fn deny(&self, denial: Denial) -> Response {
+        match &self.on_denied {
+            Some(handler) => handler(denial).await,
+            None => crate::response::builtin(&denial, self.service.config()),
+        }
+    }
+}
+
+/// What the layer puts in each request's extensions.
+#[derive(Clone)]
+pub(crate) struct RequestExt {
+    pub(crate) request: Arc<RequestAuth>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+/// The tower layer that makes [`crate::Auth`] and the guards work. Add it once, on the router.
+///
+/// ```
+/// use auth_axum::{AuthLayer, AuthService, AuthConfig, Denial};
+/// use axum::{Router, http::StatusCode};
+///
+/// let layer = AuthLayer::new(AuthService::in_memory(AuthConfig::default()))
+///     // app-wide denial handler: used by guards without their own `on_denied`
+///     .on_denied(|d: Denial| async move { (StatusCode::FORBIDDEN, format!("no: {}", d.requirement)) });
+/// let app: Router = Router::new().layer(layer);
+/// ```
+#[derive(Clone)]
+pub struct AuthLayer {
+    shared: Arc<Shared>,
+}
+
+impl AuthLayer {
+    /// A layer over `service` with the built-in denial answers.
+    pub fn new(service: AuthService) -> Self {
+        AuthLayer {
+            shared: Arc::new(Shared {
+                service,
+                on_denied: None,
+            }),
+        }
+    }
+
+    /// Sets the app-wide denial handler, used when a guard has no `on_denied` of its own.
+    pub fn on_denied<F, Fut, R>(self, handler: F) -> Self
+    where
+        F: Fn(Denial) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = R> + Send + 'static,
+        R: IntoResponse,
+    {
+        let handler = Arc::new(handler);
+        let boxed: DenyHandler = Arc::new(move |d| {
+            let fut = handler(d);
+            Box::pin(async move { fut.await.into_response() })
+        });
+        AuthLayer {
+            shared: Arc::new(Shared {
+                service: self.shared.service.clone(),
+                on_denied: Some(boxed),
+            }),
+        }
+    }
+
+    /// The service this layer uses.
+    pub fn service(&self) -> &AuthService {
+        &self.shared.service
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthMiddleware<S>;
+    fn layer(&self, inner: S) -> AuthMiddleware<S> {
+        AuthMiddleware {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service [`AuthLayer`] wraps around a router.
+#[derive(Clone)]
+pub struct AuthMiddleware<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S> Service<Request> for AuthMiddleware<S>
+where
+    S: Service<Request, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let cookies = req
+                .headers()
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok());
+            let request = RequestAuth::load(&shared.service, cookies).await;
+            req.extensions_mut().insert(RequestExt {
+                request: request.clone(),
+                shared,
+            });
+            let mut res = inner.call(req).await?;
+            let fin = request.finish().await;
+            let headers = res.headers_mut();
+            if let Some(cookie) = fin.set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                headers.append(header::SET_COOKIE, cookie);
+            }
+            if fin.authenticated && !headers.contains_key(header::CACHE_CONTROL) {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+            Ok(res)
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! Parsing and validating a guard attribute's arguments.
+
+use proc_macro2::Span;
+use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
+use syn::{Expr, Ident, LitStr, Path, Token};
+
+use crate::perm_syntax::check_permission_syntax;
+
+/// Which guard.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Login,
+    Perm,
+    Group,
+    Staff,
+    Superuser,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Login => "login_required",
+            Kind::Perm => "permission_required",
+            Kind::Group => "group_required",
+            Kind::Staff => "staff_required",
+            Kind::Superuser => "superuser_required",
+        }
+    }
+
+    fn takes_strings(self) -> bool {
+        matches!(self, Kind::Perm | Kind::Group)
+    }
+}
+
+/// A guard's parsed arguments.
+pub struct Args {
+    pub strings: Vec<LitStr>,
+    pub on_denied: Option<Path>,
+    pub redirect: Option<LitStr>,
+    pub adapter: Option<Path>,
+    pub auth: Option<Ident>,
+    pub service: bool,
+}
+
+enum Arg {
+    Str(LitStr),
+    Flag(Ident),
+    KeyValue(Ident, Expr),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            return Ok(Arg::Str(input.parse()?));
+        }
+        let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
+        if input.peek(Token![=]) {
+            input.parse::<Token![=]>()?;
+            Ok(Arg::KeyValue(key, input.parse()?))
+        } else {
+            Ok(Arg::Flag(key))
+        }
+    }
+}
+
+const OPTIONS: &str = "`on_denied = path`, `redirect = \"/url\"`, `adapter = path::Auth`, `auth = param`, `service`";
+
+pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
+    let parsed = syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
+    let mut args = Args {
+        strings: Vec::new(),
+        on_denied: None,
+        redirect: None,
+        adapter: None,
+        auth: None,
+        service: false,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for arg in parsed {
+        match arg {
+            Arg::Str(s) => {
+                if !kind.takes_strings() {
+                    return Err(syn::Error::new(
+                        s.span(),
+                        format!(
+                            "#[{}] takes no strings; for permissions use #[permission_required(\"app.codename\")], for groups #[group_required(\"Name\")]",
+                            kind.name()
+                        ),
+                    ));
+                }
+                if !seen.is_empty() {
+                    return Err(syn::Error::new(s.span(), "put the strings before the options"));
+                }
+                validate_string(kind, &s)?;
+                args.strings.push(s);
+            }
+            Arg::Flag(id) => {
+                once(&mut seen, &id)?;
+                if id == "service" {
+                    args.service = true;
+                } else {
+                    return Err(unknown(kind, &id));
+                }
+            }
+            Arg::KeyValue(id, value) => {
+                once(&mut seen, &id)?;
+                match id.to_string().as_str() {
+                    "on_denied" => args.on_denied = Some(path_of(value, "on_denied = my_denied_handler")?),
+                    "adapter" => args.adapter = Some(path_of(value, "adapter = auth_axum::Auth")?),
+                    "auth" => {
+                        let p = path_of(value, "auth = ctx")?;
+                        args.auth = Some(p.get_ident().cloned().ok_or_else(|| {
+                            syn::Error::new_spanned(&p, "`auth` names a parameter: write `auth = ctx`")
+                        })?);
+                    }
+                    "redirect" => {
+                        let lit = lit_str(value, "redirect = \"/login\"")?;
+                        let v = lit.value();
+                        if !(v.starts_with('/') || v.starts_with("https://") || v.starts_with("http://"))
+                            || v.starts_with("//")
+                        {
+                            return Err(syn::Error::new(
+                                lit.span(),
+                                "`redirect` must be a path starting with `/` (or an http(s) URL)",
+                            ));
+                        }
+                        args.redirect = Some(lit);
+                    }
+                    _ => return Err(unknown(kind, &id)),
+                }
+            }
+        }
+    }
+    if kind.takes_strings() && args.strings.is_empty() {
+        let what = if kind == Kind::Perm {
+            "at least one permission, e.g. #[permission_required(\"blog.publish_post\")]"
+        } else {
+            "at least one group name, e.g. #[group_required(\"Editors\")]"
+        };
+        return Err(syn::Error::new(Span::call_site(), format!("#[{}] needs {what}", kind.name())));
+    }
+    Ok(args)
+}
+
+fn validate_string(kind: Kind, s: &LitStr) -> syn::Result<()> {
+    let v = s.value();
+    match kind {
+        Kind::Perm => check_permission_syntax(&v)
+            .map_err(|reason| syn::Error::new(s.span(), format!("invalid permission {v:?}: {reason}"))),
+        _ if v.trim().is_empty() => Err(syn::Error::new(s.span(), "a group name cannot be empty")),
+        _ => Ok(()),
+    }
+}
+
+fn once(seen: &mut Vec<String>, id: &Ident) -> syn::Result<()> {
+    let name = id.to_string();
+    if seen.contains(&name) {
+        return Err(syn::Error::new(id.span(), format!("option `{name}` is given twice")));
+    }
+    seen.push(name);
+    Ok(())
+}
+
+fn unknown(kind: Kind, id: &Ident) -> syn::Error {
+    syn::Error::new(
+        id.span(),
+        format!("unknown option `{id}` for #[{}]; expected one of {OPTIONS}", kind.name()),
+    )
+}
+
+fn path_of(e: Expr, example: &str) -> syn::Result<Path> {
+    match e {
+        Expr::Path(p) if p.qself.is_none() => Ok(p.path),
+        other => Err(syn::Error::new_spanned(other, format!("expected a path, as in `{example}`"))),
+    }
+}
+
+fn lit_str(e: Expr, example: &str) -> syn::Result<LitStr> {
+    match e {
+        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s),
+        other => Err(syn::Error::new_spanned(other, format!("expected a string, as in `{example}`"))),
+    }
+}

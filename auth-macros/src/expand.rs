@@ -1,0 +1,209 @@
+//! Writing the guarded function.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Pat, Stmt, parse_quote};
+
+use crate::attr::{self, Args, Kind};
+use crate::context::{self, Context, GUARD_PREFIX};
+use crate::manifest::core_path;
+
+const CHECK_PREFIX: &str = "__auth_checked_";
+
+pub fn guard(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            let msg = format!("#[{}] goes on an `async fn`", kind.name());
+            let err = syn::Error::new(proc_macro2::Span::call_site(), msg).to_compile_error();
+            return quote!(#err #item);
+        }
+    };
+    match expand(kind, args, &mut func) {
+        Ok(tokens) => tokens,
+        Err(e) => {
+            // Emit the function unchanged next to the error, so the user sees this one error
+            // rather than a pile of follow-on ones.
+            let err = e.to_compile_error();
+            quote!(#err #item)
+        }
+    }
+}
+
+fn expand(kind: Kind, args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
+    let args = attr::parse(kind, args)?;
+    if func.sig.asyncness.is_none() {
+        return Err(syn::Error::new(
+            func.sig.fn_token.span(),
+            format!("#[{}] can only guard an `async fn`; add `async`", kind.name()),
+        ));
+    }
+    if let Some(c) = &func.sig.constness {
+        return Err(syn::Error::new(c.span(), "a guarded function cannot be `const`"));
+    }
+    let core = core_path();
+    let reqs = requirements(kind, &args, &core);
+    let login_url = match &args.redirect {
+        Some(url) => quote!(::core::option::Option::Some(#url)),
+        None => quote!(::core::option::Option::None),
+    };
+    match context::find(kind, &func.sig, &args)? {
+        Context::Service { binding } => {
+            expand_service(func, &args, &core, &reqs, &login_url, binding);
+            Ok(func.to_token_stream())
+        }
+        Context::Http { adapter, param } => {
+            let (n, _) = context::existing_guards(&func.sig);
+            let bind = match param {
+                Some(i) => {
+                    let removed = func.sig.inputs.iter().nth(i).cloned();
+                    func.sig.inputs = func
+                        .sig
+                        .inputs
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .map(|(_, a)| a.clone())
+                        .collect();
+                    match removed {
+                        Some(FnArg::Typed(pt)) => Some(pt.pat),
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            let policy = expand_http(func, n, &adapter, &args, &core, &reqs, &login_url, bind);
+            Ok(quote!(#policy #func))
+        }
+        Context::Stacked { adapter } => {
+            let (n, _) = context::existing_guards(&func.sig);
+            let policy = expand_http(func, n, &adapter, &args, &core, &reqs, &login_url, None);
+            Ok(quote!(#policy #func))
+        }
+    }
+}
+
+fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream> {
+    let req = quote!(#core::__private::Requirement);
+    let strings = &args.strings;
+    match kind {
+        Kind::Login => vec![quote!(#req::Login)],
+        Kind::Staff => vec![quote!(#req::Staff)],
+        Kind::Superuser => vec![quote!(#req::Superuser)],
+        Kind::Perm => strings.iter().map(|s| quote!(#req::Perm(#s))).collect(),
+        Kind::Group => vec![quote!(#req::AnyGroup(&[#(#strings),*]))],
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn expand_http(
+    func: &mut ItemFn,
+    n: usize,
+    adapter: &syn::Type,
+    args: &Args,
+    core: &TokenStream,
+    reqs: &[TokenStream],
+    login_url: &TokenStream,
+    bind: Option<Box<Pat>>,
+) -> TokenStream {
+    let name = &func.sig.ident;
+    let vis = &func.vis;
+    let policy = format_ident!("__auth_policy_{}_{}", name, n);
+    let guard = format_ident!("{}{}", GUARD_PREFIX, n);
+    let p = quote!(#core::__private);
+
+    let guard_param: FnArg = parse_quote!(#guard: <#adapter as #p::Adapter>::Guard<#policy>);
+    let inputs: Vec<FnArg> = func.sig.inputs.iter().cloned().collect();
+    let mut new_inputs: syn::punctuated::Punctuated<FnArg, syn::Token![,]> = Default::default();
+    for (i, a) in inputs.into_iter().enumerate() {
+        if i == n {
+            new_inputs.push(guard_param.clone());
+        }
+        new_inputs.push(a);
+    }
+    if new_inputs.len() == func.sig.inputs.len() {
+        new_inputs.push(guard_param);
+    }
+    func.sig.inputs = new_inputs;
+
+    let stmt: Stmt = match bind {
+        Some(pat) => parse_quote!(let #pat: #adapter = <#adapter as #p::Adapter>::unguard(#guard);),
+        None => parse_quote!(let _ = #guard;),
+    };
+    func.block.stmts.insert(0, stmt);
+
+    let on_denied = args.on_denied.as_ref().map(|hook| {
+        quote_spanned! {hook.span()=>
+            fn on_denied(
+                denial: #p::Denial,
+            ) -> ::core::result::Result<<#adapter as #p::Adapter>::DenyFuture, #p::Denial> {
+                #[allow(unused_imports)]
+                use #p::{ViaFuture as _, ViaValue as _};
+                let __r = #hook(denial);
+                let __k = (&&#p::probe(&__r)).__auth_kind();
+                ::core::result::Result::Ok(<#adapter>::__auth_deny(__k, __r))
+            }
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #policy {}
+
+        impl #p::Policy<#adapter> for #policy {
+            const REQUIREMENTS: &'static [#p::Requirement] = &[#(#reqs),*];
+            const LOGIN_URL: ::core::option::Option<&'static str> = #login_url;
+            #on_denied
+        }
+    }
+}
+
+fn expand_service(
+    func: &mut ItemFn,
+    args: &Args,
+    core: &TokenStream,
+    reqs: &[TokenStream],
+    login_url: &TokenStream,
+    binding: TokenStream,
+) {
+    let p = quote!(#core::__private);
+    let existing = func.block.stmts.iter().take_while(|s| is_check_stmt(s)).count();
+    let check = format_ident!("{}{}", CHECK_PREFIX, existing);
+    let ret_span = match &func.sig.output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => func.sig.ident.span(),
+    };
+    let deny = match &args.on_denied {
+        None => quote_spanned! {ret_span=>
+            return ::core::result::Result::Err(::core::convert::From::from(__denial));
+        },
+        Some(hook) => quote_spanned! {hook.span()=>
+            #[allow(unused_imports)]
+            use #p::{ViaFuture as _, ViaValue as _};
+            let __r = #hook(__denial);
+            let __k = (&&#p::probe(&__r)).__auth_kind();
+            return #p::Resolve::resolve(__k, __r).await;
+        },
+    };
+    let stmt: Stmt = parse_quote! {
+        #[allow(clippy::let_unit_value)]
+        let #check: () = match #p::check_service(#binding, &[#(#reqs),*]).await {
+            ::core::result::Result::Ok(()) => (),
+            ::core::result::Result::Err(mut __denial) => {
+                __denial.login_url = #login_url;
+                #deny
+            }
+        };
+    };
+    func.block.stmts.insert(existing, stmt);
+}
+
+fn is_check_stmt(s: &Stmt) -> bool {
+    let Stmt::Local(local) = s else { return false };
+    let pat = match &local.pat {
+        Pat::Type(pt) => &*pt.pat,
+        p => p,
+    };
+    context::ident_of(pat).is_some_and(|id| id.to_string().starts_with(CHECK_PREFIX))
+}
