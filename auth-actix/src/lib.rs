@@ -1,1 +1,53 @@
+//! # auth-actix
+//!
+//! The actix-web adapter of the auth toolkit: the session [`AuthMiddleware`], the [`Auth`]
+//! extractor, and the guard macros (`#[login_required]`, `#[permission_required(..)]`,
+//! `#[group_required(..)]`, `#[staff_required]`, `#[superuser_required]`) working on actix-web
+//! handlers.
+//!
+//! ```no_run
+//! use auth_actix::{Auth, AuthMiddleware, AuthService, AuthConfig, login_required};
+//! use actix_web::{App, HttpServer, Responder, web};
+//!
+//! #[login_required]
+//! async fn dashboard(auth: Auth) -> impl Responder {
+//!     format!("hi {}", auth.user().unwrap().username)
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let auth = AuthService::in_memory(AuthConfig::default());
+//!     HttpServer::new(move || {
+//!         App::new()
+//!             .route("/dashboard", web::get().to(dashboard))
+//!             .wrap(AuthMiddleware::new(auth.clone()))
+//!     })
+//!     .bind("127.0.0.1:3000")?
+//!     .run()
+//!     .await
+//! }
+//! ```
+//!
+//! Denials follow the guard contract: the guard's `on_denied` hook, else the middleware's
+//! [`AuthMiddleware::on_denied`] handler, else the built-in answer (303 to the login page with
+//! `?next=` for anonymous browsers, 401 JSON for anonymous API clients, 403 for a logged-in
+//! user who lacks the requirement, 503 when a store is down).
+//!
+//! actix-web polls a handler's extractors together. The guard comes first and answers at once
+//! for anonymous users, so they always get the guard's answer; for a logged-in user whose
+//! permissions must first be read from a slow store, a malformed body may be reported (400)
+//! before the permission denial (403).
+#![warn(missing_docs)]
 
+mod extract;
+mod middleware;
+mod response;
+
+pub use auth_core;
+pub use auth_core::{
+    AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission, Registration,
+    Requirement, User, Wants,
+};
+pub use auth_macros::{group_required, login_required, permission_required, staff_required, superuser_required};
+pub use extract::{Auth, Deny, Guard, MissingAuthMiddleware};
+pub use middleware::{AuthMiddleware, AuthMiddlewareService};

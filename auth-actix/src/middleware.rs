@@ -1,0 +1,147 @@
+//! [`AuthMiddleware`]: loads the session once per request and writes the cookie back.
+
+use std::future::{Future, Ready, ready};
+use std::rc::Rc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, Responder};
+use auth_core::{AuthService, Denial, RequestAuth};
+use futures_util::future::LocalBoxFuture;
+
+type DenyHandler = Rc<dyn Fn(Denial, HttpRequest) -> LocalBoxFuture<'static, HttpResponse>>;
+
+pub(crate) struct Shared {
+    service: AuthService,
+    on_denied: Option<DenyHandler>,
+}
+
+impl Shared {
+    pub(crate) async fn deny(&self, denial: Denial, req: HttpRequest) -> HttpResponse {
+        match &self.on_denied {
+            Some(handler) => handler(denial, req).await,
+            None => crate::response::builtin(&denial, self.service.config()),
+        }
+    }
+}
+
+/// What the middleware puts in each request's extensions.
+#[derive(Clone)]
+pub(crate) struct RequestExt {
+    pub(crate) request: std::sync::Arc<RequestAuth>,
+    pub(crate) shared: Rc<Shared>,
+}
+
+/// The middleware that makes [`crate::Auth`] and the guards work. Wrap the `App` in it once.
+///
+/// ```
+/// use auth_actix::{AuthMiddleware, AuthService, AuthConfig, Denial};
+/// use actix_web::{App, HttpResponse};
+///
+/// let auth = AuthService::in_memory(AuthConfig::default());
+/// let app = App::new().wrap(
+///     AuthMiddleware::new(auth)
+///         // app-wide denial handler: used by guards without their own `on_denied`
+///         .on_denied(|d: Denial| async move { HttpResponse::Forbidden().body(format!("no: {}", d.requirement)) }),
+/// );
+/// ```
+#[derive(Clone)]
+pub struct AuthMiddleware {
+    shared: Rc<Shared>,
+}
+
+impl AuthMiddleware {
+    /// Middleware over `service` with the built-in denial answers.
+    pub fn new(service: AuthService) -> Self {
+        AuthMiddleware {
+            shared: Rc::new(Shared {
+                service,
+                on_denied: None,
+            }),
+        }
+    }
+
+    /// Sets the app-wide denial handler, used when a guard has no `on_denied` of its own.
+    pub fn on_denied<F, Fut, R>(self, handler: F) -> Self
+    where
+        F: Fn(Denial) -> Fut + 'static,
+        Fut: Future<Output = R> + 'static,
+        R: Responder + 'static,
+    {
+        let boxed: DenyHandler = Rc::new(move |d, req| {
+            let fut = handler(d);
+            Box::pin(async move { fut.await.respond_to(&req).map_into_boxed_body() })
+        });
+        AuthMiddleware {
+            shared: Rc::new(Shared {
+                service: self.shared.service.clone(),
+                on_denied: Some(boxed),
+            }),
+        }
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for AuthMiddleware
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = AuthMiddlewareService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(AuthMiddlewareService {
+            service: Rc::new(service),
+            shared: self.shared.clone(),
+        }))
+    }
+}
+
+/// The service [`AuthMiddleware`] wraps around an app.
+pub struct AuthMiddlewareService<S> {
+    service: Rc<S>,
+    shared: Rc<Shared>,
+}
+
+impl<S, B> Service<ServiceRequest> for AuthMiddlewareService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let service = self.service.clone();
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let cookies = req
+                .headers()
+                .get_all(header::COOKIE)
+                .filter_map(|v| v.to_str().ok());
+            let request = RequestAuth::load(&shared.service, cookies).await;
+            req.extensions_mut().insert(RequestExt {
+                request: request.clone(),
+                shared,
+            });
+            let mut res = service.call(req).await?;
+            let fin = request.finish().await;
+            let headers = res.headers_mut();
+            if let Some(cookie) = fin.set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                headers.append(header::SET_COOKIE, cookie);
+            }
+            if fin.authenticated && !headers.contains_key(header::CACHE_CONTROL) {
+                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            }
+            headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+            Ok(res)
+        })
+    }
+}
