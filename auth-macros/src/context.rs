@@ -92,7 +92,8 @@ pub fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Context> {
             })
             .or_else(|| {
                 typed.iter().find(|(_, pt)| {
-                    matches!(&*pt.ty, Type::Reference(_)) && ident_of(&pt.pat).is_some_and(|id| id == "auth")
+                    (args.service || matches!(&*pt.ty, Type::Reference(_)))
+                        && ident_of(&pt.pat).is_some_and(|id| id == "auth")
                 })
             })
             .copied()

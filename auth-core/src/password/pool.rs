@@ -1,6 +1,7 @@
 //! Runs password hashing on tokio's blocking pool, never on the runtime's worker threads.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use tokio::sync::Semaphore;
@@ -22,6 +23,7 @@ use super::PasswordError;
 #[derive(Clone, Debug)]
 pub struct HashPool {
     permits: Arc<Semaphore>,
+    runs: Arc<AtomicU64>,
 }
 
 impl HashPool {
@@ -34,6 +36,7 @@ impl HashPool {
         };
         HashPool {
             permits: Arc::new(Semaphore::new(limit)),
+            runs: Arc::default(),
         }
     }
 
@@ -46,9 +49,16 @@ impl HashPool {
             .acquire()
             .await
             .map_err(|_| PasswordError::PoolClosed)?;
-        tokio::task::spawn_blocking(f)
+        let out = tokio::task::spawn_blocking(f)
             .await
-            .map_err(|_| PasswordError::PoolClosed)
+            .map_err(|_| PasswordError::PoolClosed);
+        self.runs.fetch_add(1, Ordering::Relaxed);
+        out
+    }
+
+    /// How many hashes and verifications this pool (and its clones) has run.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
     }
 
     /// [`super::hash`] on the blocking pool.

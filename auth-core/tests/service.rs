@@ -1,0 +1,391 @@
+//! The auth service's rules, over the in-memory stores.
+
+use std::sync::Arc;
+
+use auth_core::{
+    AuthConfig, AuthContext, AuthError, AuthService, Grants, LoginField, MemorySessionStore, MemoryStore,
+    NewUser, RegisterError, Registration, SessionStore, StoreError, User, UserStore, user_has_perm,
+    user_in_group, user_snapshot,
+};
+
+fn config() -> AuthConfig {
+    AuthConfig {
+        secret_key: "unit-test-secret".into(),
+        ..AuthConfig::default()
+    }
+}
+
+struct Setup {
+    auth: AuthService,
+    store: Arc<MemoryStore>,
+    sessions: Arc<MemorySessionStore>,
+}
+
+fn setup(config: AuthConfig) -> Setup {
+    let store = Arc::new(MemoryStore::new());
+    let sessions = Arc::new(MemorySessionStore::new());
+    let auth = AuthService::new(config, store.clone(), store.clone(), sessions.clone());
+    Setup { auth, store, sessions }
+}
+
+async fn user(s: &Setup, name: &str, pw: &str) -> User {
+    s.auth
+        .register(&Registration::new(name, &format!("{name}@example.com"), pw))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn authenticate_by_username_then_email_as_configured() {
+    let s = setup(config());
+    user(&s, "alice", "password-one").await;
+    assert_eq!(s.auth.authenticate("alice", "password-one").await.unwrap().username, "alice");
+    assert_eq!(s.auth.authenticate("ALICE", "password-one").await.unwrap().username, "alice");
+    assert!(matches!(
+        s.auth.authenticate("alice@example.com", "password-one").await,
+        Err(AuthError::InvalidCredentials)
+    ));
+
+    let both = setup(AuthConfig {
+        login_fields: vec![LoginField::Username, LoginField::Email],
+        ..config()
+    });
+    user(&both, "bob", "password-two").await;
+    assert_eq!(both.auth.authenticate("Bob@Example.com", "password-two").await.unwrap().username, "bob");
+    assert_eq!(both.auth.authenticate("bob", "password-two").await.unwrap().username, "bob");
+
+    let email = setup(AuthConfig {
+        login_fields: vec![LoginField::Email],
+        ..config()
+    });
+    user(&email, "carol", "password-3x").await;
+    assert!(email.auth.authenticate("carol", "password-3x").await.is_err());
+    assert!(email.auth.authenticate("carol@example.com", "password-3x").await.is_ok());
+}
+
+#[tokio::test]
+async fn every_failure_costs_one_hash_and_looks_the_same() {
+    let s = setup(config());
+    user(&s, "alice", "password-one").await;
+    let inactive = user(&s, "ivan", "password-one").await;
+    s.auth.deactivate(inactive.id).await.unwrap();
+    s.store
+        .create_user(NewUser::new("una", "una@example.com", auth_core::password::make_unusable()))
+        .await
+        .unwrap();
+    s.store
+        .create_user(NewUser::new("mal", "mal@example.com", "pbkdf2_sha256$1e6$salt$abc="))
+        .await
+        .unwrap();
+    let pool = s.auth.hasher();
+    for (who, pw) in [
+        ("nobody", "x"),
+        ("alice", "wrong"),
+        ("ivan", "password-one"),
+        ("una", "x"),
+        ("mal", "x"),
+    ] {
+        let before = pool.runs();
+        let err = s.auth.authenticate(who, pw).await.unwrap_err();
+        assert!(matches!(err, AuthError::InvalidCredentials), "{who}: {err}");
+        assert_eq!(pool.runs() - before, 1, "{who}: exactly one hash");
+    }
+}
+
+#[tokio::test]
+async fn legacy_hash_is_rehashed_to_argon2id_on_login() {
+    let s = setup(config());
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("../../tests/vectors/password-hashes.json")).unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r["algorithm"] == "pbkdf2_sha256" && r["valid"] == true)
+        .unwrap();
+    let (pw, enc) = (row["password"].as_str().unwrap(), row["encoded"].as_str().unwrap());
+    let u = s.store.create_user(NewUser::new("legacy", "", enc)).await.unwrap();
+    let got = s.auth.authenticate("legacy", pw).await.unwrap();
+    assert!(got.password_hash.starts_with("$argon2id$"));
+    let stored = s.store.get_user(u.id).await.unwrap().unwrap();
+    assert!(stored.password_hash.starts_with("$argon2id$"), "rehash saved");
+    assert!(s.auth.authenticate("legacy", pw).await.is_ok(), "still logs in after rehash");
+}
+
+#[test]
+fn hashing_never_runs_on_the_runtime_thread() {
+    // On a single-threaded runtime, a hash on the runtime thread would block every other task
+    // until it finished. Count how often another task gets to run while a login hashes.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let s = setup(config());
+        user(&s, "alice", "password-one").await;
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let d = done.clone();
+        let auth = s.auth.clone();
+        let login = tokio::spawn(async move {
+            let r = auth.authenticate("alice", "password-one").await;
+            d.store(true, std::sync::atomic::Ordering::SeqCst);
+            r
+        });
+        let mut interleaved = 0u32;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::task::yield_now().await;
+            interleaved += 1;
+        }
+        assert!(login.await.unwrap().is_ok());
+        assert!(interleaved > 10, "only {interleaved} other polls ran during the hash");
+    });
+}
+
+#[tokio::test]
+async fn login_rotates_and_logout_keeps_only_configured_keys() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let mut st = s.auth.load_session(None).await;
+    s.auth.session_insert(&mut st, "theme", "dark".into());
+    s.auth.session_insert(&mut st, "cart", 3.into());
+    s.auth.commit(&mut st).await.unwrap();
+    let anon_id = st.record().unwrap().id.clone();
+    s.auth.login(&mut st, &alice).await.unwrap();
+    let logged_id = st.record().unwrap().id.clone();
+    assert_ne!(anon_id, logged_id);
+    assert!(s.sessions.load(&anon_id).await.unwrap().is_none(), "old id deleted");
+    assert_eq!(st.get("cart"), Some(&3.into()), "an anonymous session's data survives login");
+    s.auth.logout(&mut st).await.unwrap();
+    assert!(s.sessions.load(&logged_id).await.unwrap().is_none());
+    assert_eq!(st.get("theme"), Some(&"dark".into()));
+    assert_eq!(st.get("cart"), None);
+    assert!(st.user().is_none());
+    assert_ne!(st.record().unwrap().id, logged_id);
+}
+
+#[tokio::test]
+async fn switching_user_flushes_session_data() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let bob = user(&s, "bob", "password-two").await;
+    let mut st = s.auth.load_session(None).await;
+    s.auth.login(&mut st, &alice).await.unwrap();
+    s.auth.session_insert(&mut st, "secret", "alice's".into());
+    s.auth.login(&mut st, &bob).await.unwrap();
+    assert_eq!(st.get("secret"), None);
+}
+
+#[tokio::test]
+async fn absolute_and_idle_expiry() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut st = s.auth.load_session(None).await;
+    s.auth.login(&mut st, &alice).await.unwrap();
+    let mut rec = st.record().unwrap().clone();
+
+    // Fresh: loads, and is not written back (the idle clock moves at a coarse interval).
+    let mut loaded = s.auth.load_session(Some(rec.id.clone())).await;
+    assert_eq!(loaded.user().unwrap().id, alice.id);
+    s.sessions.delete(&rec.id).await.unwrap();
+    s.auth.commit(&mut loaded).await.unwrap();
+    assert!(s.sessions.load(&rec.id).await.unwrap().is_none(), "a fresh read writes nothing");
+    s.sessions.save(&rec).await.unwrap();
+
+    // Idle for longer than the touch interval: the idle clock is refreshed on read.
+    rec.last_seen = now - 3600;
+    rec.expires_at = now + 1000;
+    s.sessions.save(&rec).await.unwrap();
+    let mut loaded = s.auth.load_session(Some(rec.id.clone())).await;
+    s.auth.commit(&mut loaded).await.unwrap();
+    let stored = s.sessions.load(&rec.id).await.unwrap().unwrap();
+    assert!(stored.last_seen >= now, "read refreshed the idle clock");
+
+    // Idle past 2 days.
+    rec.last_seen = now - 2 * 86400 - 1;
+    rec.expires_at = now + 1000; // even if a store kept it
+    s.sessions.save(&rec).await.unwrap();
+    assert!(s.auth.load_session(Some(rec.id.clone())).await.user().is_none());
+
+    // Older than 7 days, though recently seen.
+    let mut st = s.auth.load_session(None).await;
+    s.auth.login(&mut st, &alice).await.unwrap();
+    let mut rec = st.record().unwrap().clone();
+    rec.created_at = now - 7 * 86400 - 1;
+    rec.last_seen = now;
+    rec.expires_at = now + 1000;
+    s.sessions.save(&rec).await.unwrap();
+    assert!(s.auth.load_session(Some(rec.id.clone())).await.user().is_none());
+    assert!(s.sessions.load(&rec.id).await.unwrap().is_none(), "expired session deleted");
+}
+
+#[tokio::test]
+async fn expired_sessions_are_cleaned_up() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let mut st = s.auth.load_session(None).await;
+    s.auth.login(&mut st, &alice).await.unwrap();
+    let mut rec = st.record().unwrap().clone();
+    rec.expires_at = 10;
+    s.sessions.save(&rec).await.unwrap();
+    assert!(s.sessions.load(&rec.id).await.unwrap().is_none(), "the store never returns it");
+    assert_eq!(s.sessions.delete_expired(11).await.unwrap(), 1);
+    assert!(s.sessions.is_empty());
+}
+
+#[tokio::test]
+async fn password_change_elsewhere_and_deactivation_end_sessions() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let mut a = s.auth.load_session(None).await;
+    let mut b = s.auth.load_session(None).await;
+    s.auth.login(&mut a, &alice).await.unwrap();
+    s.auth.login(&mut b, &alice).await.unwrap();
+    let b_id = b.record().unwrap().id.clone();
+    s.auth
+        .change_password(&mut a, "password-one", "password-new", "password-new")
+        .await
+        .unwrap();
+    assert!(s.auth.load_session(Some(b_id)).await.user().is_none());
+    let a_id = a.record().unwrap().id.clone();
+    assert_eq!(s.auth.load_session(Some(a_id.clone())).await.user().unwrap().id, alice.id);
+
+    // A hash changed behind the service's back (another process) also ends the session.
+    s.store
+        .set_password_hash(alice.id, &auth_core::password::hash("other").unwrap())
+        .await
+        .unwrap();
+    assert!(s.auth.load_session(Some(a_id)).await.user().is_none());
+
+    let mut c = s.auth.load_session(None).await;
+    let alice = s.store.get_user(alice.id).await.unwrap().unwrap();
+    s.auth.login(&mut c, &alice).await.unwrap();
+    s.auth.deactivate(alice.id).await.unwrap();
+    assert!(s.auth.load_session(Some(c.record().unwrap().id.clone())).await.user().is_none());
+    assert!(s.sessions.is_empty());
+}
+
+#[tokio::test]
+async fn registration_messages_and_no_account_enumeration() {
+    let s = setup(config());
+    user(&s, "alice", "password-one").await;
+    let errors = |r: Result<User, RegisterError>| match r {
+        Err(RegisterError::Invalid(e)) => e,
+        other => panic!("expected form errors, got {other:?}"),
+    };
+    let e = errors(
+        s.auth
+            .register(&Registration {
+                confirm_password: "x".into(),
+                ..Registration::new("", "bad", "short")
+            })
+            .await,
+    );
+    assert_eq!(e.fields["username"], vec!["Enter a username."]);
+    assert!(e.fields["email"][0].contains("valid email"));
+    assert!(e.fields["password"].iter().any(|m| m.contains("at least 8")));
+    assert!(e.fields["password"].iter().any(|m| m.contains("didn't match")));
+    let e = errors(s.auth.register(&Registration::new("a b<script>", "x@example.com", "password-one")).await);
+    assert!(e.fields["username"][0].contains("letters, digits"));
+    let long = "x".repeat(5000);
+    let e = errors(s.auth.register(&Registration::new("zed", "z@example.com", &long)).await);
+    assert!(e.fields["password"][0].contains("too long"), "never truncated silently");
+
+    // A taken username and a taken email give the same form-level message; no field says which.
+    let taken_name = errors(s.auth.register(&Registration::new("Alice", "new@example.com", "password-one")).await);
+    let taken_mail = errors(s.auth.register(&Registration::new("newname", "ALICE@example.com", "password-one")).await);
+    assert_eq!(taken_name, taken_mail);
+    assert!(taken_name.fields.is_empty());
+    assert_eq!(taken_name.form, vec![AuthConfig::default().messages.account_unavailable]);
+
+    // 64+ characters are fine, and every character counts.
+    let pw = "p".repeat(80);
+    let u = s.auth.register(&Registration::new("longpw", "l@example.com", &pw)).await.unwrap();
+    assert_eq!(s.auth.authenticate("longpw", &pw).await.unwrap().id, u.id);
+    assert!(s.auth.authenticate("longpw", &pw[..72]).await.is_err());
+}
+
+#[tokio::test]
+async fn concurrent_registrations_keep_usernames_unique() {
+    let s = setup(AuthConfig {
+        password_hash_concurrency: 2,
+        ..config()
+    });
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let auth = s.auth.clone();
+        tasks.push(tokio::spawn(async move {
+            auth.register(&Registration::new("same", &format!("u{i}@example.com"), "password-one"))
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        if t.await.unwrap().is_ok() {
+            ok += 1;
+        }
+    }
+    assert_eq!(ok, 1);
+    let same = s.store.find_by_username("same").await.unwrap().unwrap();
+    let renamed = s
+        .store
+        .update_user(&User {
+            username: "SAME".into(),
+            ..same
+        })
+        .await;
+    assert!(renamed.is_ok(), "renaming a user to a case variant of their own name is fine");
+    let other = user(&s, "other", "password-one").await;
+    let clash = s
+        .store
+        .update_user(&User {
+            username: "same".into(),
+            ..other
+        })
+        .await;
+    assert!(matches!(clash, Err(StoreError::Conflict { field: "username" })));
+}
+
+struct Ctx(Option<User>, Grants);
+
+#[auth_core::async_trait]
+impl AuthContext for Ctx {
+    fn current_user(&self) -> Option<&User> {
+        self.0.as_ref()
+    }
+    async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
+        Ok(Arc::new(self.1.clone()))
+    }
+}
+
+#[tokio::test]
+async fn helpers_and_snapshot() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let grants = Grants {
+        permissions: ["blog.add_post".to_string()].into(),
+        groups: vec!["Editors".into()],
+    };
+    let cx = Ctx(Some(alice.clone()), grants.clone());
+    assert!(user_has_perm(&cx, "blog.add_post").await.unwrap());
+    assert!(!user_has_perm(&cx, "blog.delete_post").await.unwrap());
+    assert!(
+        user_has_perm(&cx, "add_post").await.is_err(),
+        "a malformed permission is an error, never false"
+    );
+    assert!(user_in_group(&cx, "Editors").await.unwrap());
+    assert!(!user_in_group(&cx, "editors").await.unwrap());
+    assert!(auth_core::require_login_user(&cx).is_ok());
+    let anon = Ctx(None, grants.clone());
+    assert!(auth_core::require_login_user(&anon).is_err());
+    assert!(!user_has_perm(&anon, "blog.add_post").await.unwrap());
+
+    let snap = user_snapshot(&cx, true).await.unwrap().unwrap();
+    let json = serde_json::to_value(&snap).unwrap();
+    assert_eq!(json["username"], "alice");
+    assert_eq!(json["groups"], serde_json::json!(["Editors"]));
+    assert!(json.get("password_hash").is_none());
+    assert!(
+        !serde_json::to_string(&alice).unwrap().contains("argon2"),
+        "User never serializes its hash"
+    );
+    assert!(!format!("{alice:?}").contains("argon2"), "nor prints it");
+    let snap = user_snapshot(&cx, false).await.unwrap().unwrap();
+    assert!(serde_json::to_value(&snap).unwrap().get("groups").is_none());
+    assert!(user_snapshot(&anon, true).await.unwrap().is_none());
+}
