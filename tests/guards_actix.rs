@@ -8,8 +8,8 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, Responder, ResponseError, test, web};
 use auth_actix::{
-    Auth, AuthMiddleware, Denial, group_required, login_required, permission_required, staff_required,
-    superuser_required,
+    Auth, AuthMiddleware, Denial, group_required, login_required, permission_required,
+    staff_required, superuser_required,
 };
 use auth_core::{AuthConfig, AuthService, MemoryStore};
 use auth_tests::{Client, Fixture, Req, Resp, fixture, scenarios};
@@ -68,7 +68,11 @@ struct PublishForm {
 }
 
 #[permission_required("blog.publish_post")]
-async fn publish(_auth: Auth, id: web::Path<i64>, form: web::Form<PublishForm>) -> Result<HttpResponse, AppError> {
+async fn publish(
+    _auth: Auth,
+    id: web::Path<i64>,
+    form: web::Form<PublishForm>,
+) -> Result<HttpResponse, AppError> {
     if form.title.is_empty() {
         return Err(AppError("empty title".into()));
     }
@@ -91,7 +95,10 @@ fn sync_hook(d: Denial) -> HttpResponse {
         auth_actix::Wants::Html => "html",
         auth_actix::Wants::Json => "json",
     };
-    HttpResponse::build(StatusCode::IM_A_TEAPOT).body(format!("denied {} anonymous={} {wants}", d.path, d.anonymous))
+    HttpResponse::build(StatusCode::IM_A_TEAPOT).body(format!(
+        "denied {} anonymous={} {wants}",
+        d.path, d.anonymous
+    ))
 }
 
 #[staff_required(on_denied = sync_hook)]
@@ -129,7 +136,8 @@ where
 }
 
 async fn whoami(auth: Auth) -> String {
-    auth.user().map_or("anonymous".into(), |u| u.username.clone())
+    auth.user()
+        .map_or("anonymous".into(), |u| u.username.clone())
 }
 
 #[derive(Deserialize)]
@@ -156,12 +164,16 @@ struct ThemeForm {
 }
 
 async fn set_theme(auth: Auth, f: web::Form<ThemeForm>) -> &'static str {
-    auth.session_insert("theme", f.into_inner().theme.into()).await;
+    auth.session_insert("theme", f.into_inner().theme.into())
+        .await;
     "saved"
 }
 
 async fn get_theme(auth: Auth) -> String {
-    auth.session_get("theme").await.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or("none".into())
+    auth.session_get("theme")
+        .await
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or("none".into())
 }
 
 #[derive(Deserialize)]
@@ -217,10 +229,19 @@ where
         let headers = res
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = test::read_body(res).await;
-        Resp { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 }
 
@@ -229,7 +250,12 @@ macro_rules! scenario {
         #[actix_web::test]
         async fn $name() {
             let f = fixture().await;
-            let app = test::init_service(App::new().configure(routes).wrap(AuthMiddleware::new(f.service.clone()))).await;
+            let app = test::init_service(
+                App::new()
+                    .configure(routes)
+                    .wrap(AuthMiddleware::new(f.service.clone())),
+            )
+            .await;
             scenarios::$name(&TestApp(app)).await;
         }
     };
@@ -237,7 +263,12 @@ macro_rules! scenario {
         #[actix_web::test]
         async fn $name() {
             let f: Fixture = fixture().await;
-            let app = test::init_service(App::new().configure(routes).wrap(AuthMiddleware::new(f.service.clone()))).await;
+            let app = test::init_service(
+                App::new()
+                    .configure(routes)
+                    .wrap(AuthMiddleware::new(f.service.clone())),
+            )
+            .await;
             scenarios::$name(&TestApp(app), &f).await;
         }
     };
@@ -261,8 +292,10 @@ scenario!(password_change_logs_out_other_sessions, fixture);
 async fn app_wide_denial_handler() {
     let f = fixture().await;
     let mw = AuthMiddleware::new(f.service.clone()).on_denied(|d: Denial| async move {
-        HttpResponse::build(StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS)
-            .body(format!("app-wide: {} anonymous={}", d.requirement, d.anonymous))
+        HttpResponse::build(StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS).body(format!(
+            "app-wide: {} anonymous={}",
+            d.requirement, d.anonymous
+        ))
     });
     let app = test::init_service(App::new().configure(routes).wrap(mw)).await;
     scenarios::app_wide_denial_handler(&TestApp(app), &f).await;
@@ -272,8 +305,14 @@ async fn app_wide_denial_handler() {
 async fn store_down_fails_closed() {
     let f = fixture().await;
     let store = Arc::new(MemoryStore::new());
-    let down = AuthService::new(AuthConfig::default(), store.clone(), store, Arc::new(auth_tests::DownStore));
-    let app = test::init_service(App::new().configure(routes).wrap(AuthMiddleware::new(down))).await;
+    let down = AuthService::new(
+        AuthConfig::default(),
+        store.clone(),
+        store,
+        Arc::new(auth_tests::DownStore),
+    );
+    let app =
+        test::init_service(App::new().configure(routes).wrap(AuthMiddleware::new(down))).await;
     scenarios::store_down_fails_closed(&TestApp(app), &f).await;
 }
 

@@ -9,12 +9,12 @@ use auth_axum::{
 };
 use auth_core::{AuthConfig, AuthService, MemoryStore};
 use auth_tests::{Client, Fixture, Req, Resp, fixture, scenarios};
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Form, Json, Path, Query};
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use tower::ServiceExt;
@@ -59,9 +59,15 @@ struct NewPost {
 }
 
 #[login_required]
-async fn create_post(auth: Auth, Json(post): Json<NewPost>) -> (StatusCode, Json<serde_json::Value>) {
+async fn create_post(
+    auth: Auth,
+    Json(post): Json<NewPost>,
+) -> (StatusCode, Json<serde_json::Value>) {
     let owner = auth.user().unwrap().username.clone();
-    (StatusCode::CREATED, Json(serde_json::json!({"title": post.title, "owner": owner})))
+    (
+        StatusCode::CREATED,
+        Json(serde_json::json!({"title": post.title, "owner": owner})),
+    )
 }
 
 #[derive(Deserialize)]
@@ -70,7 +76,11 @@ struct PublishForm {
 }
 
 #[permission_required("blog.publish_post")]
-async fn publish(_auth: Auth, Path(id): Path<i64>, Form(f): Form<PublishForm>) -> Result<Redirect, AppError> {
+async fn publish(
+    _auth: Auth,
+    Path(id): Path<i64>,
+    Form(f): Form<PublishForm>,
+) -> Result<Redirect, AppError> {
     if f.title.is_empty() {
         return Err(AppError("empty title".into()));
     }
@@ -91,7 +101,10 @@ fn sync_hook(d: Denial) -> (StatusCode, String) {
         auth_axum::Wants::Html => "html",
         auth_axum::Wants::Json => "json",
     };
-    (StatusCode::IM_A_TEAPOT, format!("denied {} anonymous={} {wants}", d.path, d.anonymous))
+    (
+        StatusCode::IM_A_TEAPOT,
+        format!("denied {} anonymous={} {wants}", d.path, d.anonymous),
+    )
 }
 
 #[staff_required(on_denied = sync_hook)]
@@ -101,7 +114,11 @@ async fn staff(_auth: Auth) -> &'static str {
 
 async fn async_hook(d: Denial) -> Response {
     tokio::task::yield_now().await;
-    (StatusCode::PAYMENT_REQUIRED, format!("async denied {}", d.requirement)).into_response()
+    (
+        StatusCode::PAYMENT_REQUIRED,
+        format!("async denied {}", d.requirement),
+    )
+        .into_response()
 }
 
 #[superuser_required(on_denied = async_hook)]
@@ -129,7 +146,8 @@ where
 }
 
 async fn whoami(auth: Auth) -> String {
-    auth.user().map_or("anonymous".into(), |u| u.username.clone())
+    auth.user()
+        .map_or("anonymous".into(), |u| u.username.clone())
 }
 
 #[derive(Deserialize)]
@@ -161,7 +179,10 @@ async fn set_theme(auth: Auth, Form(f): Form<ThemeForm>) -> &'static str {
 }
 
 async fn get_theme(auth: Auth) -> String {
-    auth.session_get("theme").await.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or("none".into())
+    auth.session_get("theme")
+        .await
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or("none".into())
 }
 
 #[derive(Deserialize)]
@@ -206,15 +227,29 @@ impl Client for App {
         for (k, v) in &req.headers {
             b = b.header(k, v);
         }
-        let res = self.0.clone().oneshot(b.body(Body::from(req.body)).unwrap()).await.unwrap();
+        let res = self
+            .0
+            .clone()
+            .oneshot(b.body(Body::from(req.body)).unwrap())
+            .await
+            .unwrap();
         let status = res.status().as_u16();
         let headers = res
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = res.into_body().collect().await.unwrap().to_bytes();
-        Resp { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 }
 
@@ -258,7 +293,10 @@ scenario!(password_change_logs_out_other_sessions, fixture);
 async fn app_wide_denial_handler() {
     let f = fixture().await;
     let layer = AuthLayer::new(f.service.clone()).on_denied(|d: Denial| async move {
-        (StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS, format!("app-wide: {} anonymous={}", d.requirement, d.anonymous))
+        (
+            StatusCode::UNAVAILABLE_FOR_LEGAL_REASONS,
+            format!("app-wide: {} anonymous={}", d.requirement, d.anonymous),
+        )
     });
     scenarios::app_wide_denial_handler(&App(routes().layer(layer)), &f).await;
 }
@@ -267,7 +305,12 @@ async fn app_wide_denial_handler() {
 async fn store_down_fails_closed() {
     let f = fixture().await;
     let store = Arc::new(MemoryStore::new());
-    let down = AuthService::new(AuthConfig::default(), store.clone(), store, Arc::new(auth_tests::DownStore));
+    let down = AuthService::new(
+        AuthConfig::default(),
+        store.clone(),
+        store,
+        Arc::new(auth_tests::DownStore),
+    );
     scenarios::store_down_fails_closed(&App(routes().layer(AuthLayer::new(down))), &f).await;
 }
 

@@ -29,17 +29,28 @@ fn every_vector_row() {
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     let (mut valid, mut invalid, mut malformed) = (0, 0, 0);
     for (i, got) in results {
         let r = &rows[i];
-        let what = format!("row {i} {} {}: {}", r["system"], r["algorithm"], r.get("note").and_then(|n| n.as_str()).unwrap_or(""));
+        let what = format!(
+            "row {i} {} {}: {}",
+            r["system"],
+            r["algorithm"],
+            r.get("note").and_then(|n| n.as_str()).unwrap_or("")
+        );
         if r["valid"] == true {
             assert_eq!(got, Ok(true), "{what}");
             valid += 1;
         } else if r.get("malformed") == Some(&serde_json::Value::Bool(true)) {
-            assert!(got != Ok(true), "{what}: a malformed hash must never verify");
+            assert!(
+                got != Ok(true),
+                "{what}: a malformed hash must never verify"
+            );
             malformed += 1;
         } else {
             assert_eq!(got, Ok(false), "{what}");
@@ -51,7 +62,8 @@ fn every_vector_row() {
 
 #[test]
 fn verified_legacy_formats_need_rehash_and_argon2id_defaults_do_not() {
-    let rows: Vec<serde_json::Value> = serde_json::from_str(include_str!("vectors/password-hashes.json")).unwrap();
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("vectors/password-hashes.json")).unwrap();
     for r in rows.iter().filter(|r| r["valid"] == true) {
         let enc = r["encoded"].as_str().unwrap();
         // argon2-cffi's defaults (64 MiB, t=3, p=4) are stronger than ours: no rehash needed.
@@ -63,12 +75,20 @@ fn verified_legacy_formats_need_rehash_and_argon2id_defaults_do_not() {
 
 #[test]
 fn malformed_rows_are_errors_not_false() {
-    let rows: Vec<serde_json::Value> = serde_json::from_str(include_str!("vectors/password-hashes.json")).unwrap();
-    for r in rows.iter().filter(|r| r.get("malformed") == Some(&serde_json::Value::Bool(true))) {
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("vectors/password-hashes.json")).unwrap();
+    for r in rows
+        .iter()
+        .filter(|r| r.get("malformed") == Some(&serde_json::Value::Bool(true)))
+    {
         let enc = r["encoded"].as_str().unwrap();
         let got = password::verify(r["password"].as_str().unwrap(), enc);
         if r["algorithm"] == "unusable" {
-            assert_eq!(got, Ok(false), "the unusable marker is a known format that never verifies");
+            assert_eq!(
+                got,
+                Ok(false),
+                "the unusable marker is a known format that never verifies"
+            );
         } else {
             assert!(got.is_err(), "{enc}: {got:?}");
         }

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use auth_core::{
-    AuthContext, Denial, DenialReason, Grants, Requirement, StoreError, User,
+use auth_axum::{
+    group_required, login_required, permission_required, staff_required, superuser_required,
 };
-use auth_axum::{group_required, login_required, permission_required, staff_required, superuser_required};
+use auth_core::{AuthContext, Denial, DenialReason, Grants, Requirement, StoreError, User};
 
 struct Ctx {
     user: Option<User>,
@@ -58,7 +58,10 @@ async fn publish(auth: &Ctx, id: i64) -> Result<String, ServiceError> {
     if id == 0 {
         return Err(ServiceError::NotFound(id));
     }
-    Ok(format!("{} published {id}", auth.current_user().unwrap().username))
+    Ok(format!(
+        "{} published {id}",
+        auth.current_user().unwrap().username
+    ))
 }
 
 #[login_required]
@@ -116,7 +119,10 @@ impl AuthContext for Posts {
 impl Posts {
     #[login_required]
     async fn mine(&self) -> Result<String, ServiceError> {
-        Ok(format!("posts of {}", self.cx.user.as_ref().unwrap().username))
+        Ok(format!(
+            "posts of {}",
+            self.cx.user.as_ref().unwrap().username
+        ))
     }
 
     #[staff_required(on_denied = to_none)]
@@ -134,7 +140,10 @@ impl Posts {
 async fn reference_context_with_custom_error() {
     let bob = ctx(Some("bob"), &["blog.publish_post"], &[], false);
     assert_eq!(publish(&bob, 3).await.unwrap(), "bob published 3");
-    assert!(matches!(publish(&bob, 0).await, Err(ServiceError::NotFound(0))), "the body's own errors pass through");
+    assert!(
+        matches!(publish(&bob, 0).await, Err(ServiceError::NotFound(0))),
+        "the body's own errors pass through"
+    );
     let alice = ctx(Some("alice"), &[], &[], false);
     match publish(&alice, 3).await {
         Err(ServiceError::Denied(d)) => {
@@ -152,32 +161,76 @@ async fn reference_context_with_custom_error() {
 
 #[tokio::test]
 async fn stacked_generic_dyn_by_value_and_named() {
-    assert_eq!(edit(&ctx(Some("e"), &[], &["Admins"], false)).await.unwrap(), "edited");
-    let d = edit(&ctx(Some("e"), &[], &["Readers"], false)).await.unwrap_err();
+    assert_eq!(
+        edit(&ctx(Some("e"), &[], &["Admins"], false))
+            .await
+            .unwrap(),
+        "edited"
+    );
+    let d = edit(&ctx(Some("e"), &[], &["Readers"], false))
+        .await
+        .unwrap_err();
     assert_eq!(d.requirement, Requirement::AnyGroup(&["Editors", "Admins"]));
     let d = edit(&ctx(None, &[], &["Admins"], false)).await.unwrap_err();
-    assert_eq!(d.requirement, Requirement::Login, "the outer guard checks first");
+    assert_eq!(
+        d.requirement,
+        Requirement::Login,
+        "the outer guard checks first"
+    );
 
-    assert_eq!(generic(&ctx(Some("g"), &[], &[], false)).await.unwrap(), "g");
+    assert_eq!(
+        generic(&ctx(Some("g"), &[], &[], false)).await.unwrap(),
+        "g"
+    );
     assert!(generic(&ctx(None, &[], &[], false)).await.is_err());
     assert!(dynamic(&ctx(Some("d"), &[], &[], false)).await.is_ok());
     assert!(dynamic(&ctx(None, &[], &[], false)).await.is_err());
-    assert_eq!(by_value(Arc::new(ctx(Some("v"), &[], &[], false))).await.unwrap(), 1);
-    assert!(by_value(Arc::new(ctx(None, &[], &[], false))).await.is_err());
-    assert_eq!(named(&ctx(Some("n"), &[], &[], false), 5).await.unwrap_err().requirement, Requirement::Superuser);
+    assert_eq!(
+        by_value(Arc::new(ctx(Some("v"), &[], &[], false)))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        by_value(Arc::new(ctx(None, &[], &[], false)))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        named(&ctx(Some("n"), &[], &[], false), 5)
+            .await
+            .unwrap_err()
+            .requirement,
+        Requirement::Superuser
+    );
 }
 
 #[tokio::test]
 async fn methods_with_self_and_hooks() {
-    let staff = Posts { cx: ctx(Some("sam"), &[], &[], true) };
-    let plain = Posts { cx: ctx(Some("pat"), &[], &[], false) };
-    let anon = Posts { cx: ctx(None, &[], &[], false) };
+    let staff = Posts {
+        cx: ctx(Some("sam"), &[], &[], true),
+    };
+    let plain = Posts {
+        cx: ctx(Some("pat"), &[], &[], false),
+    };
+    let anon = Posts {
+        cx: ctx(None, &[], &[], false),
+    };
     assert_eq!(plain.mine().await.unwrap(), "posts of pat");
     assert!(matches!(anon.mine().await, Err(ServiceError::Denied(_))));
     assert_eq!(staff.audit().await.unwrap().as_deref(), Some("audit log"));
-    assert_eq!(plain.audit().await.unwrap(), None, "the sync hook's value is returned");
-    assert!(matches!(plain.audit_async().await, Err(ServiceError::Denied(d)) if d.requirement == Requirement::Staff));
-    assert_eq!(staff.audit_async().await.unwrap().as_deref(), Some("audit log"));
+    assert_eq!(
+        plain.audit().await.unwrap(),
+        None,
+        "the sync hook's value is returned"
+    );
+    assert!(
+        matches!(plain.audit_async().await, Err(ServiceError::Denied(d)) if d.requirement == Requirement::Staff)
+    );
+    assert_eq!(
+        staff.audit_async().await.unwrap().as_deref(),
+        Some("audit log")
+    );
 }
 
 #[tokio::test]

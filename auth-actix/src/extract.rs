@@ -79,7 +79,12 @@ impl Auth {
         R: 'static,
     {
         Deny(Box::new(move |req| {
-            Box::pin(async move { kind.resolve(value).await.respond_to(&req).map_into_boxed_body() })
+            Box::pin(async move {
+                kind.resolve(value)
+                    .await
+                    .respond_to(&req)
+                    .map_into_boxed_body()
+            })
         }))
     }
 }
@@ -131,7 +136,11 @@ impl Adapter for Auth {
 }
 
 fn request_info(req: &HttpRequest) -> (String, Wants) {
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
     let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
     (path, wants)
@@ -145,7 +154,11 @@ impl<P: Policy<Auth>> FromRequest for Guard<P> {
         let req = req.clone();
         Box::pin(async move {
             let (auth, shared) = Auth::from_req(&req)?;
-            match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || request_info(&req)).await {
+            match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
+                request_info(&req)
+            })
+            .await
+            {
                 Ok(()) => Ok(Guard {
                     auth,
                     _policy: PhantomData,
@@ -155,7 +168,10 @@ impl<P: Policy<Auth>> FromRequest for Guard<P> {
                         Ok(hook) => hook.respond(req).await,
                         Err(denial) => shared.deny(denial, req).await,
                     };
-                    Err(InternalError::from_response("access denied by an auth guard", response).into())
+                    Err(
+                        InternalError::from_response("access denied by an auth guard", response)
+                            .into(),
+                    )
                 }
             }
         })

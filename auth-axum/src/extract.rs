@@ -9,8 +9,8 @@ use std::sync::Arc;
 use auth_core::__private::Resolve;
 use auth_core::{Adapter, AuthContext, AuthHandle, Grants, Policy, StoreError, User, Wants};
 use axum::extract::{FromRequestParts, OriginalUri};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use crate::layer::RequestExt;
@@ -62,7 +62,10 @@ impl IntoResponse for MissingAuthLayer {
 
 impl Auth {
     fn from_parts(parts: &Parts) -> Result<(Self, Arc<crate::layer::Shared>), MissingAuthLayer> {
-        let ext = parts.extensions.get::<RequestExt>().ok_or(MissingAuthLayer)?;
+        let ext = parts
+            .extensions
+            .get::<RequestExt>()
+            .ok_or(MissingAuthLayer)?;
         Ok((Auth(ext.request.handle()), ext.shared.clone()))
     }
 
@@ -138,7 +141,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         let (auth, shared) = Auth::from_parts(parts).map_err(IntoResponse::into_response)?;
-        match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || request_info(parts)).await {
+        match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
+            request_info(parts)
+        })
+        .await
+        {
             Ok(()) => Ok(Guard {
                 auth,
                 _policy: PhantomData,

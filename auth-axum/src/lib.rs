@@ -33,9 +33,16 @@ mod response;
 
 pub use auth_core;
 pub use auth_core::{
-    AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission, Registration,
-    Requirement, User, Wants,
+    AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission,
+    Registration, Requirement, User, Wants,
 };
-pub use auth_macros::{group_required, login_required, permission_required, staff_required, superuser_required};
+pub use auth_macros::{
+    group_required, login_required, permission_required, staff_required, superuser_required,
+};
 pub use extract::{Auth, DenyFuture, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};
+
+/// The README's example compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

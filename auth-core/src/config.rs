@@ -400,8 +400,14 @@ mod tests {
 
     #[test]
     fn toml_round_trip_and_unknown_keys() {
-        let c = AuthConfig::from_toml_str("login_fields = [\"username\", \"email\"]\nbrand_text = \"Shop\"").unwrap();
-        assert_eq!(c.login_fields, vec![LoginField::Username, LoginField::Email]);
+        let c = AuthConfig::from_toml_str(
+            "login_fields = [\"username\", \"email\"]\nbrand_text = \"Shop\"",
+        )
+        .unwrap();
+        assert_eq!(
+            c.login_fields,
+            vec![LoginField::Username, LoginField::Email]
+        );
         assert_eq!(c.brand_text, "Shop");
         let err = AuthConfig::from_toml_str("login_ulr = \"/x\"").unwrap_err();
         assert!(err.to_string().contains("login_ulr"), "{err}");
@@ -425,7 +431,10 @@ mod tests {
         assert_eq!(c.login_url, "/signin");
         assert!(!c.signup_enabled);
         assert_eq!(c.password_min_length, 12);
-        assert_eq!(c.login_fields, vec![LoginField::Username, LoginField::Email]);
+        assert_eq!(
+            c.login_fields,
+            vec![LoginField::Username, LoginField::Email]
+        );
         assert_eq!(c.site_origin.as_deref(), Some("https://example.com"));
 
         let bad = |k: &str| (k == "AUTH_SIGNUP_ENABLED").then(|| "maybe".to_string());

@@ -167,7 +167,12 @@ pub struct Failure {
 
 impl Failure {
     /// Turns the failure into a [`Denial`] for a request.
-    pub fn into_denial(self, path: String, wants: Wants, login_url: Option<&'static str>) -> Denial {
+    pub fn into_denial(
+        self,
+        path: String,
+        wants: Wants,
+        login_url: Option<&'static str>,
+    ) -> Denial {
         Denial {
             requirement: self.requirement,
             reason: self.reason,
@@ -389,7 +394,8 @@ mod tests {
             self.user.as_ref()
         }
         async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
-            self.fetches.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.fetches
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.grants
                 .clone()
                 .map(Arc::new)
@@ -401,13 +407,20 @@ mod tests {
     }
 
     fn run<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
     }
 
     #[test]
     fn anonymous_fails_every_requirement_as_unauthenticated() {
         let cx = Cx::new(None, &[], &[]);
-        for req in [Requirement::Login, Requirement::Perm("a.b"), Requirement::Staff] {
+        for req in [
+            Requirement::Login,
+            Requirement::Perm("a.b"),
+            Requirement::Staff,
+        ] {
             let f = run(check(&cx, &[req])).unwrap_err();
             assert_eq!(f.reason, DenialReason::Unauthenticated);
         }
@@ -419,13 +432,23 @@ mod tests {
         let cx = Cx::new(Some(user(false, true, true)), &["a.b"], &["G"]);
         let f = run(check(&cx, &[Requirement::Perm("a.b")])).unwrap_err();
         assert_eq!(f.reason, DenialReason::Unauthenticated);
-        assert!(!requirement_met(&Requirement::Perm("a.b"), &user(false, false, true), None));
+        assert!(!requirement_met(
+            &Requirement::Perm("a.b"),
+            &user(false, false, true),
+            None
+        ));
     }
 
     #[test]
     fn active_superuser_has_all_permissions_without_a_fetch() {
         let cx = Cx::new(Some(user(true, false, true)), &[], &[]);
-        assert_eq!(run(check(&cx, &[Requirement::Perm("x.y"), Requirement::Superuser])), Ok(()));
+        assert_eq!(
+            run(check(
+                &cx,
+                &[Requirement::Perm("x.y"), Requirement::Superuser]
+            )),
+            Ok(())
+        );
         assert_eq!(cx.fetches.load(std::sync::atomic::Ordering::SeqCst), 0);
         // ...but is not a member of groups it never joined.
         let f = run(check(&cx, &[Requirement::AnyGroup(&["Editors"])])).unwrap_err();
@@ -434,7 +457,11 @@ mod tests {
 
     #[test]
     fn permissions_and_groups_fetch_once() {
-        let cx = Cx::new(Some(user(true, false, false)), &["blog.publish_post"], &["Editors"]);
+        let cx = Cx::new(
+            Some(user(true, false, false)),
+            &["blog.publish_post"],
+            &["Editors"],
+        );
         let reqs = [
             Requirement::Login,
             Requirement::Perm("blog.publish_post"),
@@ -442,16 +469,36 @@ mod tests {
         ];
         assert_eq!(run(check(&cx, &reqs)), Ok(()));
         assert_eq!(cx.fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
-        let f = run(check(&cx, &[Requirement::Login, Requirement::Perm("blog.delete_post")])).unwrap_err();
+        let f = run(check(
+            &cx,
+            &[Requirement::Login, Requirement::Perm("blog.delete_post")],
+        ))
+        .unwrap_err();
         assert_eq!((f.index, f.reason), (1, DenialReason::Forbidden));
     }
 
     #[test]
     fn staff_and_superuser_rules() {
-        assert!(requirement_met(&Requirement::Staff, &user(true, true, false), None));
-        assert!(!requirement_met(&Requirement::Staff, &user(true, false, true), None));
-        assert!(!requirement_met(&Requirement::Superuser, &user(true, true, false), None));
-        assert!(!requirement_met(&Requirement::Staff, &user(false, true, false), None));
+        assert!(requirement_met(
+            &Requirement::Staff,
+            &user(true, true, false),
+            None
+        ));
+        assert!(!requirement_met(
+            &Requirement::Staff,
+            &user(true, false, true),
+            None
+        ));
+        assert!(!requirement_met(
+            &Requirement::Superuser,
+            &user(true, true, false),
+            None
+        ));
+        assert!(!requirement_met(
+            &Requirement::Staff,
+            &user(false, true, false),
+            None
+        ));
     }
 
     #[test]
@@ -470,10 +517,25 @@ mod tests {
     fn content_negotiation() {
         use Wants::*;
         assert_eq!(Wants::from_headers(Some("*/*"), None, None), Html);
-        assert_eq!(Wants::from_headers(Some("application/json, text/plain"), None, None), Json);
-        assert_eq!(Wants::from_headers(Some("application/problem+json"), None, None), Json);
-        assert_eq!(Wants::from_headers(None, Some("application/json; charset=utf-8"), None), Json);
-        assert_eq!(Wants::from_headers(None, None, Some("XMLHttpRequest")), Json);
-        assert_eq!(Wants::from_headers(Some("text/html"), Some("application/json"), None), Html);
+        assert_eq!(
+            Wants::from_headers(Some("application/json, text/plain"), None, None),
+            Json
+        );
+        assert_eq!(
+            Wants::from_headers(Some("application/problem+json"), None, None),
+            Json
+        );
+        assert_eq!(
+            Wants::from_headers(None, Some("application/json; charset=utf-8"), None),
+            Json
+        );
+        assert_eq!(
+            Wants::from_headers(None, None, Some("XMLHttpRequest")),
+            Json
+        );
+        assert_eq!(
+            Wants::from_headers(Some("text/html"), Some("application/json"), None),
+            Html
+        );
     }
 }

@@ -30,7 +30,10 @@ pub enum CheckError {
 
 /// Whether the current user has `perm` (active superusers have all; inactive users none).
 /// A malformed permission string is an error, never a silent `false`.
-pub async fn user_has_perm<C: AuthContext + ?Sized>(cx: &C, perm: &str) -> Result<bool, CheckError> {
+pub async fn user_has_perm<C: AuthContext + ?Sized>(
+    cx: &C,
+    perm: &str,
+) -> Result<bool, CheckError> {
     let perm = Permission::parse(perm)?;
     let Some(user) = cx.current_user() else {
         return Ok(false);
@@ -46,7 +49,10 @@ pub async fn user_has_perm<C: AuthContext + ?Sized>(cx: &C, perm: &str) -> Resul
 }
 
 /// Whether the current (active) user is in the group `name`.
-pub async fn user_in_group<C: AuthContext + ?Sized>(cx: &C, name: &str) -> Result<bool, StoreError> {
+pub async fn user_in_group<C: AuthContext + ?Sized>(
+    cx: &C,
+    name: &str,
+) -> Result<bool, StoreError> {
     let Some(user) = cx.current_user() else {
         return Ok(false);
     };

@@ -50,13 +50,19 @@ pub mod __private;
 pub use async_trait::async_trait;
 pub use config::{AuthConfig, ConfigError, LoginField, Messages};
 pub use error::{AuthError, StoreError};
-pub use guard::{Adapter, AuthContext, Denial, DenialReason, Failure, Policy, Requirement, Wants, check};
-pub use helpers::{CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot};
+pub use guard::{
+    Adapter, AuthContext, Denial, DenialReason, Failure, Policy, Requirement, Wants, check,
+};
+pub use helpers::{
+    CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot,
+};
 pub use memory::{MemorySessionStore, MemoryStore};
 pub use permission::{Grants, Permission, PermissionError};
 pub use request::{AuthHandle, Finish, RequestAuth};
 pub use response::DenialResponse;
-pub use service::{AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState};
+pub use service::{
+    AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState,
+};
 pub use session::{SessionId, SessionRecord};
 pub use store::{PermissionChecker, SessionStore, UserStore};
 pub use user::{Group, NewUser, User, UserId};

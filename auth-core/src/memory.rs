@@ -53,7 +53,12 @@ fn poisoned() -> StoreError {
 }
 
 impl Users {
-    fn check_unique(&self, username: &str, email: &str, me: Option<UserId>) -> Result<(), StoreError> {
+    fn check_unique(
+        &self,
+        username: &str,
+        email: &str,
+        me: Option<UserId>,
+    ) -> Result<(), StoreError> {
         if let Some(&id) = self.by_username.get(&fold_case(username))
             && Some(id) != me
         {
@@ -105,7 +110,13 @@ impl Users {
 #[async_trait]
 impl UserStore for MemoryStore {
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        Ok(self.inner.read().map_err(|_| poisoned())?.users.get(&id).cloned())
+        Ok(self
+            .inner
+            .read()
+            .map_err(|_| poisoned())?
+            .users
+            .get(&id)
+            .cloned())
     }
 
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -191,14 +202,21 @@ impl PermissionChecker for MemoryStore {
     }
 
     async fn ensure_group(&self, name: &str) -> Result<Group, StoreError> {
-        Ok(self.inner.write().map_err(|_| poisoned())?.ensure_group(name))
+        Ok(self
+            .inner
+            .write()
+            .map_err(|_| poisoned())?
+            .ensure_group(name))
     }
 
     async fn add_user_to_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.user_mut(user_id)?;
         g.ensure_group(group);
-        g.members.entry(user_id).or_default().insert(group.to_owned());
+        g.members
+            .entry(user_id)
+            .or_default()
+            .insert(group.to_owned());
         Ok(())
     }
 
@@ -210,14 +228,25 @@ impl PermissionChecker for MemoryStore {
         Ok(())
     }
 
-    async fn grant_user_permission(&self, user_id: UserId, perm: &Permission) -> Result<(), StoreError> {
+    async fn grant_user_permission(
+        &self,
+        user_id: UserId,
+        perm: &Permission,
+    ) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.user_mut(user_id)?;
-        g.user_perms.entry(user_id).or_default().insert(perm.to_string());
+        g.user_perms
+            .entry(user_id)
+            .or_default()
+            .insert(perm.to_string());
         Ok(())
     }
 
-    async fn revoke_user_permission(&self, user_id: UserId, perm: &Permission) -> Result<(), StoreError> {
+    async fn revoke_user_permission(
+        &self,
+        user_id: UserId,
+        perm: &Permission,
+    ) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         if let Some(p) = g.user_perms.get_mut(&user_id) {
             p.remove(perm.as_str());
@@ -225,10 +254,17 @@ impl PermissionChecker for MemoryStore {
         Ok(())
     }
 
-    async fn grant_group_permission(&self, group: &str, perm: &Permission) -> Result<(), StoreError> {
+    async fn grant_group_permission(
+        &self,
+        group: &str,
+        perm: &Permission,
+    ) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.ensure_group(group);
-        g.group_perms.entry(group.to_owned()).or_default().insert(perm.to_string());
+        g.group_perms
+            .entry(group.to_owned())
+            .or_default()
+            .insert(perm.to_string());
         Ok(())
     }
 }
@@ -300,7 +336,11 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
-    async fn delete_user_sessions(&self, user_id: UserId, keep: Option<&SessionId>) -> Result<u64, StoreError> {
+    async fn delete_user_sessions(
+        &self,
+        user_id: UserId,
+        keep: Option<&SessionId>,
+    ) -> Result<u64, StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         let ids: Vec<SessionId> = g
             .by_user

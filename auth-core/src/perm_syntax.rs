@@ -8,7 +8,9 @@
 /// letters, digits or `_`; there is exactly one `.`. Returns a message a user can act on.
 pub fn check_permission_syntax(s: &str) -> Result<(), &'static str> {
     let Some((app, code)) = s.split_once('.') else {
-        return Err("a permission must be written `app_label.codename`, for example `blog.publish_post`; this one has no `.` and so no app label");
+        return Err(
+            "a permission must be written `app_label.codename`, for example `blog.publish_post`; this one has no `.` and so no app label",
+        );
     };
     if code.contains('.') {
         return Err("a permission has exactly one `.` between the app label and the codename");
@@ -20,10 +22,14 @@ pub fn check_permission_syntax(s: &str) -> Result<(), &'static str> {
         return Err("the codename after the `.` is empty");
     }
     if !is_identifier(app) {
-        return Err("the app label must start with an ASCII letter or `_` and hold only ASCII letters, digits and `_`");
+        return Err(
+            "the app label must start with an ASCII letter or `_` and hold only ASCII letters, digits and `_`",
+        );
     }
     if !is_identifier(code) {
-        return Err("the codename must start with an ASCII letter or `_` and hold only ASCII letters, digits and `_`");
+        return Err(
+            "the codename must start with an ASCII letter or `_` and hold only ASCII letters, digits and `_`",
+        );
     }
     if s.len() > 255 {
         return Err("a permission is at most 255 bytes long");

@@ -13,7 +13,11 @@
 /// assert!(!safe("javascript:alert(1)", &[], false));
 /// assert!(safe("https://testserver/x", &["testserver"], false));
 /// ```
-pub fn url_has_allowed_host_and_scheme(url: &str, allowed_hosts: &[&str], require_https: bool) -> bool {
+pub fn url_has_allowed_host_and_scheme(
+    url: &str,
+    allowed_hosts: &[&str],
+    require_https: bool,
+) -> bool {
     let url = url.trim();
     if url.is_empty() {
         return false;
@@ -44,9 +48,7 @@ fn check(url: &str, allowed_hosts: &[&str], require_https: bool) -> bool {
     } else {
         parts.scheme
     };
-    let scheme_ok = scheme.is_empty()
-        || scheme == "https"
-        || (!require_https && scheme == "http");
+    let scheme_ok = scheme.is_empty() || scheme == "https" || (!require_https && scheme == "http");
     (parts.netloc.is_empty() || allowed_hosts.contains(&parts.netloc.as_str())) && scheme_ok
 }
 
@@ -177,7 +179,10 @@ mod tests {
             "\u{200B}//evil.example",
         ];
         for url in bad {
-            assert!(!url_has_allowed_host_and_scheme(url, HOSTS, false), "{url:?} must be refused");
+            assert!(
+                !url_has_allowed_host_and_scheme(url, HOSTS, false),
+                "{url:?} must be refused"
+            );
         }
     }
 
@@ -196,15 +201,30 @@ mod tests {
             "path/http:2222222222",
         ];
         for url in good {
-            assert!(url_has_allowed_host_and_scheme(url, HOSTS, false), "{url:?} must be allowed");
+            assert!(
+                url_has_allowed_host_and_scheme(url, HOSTS, false),
+                "{url:?} must be allowed"
+            );
         }
     }
 
     #[test]
     fn https_required_and_no_hosts() {
-        assert!(!url_has_allowed_host_and_scheme("http://testserver/", HOSTS, true));
-        assert!(url_has_allowed_host_and_scheme("https://testserver/", HOSTS, true));
-        assert!(!url_has_allowed_host_and_scheme("https://testserver/", &[], false));
+        assert!(!url_has_allowed_host_and_scheme(
+            "http://testserver/",
+            HOSTS,
+            true
+        ));
+        assert!(url_has_allowed_host_and_scheme(
+            "https://testserver/",
+            HOSTS,
+            true
+        ));
+        assert!(!url_has_allowed_host_and_scheme(
+            "https://testserver/",
+            &[],
+            false
+        ));
         assert!(url_has_allowed_host_and_scheme("/protected", &[], true));
     }
 

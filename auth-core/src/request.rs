@@ -37,7 +37,10 @@ pub struct Finish {
 
 impl RequestAuth {
     /// Loads the session named by the request's `Cookie` headers.
-    pub async fn load<'h>(service: &AuthService, cookie_headers: impl IntoIterator<Item = &'h str>) -> Arc<Self> {
+    pub async fn load<'h>(
+        service: &AuthService,
+        cookie_headers: impl IntoIterator<Item = &'h str>,
+    ) -> Arc<Self> {
         let name = service.config().cookie_name();
         let id = cookie_headers
             .into_iter()
@@ -99,7 +102,9 @@ pub struct AuthHandle {
 
 impl std::fmt::Debug for AuthHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthHandle").field("user", &self.user).finish_non_exhaustive()
+        f.debug_struct("AuthHandle")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -129,7 +134,11 @@ impl AuthHandle {
     }
 
     /// Checks credentials and logs in. Every failure is [`AuthError::InvalidCredentials`].
-    pub async fn authenticate_and_login(&mut self, identifier: &str, password: &str) -> Result<User, AuthError> {
+    pub async fn authenticate_and_login(
+        &mut self,
+        identifier: &str,
+        password: &str,
+    ) -> Result<User, AuthError> {
         let user = self.req.service.authenticate(identifier, password).await?;
         self.login(&user).await?;
         Ok(user)
@@ -145,9 +154,17 @@ impl AuthHandle {
     }
 
     /// Changes the password; other sessions end, this one continues with a new id.
-    pub async fn change_password(&mut self, old: &str, new: &str, confirm: &str) -> Result<(), PasswordChangeError> {
+    pub async fn change_password(
+        &mut self,
+        old: &str,
+        new: &str,
+        confirm: &str,
+    ) -> Result<(), PasswordChangeError> {
         let mut st = self.req.state.lock().await;
-        self.req.service.change_password(&mut st, old, new, confirm).await?;
+        self.req
+            .service
+            .change_password(&mut st, old, new, confirm)
+            .await?;
         self.user = st.user().cloned();
         self.grants = Arc::default();
         Ok(())
@@ -177,7 +194,12 @@ impl AuthContext for AuthHandle {
         };
         self.grants
             .get_or_try_init(|| async {
-                self.req.service.permissions().grants(user.id).await.map(Arc::new)
+                self.req
+                    .service
+                    .permissions()
+                    .grants(user.id)
+                    .await
+                    .map(Arc::new)
             })
             .await
             .cloned()

@@ -120,20 +120,42 @@ mod tests {
     #[test]
     fn the_built_in_answers() {
         let cfg = AuthConfig::default();
-        let r = DenialResponse::for_denial(&denial(DenialReason::Unauthenticated, true, Wants::Html), &cfg);
-        assert_eq!(r, DenialResponse::Redirect { location: "/login?next=/p%3Fq%3D1".into() });
+        let r = DenialResponse::for_denial(
+            &denial(DenialReason::Unauthenticated, true, Wants::Html),
+            &cfg,
+        );
+        assert_eq!(
+            r,
+            DenialResponse::Redirect {
+                location: "/login?next=/p%3Fq%3D1".into()
+            }
+        );
         assert_eq!(r.status(), 303);
-        let r = DenialResponse::for_denial(&denial(DenialReason::Unauthenticated, true, Wants::Json), &cfg);
+        let r = DenialResponse::for_denial(
+            &denial(DenialReason::Unauthenticated, true, Wants::Json),
+            &cfg,
+        );
         assert_eq!(r.status(), 401);
-        let r = DenialResponse::for_denial(&denial(DenialReason::Forbidden, false, Wants::Html), &cfg);
-        assert_eq!(r.status(), 403, "a logged-in user never gets a login redirect");
-        let r = DenialResponse::for_denial(&denial(DenialReason::Forbidden, false, Wants::Json), &cfg);
+        let r =
+            DenialResponse::for_denial(&denial(DenialReason::Forbidden, false, Wants::Html), &cfg);
+        assert_eq!(
+            r.status(),
+            403,
+            "a logged-in user never gets a login redirect"
+        );
+        let r =
+            DenialResponse::for_denial(&denial(DenialReason::Forbidden, false, Wants::Json), &cfg);
         assert_eq!(r.status(), 403);
-        let r = DenialResponse::for_denial(&denial(DenialReason::Unavailable, true, Wants::Html), &cfg);
+        let r =
+            DenialResponse::for_denial(&denial(DenialReason::Unavailable, true, Wants::Html), &cfg);
         assert!(matches!(r, DenialResponse::Redirect { .. }));
-        let r = DenialResponse::for_denial(&denial(DenialReason::Unavailable, false, Wants::Html), &cfg);
+        let r = DenialResponse::for_denial(
+            &denial(DenialReason::Unavailable, false, Wants::Html),
+            &cfg,
+        );
         assert_eq!(r.status(), 503);
-        let r = DenialResponse::for_denial(&denial(DenialReason::Unavailable, true, Wants::Json), &cfg);
+        let r =
+            DenialResponse::for_denial(&denial(DenialReason::Unavailable, true, Wants::Json), &cfg);
         assert_eq!(r.status(), 503);
     }
 
@@ -142,15 +164,25 @@ mod tests {
         let mut d = denial(DenialReason::Unauthenticated, true, Wants::Html);
         d.login_url = Some("/signin");
         let r = DenialResponse::for_denial(&d, &AuthConfig::default());
-        assert_eq!(r, DenialResponse::Redirect { location: "/signin?next=/p%3Fq%3D1".into() });
+        assert_eq!(
+            r,
+            DenialResponse::Redirect {
+                location: "/signin?next=/p%3Fq%3D1".into()
+            }
+        );
     }
 
     #[test]
     fn brand_is_escaped() {
-        let cfg = AuthConfig { brand_text: "<script>x</script>".into(), ..AuthConfig::default() };
+        let cfg = AuthConfig {
+            brand_text: "<script>x</script>".into(),
+            ..AuthConfig::default()
+        };
         let DenialResponse::Body { body, .. } =
             DenialResponse::for_denial(&denial(DenialReason::Forbidden, false, Wants::Html), &cfg)
-        else { panic!() };
+        else {
+            panic!()
+        };
         assert!(!body.contains("<script>"));
     }
 }

@@ -159,11 +159,18 @@ impl AuthService {
         let pool = &self.inner.pool;
         let Some(mut user) = found else {
             pool.verify_dummy(password.to_owned()).await?;
-            tracing::info!(event = "login_failed", reason = "unknown_user", "login failed");
+            tracing::info!(
+                event = "login_failed",
+                reason = "unknown_user",
+                "login failed"
+            );
             return Err(AuthError::InvalidCredentials);
         };
         let ok = if password::is_usable(&user.password_hash) {
-            match pool.verify(password.to_owned(), user.password_hash.clone()).await {
+            match pool
+                .verify(password.to_owned(), user.password_hash.clone())
+                .await
+            {
                 Ok(ok) => ok,
                 Err(PasswordError::PoolClosed) => return Err(PasswordError::PoolClosed.into()),
                 Err(e) => {
@@ -194,7 +201,11 @@ impl AuthService {
         Ok(user)
     }
 
-    fn new_record(&self, user: Option<&User>, data: BTreeMap<String, serde_json::Value>) -> SessionRecord {
+    fn new_record(
+        &self,
+        user: Option<&User>,
+        data: BTreeMap<String, serde_json::Value>,
+    ) -> SessionRecord {
         let now = now_unix();
         let mut rec = SessionRecord {
             id: SessionId::generate(),
@@ -211,8 +222,12 @@ impl AuthService {
 
     fn deadline(&self, rec: &SessionRecord) -> i64 {
         let c = &self.inner.config;
-        let abs = rec.created_at.saturating_add(c.session_absolute_timeout_secs as i64);
-        let idle = rec.last_seen.saturating_add(c.session_idle_timeout_secs as i64);
+        let abs = rec
+            .created_at
+            .saturating_add(c.session_absolute_timeout_secs as i64);
+        let idle = rec
+            .last_seen
+            .saturating_add(c.session_idle_timeout_secs as i64);
         abs.min(idle)
     }
 
@@ -261,7 +276,8 @@ impl AuthService {
             match valid {
                 Some(u) => st.user = Some(Arc::new(u)),
                 None => {
-                    self.end_session(&rec.id, "user missing, inactive or password changed").await;
+                    self.end_session(&rec.id, "user missing, inactive or password changed")
+                        .await;
                     return st;
                 }
             }
@@ -317,7 +333,11 @@ impl AuthService {
         };
         self.inner.sessions.delete(&old.id).await?;
         let keep = &self.inner.config.logout_preserve_session_keys;
-        let data: BTreeMap<_, _> = old.data.into_iter().filter(|(k, _)| keep.contains(k)).collect();
+        let data: BTreeMap<_, _> = old
+            .data
+            .into_iter()
+            .filter(|(k, _)| keep.contains(k))
+            .collect();
         if !data.is_empty() {
             let rec = self.new_record(None, data);
             self.inner.sessions.save(&rec).await?;
@@ -338,7 +358,8 @@ impl AuthService {
         let cfg = &self.inner.config;
         Ok(match (&st.record, &st.incoming) {
             (Some(rec), incoming) if incoming.as_ref() != Some(&rec.id) => {
-                let max_age = (rec.created_at + cfg.session_absolute_timeout_secs as i64 - now_unix()).max(0);
+                let max_age =
+                    (rec.created_at + cfg.session_absolute_timeout_secs as i64 - now_unix()).max(0);
                 CookieUpdate::Set(set_cookie(cfg, rec.id.as_str(), max_age))
             }
             (None, Some(_)) if !st.keep_cookie => CookieUpdate::Set(set_cookie(cfg, "", 0)),
@@ -413,13 +434,22 @@ impl AuthService {
             return Err(RegisterError::Invalid(errors));
         }
         let hash = self.inner.pool.hash(reg.password.clone()).await?;
-        match self.inner.users.create_user(NewUser::new(username, email, hash)).await {
+        match self
+            .inner
+            .users
+            .create_user(NewUser::new(username, email, hash))
+            .await
+        {
             Ok(user) => {
                 tracing::info!(event = "registered", user_id = user.id, "user registered");
                 Ok(user)
             }
             Err(StoreError::Conflict { field }) => {
-                tracing::info!(event = "register_conflict", field, "registration refused: taken");
+                tracing::info!(
+                    event = "register_conflict",
+                    field,
+                    "registration refused: taken"
+                );
                 let mut errors = FormErrors::default();
                 errors.form.push(m.account_unavailable.clone());
                 Err(RegisterError::Invalid(errors))
@@ -446,7 +476,10 @@ impl AuthService {
             .await
             .unwrap_or(false);
         if !verified {
-            errors.field("old_password", &self.inner.config.messages.password_incorrect);
+            errors.field(
+                "old_password",
+                &self.inner.config.messages.password_incorrect,
+            );
         }
         for e in self.validate_new_password(new, confirm) {
             errors.field("new_password", &e);
@@ -462,27 +495,57 @@ impl AuthService {
     /// Sets a user's password (admin commands, password reset) and ends all their sessions.
     pub async fn set_password(&self, user_id: UserId, new: &str) -> Result<User, AuthError> {
         if new.len() > MAX_PASSWORD_BYTES {
-            return Err(AuthError::InvalidPassword(self.inner.config.messages.password_too_long.clone()));
+            return Err(AuthError::InvalidPassword(
+                self.inner.config.messages.password_too_long.clone(),
+            ));
         }
         let hash = self.inner.pool.hash(new.to_owned()).await?;
         self.inner.users.set_password_hash(user_id, &hash).await?;
-        let ended = self.inner.sessions.delete_user_sessions(user_id, None).await?;
-        tracing::info!(event = "password_changed", user_id, sessions_ended = ended, "password changed");
-        let user = self.inner.users.get_user(user_id).await?.ok_or_else(|| StoreError::NotFound {
-            what: format!("user {user_id}"),
-        })?;
+        let ended = self
+            .inner
+            .sessions
+            .delete_user_sessions(user_id, None)
+            .await?;
+        tracing::info!(
+            event = "password_changed",
+            user_id,
+            sessions_ended = ended,
+            "password changed"
+        );
+        let user =
+            self.inner
+                .users
+                .get_user(user_id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: format!("user {user_id}"),
+                })?;
         Ok(user)
     }
 
     /// Marks a user inactive and ends every session they have.
     pub async fn deactivate(&self, user_id: UserId) -> Result<(), AuthError> {
-        let mut user = self.inner.users.get_user(user_id).await?.ok_or_else(|| StoreError::NotFound {
-            what: format!("user {user_id}"),
-        })?;
+        let mut user =
+            self.inner
+                .users
+                .get_user(user_id)
+                .await?
+                .ok_or_else(|| StoreError::NotFound {
+                    what: format!("user {user_id}"),
+                })?;
         user.is_active = false;
         self.inner.users.update_user(&user).await?;
-        let ended = self.inner.sessions.delete_user_sessions(user_id, None).await?;
-        tracing::info!(event = "user_deactivated", user_id, sessions_ended = ended, "user deactivated");
+        let ended = self
+            .inner
+            .sessions
+            .delete_user_sessions(user_id, None)
+            .await?;
+        tracing::info!(
+            event = "user_deactivated",
+            user_id,
+            sessions_ended = ended,
+            "user deactivated"
+        );
         Ok(())
     }
 }
@@ -598,7 +661,10 @@ pub struct FormErrors {
 
 impl FormErrors {
     fn field(&mut self, name: &str, msg: &str) {
-        self.fields.entry(name.to_owned()).or_default().push(msg.to_owned());
+        self.fields
+            .entry(name.to_owned())
+            .or_default()
+            .push(msg.to_owned());
     }
 
     /// Whether there are no messages.
@@ -613,7 +679,11 @@ impl std::fmt::Display for FormErrors {
             .form
             .iter()
             .cloned()
-            .chain(self.fields.iter().flat_map(|(k, v)| v.iter().map(move |m| format!("{k}: {m}"))))
+            .chain(
+                self.fields
+                    .iter()
+                    .flat_map(|(k, v)| v.iter().map(move |m| format!("{k}: {m}"))),
+            )
             .collect();
         f.write_str(&all.join("; "))
     }
@@ -652,7 +722,10 @@ mod tests {
 
     #[test]
     fn email_shapes() {
-        assert_eq!(normalize_email("A.B@Example.COM").as_deref(), Some("A.B@example.com"));
+        assert_eq!(
+            normalize_email("A.B@Example.COM").as_deref(),
+            Some("A.B@example.com")
+        );
         for bad in ["a", "a@b", "@b.c", "a@b..c", "a b@c.d", "a@-b.c", "a@b.c\n"] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
         }
@@ -662,8 +735,14 @@ mod tests {
     fn cookie_attributes() {
         let cfg = AuthConfig::default();
         let c = set_cookie(&cfg, "abc", 10);
-        assert_eq!(c, "sessionid=abc; Path=/; Max-Age=10; HttpOnly; SameSite=Lax");
-        let cfg = AuthConfig { session_cookie_host_prefix: true, ..AuthConfig::default() };
+        assert_eq!(
+            c,
+            "sessionid=abc; Path=/; Max-Age=10; HttpOnly; SameSite=Lax"
+        );
+        let cfg = AuthConfig {
+            session_cookie_host_prefix: true,
+            ..AuthConfig::default()
+        };
         assert!(set_cookie(&cfg, "abc", 10).starts_with("__Host-sessionid=abc; Path=/;"));
         assert!(set_cookie(&cfg, "abc", 10).ends_with("; Secure"));
     }

@@ -141,7 +141,7 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.as_str().len(), SESSION_ID_LEN);
         assert_eq!(SessionId::parse(a.as_str()), Ok(a.clone()));
-        assert!(SESSION_ID_BYTES * 8 >= 128);
+        const { assert!(SESSION_ID_BYTES * 8 >= 128) };
         assert!(!format!("{a:?}").contains(a.as_str()));
     }
 
@@ -163,8 +163,14 @@ mod tests {
     fn cookie_header_parsing() {
         let id = SessionId::generate();
         let h = format!("theme=dark; sessionid={}; other=x", id.as_str());
-        assert_eq!(session_id_from_cookie_header(&h, "sessionid"), Some(id.clone()));
-        assert_eq!(session_id_from_cookie_header("sessionid=forged", "sessionid"), None);
+        assert_eq!(
+            session_id_from_cookie_header(&h, "sessionid"),
+            Some(id.clone())
+        );
+        assert_eq!(
+            session_id_from_cookie_header("sessionid=forged", "sessionid"),
+            None
+        );
         assert_eq!(session_id_from_cookie_header("", "sessionid"), None);
         assert_eq!(session_id_from_cookie_header(";;;=;", "sessionid"), None);
         assert_eq!(cookie_value("sessionid=\"v\"", "sessionid"), Some("v"));

@@ -40,11 +40,13 @@ pub trait PermissionChecker: Send + Sync + 'static {
     /// Adds a user to a group (creating the group if needed).
     async fn add_user_to_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError>;
     /// Removes a user from a group.
-    async fn remove_user_from_group(&self, user_id: UserId, group: &str)
-    -> Result<(), StoreError>;
+    async fn remove_user_from_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError>;
     /// Grants a permission to one user.
-    async fn grant_user_permission(&self, user_id: UserId, perm: &Permission)
-    -> Result<(), StoreError>;
+    async fn grant_user_permission(
+        &self,
+        user_id: UserId,
+        perm: &Permission,
+    ) -> Result<(), StoreError>;
     /// Takes a permission back from one user.
     async fn revoke_user_permission(
         &self,
@@ -52,8 +54,11 @@ pub trait PermissionChecker: Send + Sync + 'static {
         perm: &Permission,
     ) -> Result<(), StoreError>;
     /// Grants a permission to every member of a group (creating the group if needed).
-    async fn grant_group_permission(&self, group: &str, perm: &Permission)
-    -> Result<(), StoreError>;
+    async fn grant_group_permission(
+        &self,
+        group: &str,
+        perm: &Permission,
+    ) -> Result<(), StoreError>;
 }
 
 /// Where sessions live. Records past `expires_at` must not be returned by [`load`](Self::load).

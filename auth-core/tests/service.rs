@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use auth_core::{
-    AuthConfig, AuthContext, AuthError, AuthService, Grants, LoginField, MemorySessionStore, MemoryStore,
-    NewUser, RegisterError, Registration, SessionStore, StoreError, User, UserStore, user_has_perm,
-    user_in_group, user_snapshot,
+    AuthConfig, AuthContext, AuthError, AuthService, Grants, LoginField, MemorySessionStore,
+    MemoryStore, NewUser, RegisterError, Registration, SessionStore, StoreError, User, UserStore,
+    user_has_perm, user_in_group, user_snapshot,
 };
 
 fn config() -> AuthConfig {
@@ -25,7 +25,11 @@ fn setup(config: AuthConfig) -> Setup {
     let store = Arc::new(MemoryStore::new());
     let sessions = Arc::new(MemorySessionStore::new());
     let auth = AuthService::new(config, store.clone(), store.clone(), sessions.clone());
-    Setup { auth, store, sessions }
+    Setup {
+        auth,
+        store,
+        sessions,
+    }
 }
 
 async fn user(s: &Setup, name: &str, pw: &str) -> User {
@@ -39,10 +43,26 @@ async fn user(s: &Setup, name: &str, pw: &str) -> User {
 async fn authenticate_by_username_then_email_as_configured() {
     let s = setup(config());
     user(&s, "alice", "password-one").await;
-    assert_eq!(s.auth.authenticate("alice", "password-one").await.unwrap().username, "alice");
-    assert_eq!(s.auth.authenticate("ALICE", "password-one").await.unwrap().username, "alice");
+    assert_eq!(
+        s.auth
+            .authenticate("alice", "password-one")
+            .await
+            .unwrap()
+            .username,
+        "alice"
+    );
+    assert_eq!(
+        s.auth
+            .authenticate("ALICE", "password-one")
+            .await
+            .unwrap()
+            .username,
+        "alice"
+    );
     assert!(matches!(
-        s.auth.authenticate("alice@example.com", "password-one").await,
+        s.auth
+            .authenticate("alice@example.com", "password-one")
+            .await,
         Err(AuthError::InvalidCredentials)
     ));
 
@@ -51,16 +71,42 @@ async fn authenticate_by_username_then_email_as_configured() {
         ..config()
     });
     user(&both, "bob", "password-two").await;
-    assert_eq!(both.auth.authenticate("Bob@Example.com", "password-two").await.unwrap().username, "bob");
-    assert_eq!(both.auth.authenticate("bob", "password-two").await.unwrap().username, "bob");
+    assert_eq!(
+        both.auth
+            .authenticate("Bob@Example.com", "password-two")
+            .await
+            .unwrap()
+            .username,
+        "bob"
+    );
+    assert_eq!(
+        both.auth
+            .authenticate("bob", "password-two")
+            .await
+            .unwrap()
+            .username,
+        "bob"
+    );
 
     let email = setup(AuthConfig {
         login_fields: vec![LoginField::Email],
         ..config()
     });
     user(&email, "carol", "password-3x").await;
-    assert!(email.auth.authenticate("carol", "password-3x").await.is_err());
-    assert!(email.auth.authenticate("carol@example.com", "password-3x").await.is_ok());
+    assert!(
+        email
+            .auth
+            .authenticate("carol", "password-3x")
+            .await
+            .is_err()
+    );
+    assert!(
+        email
+            .auth
+            .authenticate("carol@example.com", "password-3x")
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -70,11 +116,19 @@ async fn every_failure_costs_one_hash_and_looks_the_same() {
     let inactive = user(&s, "ivan", "password-one").await;
     s.auth.deactivate(inactive.id).await.unwrap();
     s.store
-        .create_user(NewUser::new("una", "una@example.com", auth_core::password::make_unusable()))
+        .create_user(NewUser::new(
+            "una",
+            "una@example.com",
+            auth_core::password::make_unusable(),
+        ))
         .await
         .unwrap();
     s.store
-        .create_user(NewUser::new("mal", "mal@example.com", "pbkdf2_sha256$1e6$salt$abc="))
+        .create_user(NewUser::new(
+            "mal",
+            "mal@example.com",
+            "pbkdf2_sha256$1e6$salt$abc=",
+        ))
         .await
         .unwrap();
     let pool = s.auth.hasher();
@@ -101,20 +155,36 @@ async fn legacy_hash_is_rehashed_to_argon2id_on_login() {
         .iter()
         .find(|r| r["algorithm"] == "pbkdf2_sha256" && r["valid"] == true)
         .unwrap();
-    let (pw, enc) = (row["password"].as_str().unwrap(), row["encoded"].as_str().unwrap());
-    let u = s.store.create_user(NewUser::new("legacy", "", enc)).await.unwrap();
+    let (pw, enc) = (
+        row["password"].as_str().unwrap(),
+        row["encoded"].as_str().unwrap(),
+    );
+    let u = s
+        .store
+        .create_user(NewUser::new("legacy", "", enc))
+        .await
+        .unwrap();
     let got = s.auth.authenticate("legacy", pw).await.unwrap();
     assert!(got.password_hash.starts_with("$argon2id$"));
     let stored = s.store.get_user(u.id).await.unwrap().unwrap();
-    assert!(stored.password_hash.starts_with("$argon2id$"), "rehash saved");
-    assert!(s.auth.authenticate("legacy", pw).await.is_ok(), "still logs in after rehash");
+    assert!(
+        stored.password_hash.starts_with("$argon2id$"),
+        "rehash saved"
+    );
+    assert!(
+        s.auth.authenticate("legacy", pw).await.is_ok(),
+        "still logs in after rehash"
+    );
 }
 
 #[test]
 fn hashing_never_runs_on_the_runtime_thread() {
     // On a single-threaded runtime, a hash on the runtime thread would block every other task
     // until it finished. Count how often another task gets to run while a login hashes.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let s = setup(config());
         user(&s, "alice", "password-one").await;
@@ -132,7 +202,10 @@ fn hashing_never_runs_on_the_runtime_thread() {
             interleaved += 1;
         }
         assert!(login.await.unwrap().is_ok());
-        assert!(interleaved > 10, "only {interleaved} other polls ran during the hash");
+        assert!(
+            interleaved > 10,
+            "only {interleaved} other polls ran during the hash"
+        );
     });
 }
 
@@ -148,8 +221,15 @@ async fn login_rotates_and_logout_keeps_only_configured_keys() {
     s.auth.login(&mut st, &alice).await.unwrap();
     let logged_id = st.record().unwrap().id.clone();
     assert_ne!(anon_id, logged_id);
-    assert!(s.sessions.load(&anon_id).await.unwrap().is_none(), "old id deleted");
-    assert_eq!(st.get("cart"), Some(&3.into()), "an anonymous session's data survives login");
+    assert!(
+        s.sessions.load(&anon_id).await.unwrap().is_none(),
+        "old id deleted"
+    );
+    assert_eq!(
+        st.get("cart"),
+        Some(&3.into()),
+        "an anonymous session's data survives login"
+    );
     s.auth.logout(&mut st).await.unwrap();
     assert!(s.sessions.load(&logged_id).await.unwrap().is_none());
     assert_eq!(st.get("theme"), Some(&"dark".into()));
@@ -184,7 +264,10 @@ async fn absolute_and_idle_expiry() {
     assert_eq!(loaded.user().unwrap().id, alice.id);
     s.sessions.delete(&rec.id).await.unwrap();
     s.auth.commit(&mut loaded).await.unwrap();
-    assert!(s.sessions.load(&rec.id).await.unwrap().is_none(), "a fresh read writes nothing");
+    assert!(
+        s.sessions.load(&rec.id).await.unwrap().is_none(),
+        "a fresh read writes nothing"
+    );
     s.sessions.save(&rec).await.unwrap();
 
     // Idle for longer than the touch interval: the idle clock is refreshed on read.
@@ -200,7 +283,13 @@ async fn absolute_and_idle_expiry() {
     rec.last_seen = now - 2 * 86400 - 1;
     rec.expires_at = now + 1000; // even if a store kept it
     s.sessions.save(&rec).await.unwrap();
-    assert!(s.auth.load_session(Some(rec.id.clone())).await.user().is_none());
+    assert!(
+        s.auth
+            .load_session(Some(rec.id.clone()))
+            .await
+            .user()
+            .is_none()
+    );
 
     // Older than 7 days, though recently seen.
     let mut st = s.auth.load_session(None).await;
@@ -210,8 +299,17 @@ async fn absolute_and_idle_expiry() {
     rec.last_seen = now;
     rec.expires_at = now + 1000;
     s.sessions.save(&rec).await.unwrap();
-    assert!(s.auth.load_session(Some(rec.id.clone())).await.user().is_none());
-    assert!(s.sessions.load(&rec.id).await.unwrap().is_none(), "expired session deleted");
+    assert!(
+        s.auth
+            .load_session(Some(rec.id.clone()))
+            .await
+            .user()
+            .is_none()
+    );
+    assert!(
+        s.sessions.load(&rec.id).await.unwrap().is_none(),
+        "expired session deleted"
+    );
 }
 
 #[tokio::test]
@@ -223,7 +321,10 @@ async fn expired_sessions_are_cleaned_up() {
     let mut rec = st.record().unwrap().clone();
     rec.expires_at = 10;
     s.sessions.save(&rec).await.unwrap();
-    assert!(s.sessions.load(&rec.id).await.unwrap().is_none(), "the store never returns it");
+    assert!(
+        s.sessions.load(&rec.id).await.unwrap().is_none(),
+        "the store never returns it"
+    );
     assert_eq!(s.sessions.delete_expired(11).await.unwrap(), 1);
     assert!(s.sessions.is_empty());
 }
@@ -243,7 +344,15 @@ async fn password_change_elsewhere_and_deactivation_end_sessions() {
         .unwrap();
     assert!(s.auth.load_session(Some(b_id)).await.user().is_none());
     let a_id = a.record().unwrap().id.clone();
-    assert_eq!(s.auth.load_session(Some(a_id.clone())).await.user().unwrap().id, alice.id);
+    assert_eq!(
+        s.auth
+            .load_session(Some(a_id.clone()))
+            .await
+            .user()
+            .unwrap()
+            .id,
+        alice.id
+    );
 
     // A hash changed behind the service's back (another process) also ends the session.
     s.store
@@ -256,7 +365,13 @@ async fn password_change_elsewhere_and_deactivation_end_sessions() {
     let alice = s.store.get_user(alice.id).await.unwrap().unwrap();
     s.auth.login(&mut c, &alice).await.unwrap();
     s.auth.deactivate(alice.id).await.unwrap();
-    assert!(s.auth.load_session(Some(c.record().unwrap().id.clone())).await.user().is_none());
+    assert!(
+        s.auth
+            .load_session(Some(c.record().unwrap().id.clone()))
+            .await
+            .user()
+            .is_none()
+    );
     assert!(s.sessions.is_empty());
 }
 
@@ -278,24 +393,70 @@ async fn registration_messages_and_no_account_enumeration() {
     );
     assert_eq!(e.fields["username"], vec!["Enter a username."]);
     assert!(e.fields["email"][0].contains("valid email"));
-    assert!(e.fields["password"].iter().any(|m| m.contains("at least 8")));
-    assert!(e.fields["password"].iter().any(|m| m.contains("didn't match")));
-    let e = errors(s.auth.register(&Registration::new("a b<script>", "x@example.com", "password-one")).await);
+    assert!(
+        e.fields["password"]
+            .iter()
+            .any(|m| m.contains("at least 8"))
+    );
+    assert!(
+        e.fields["password"]
+            .iter()
+            .any(|m| m.contains("didn't match"))
+    );
+    let e = errors(
+        s.auth
+            .register(&Registration::new(
+                "a b<script>",
+                "x@example.com",
+                "password-one",
+            ))
+            .await,
+    );
     assert!(e.fields["username"][0].contains("letters, digits"));
     let long = "x".repeat(5000);
-    let e = errors(s.auth.register(&Registration::new("zed", "z@example.com", &long)).await);
-    assert!(e.fields["password"][0].contains("too long"), "never truncated silently");
+    let e = errors(
+        s.auth
+            .register(&Registration::new("zed", "z@example.com", &long))
+            .await,
+    );
+    assert!(
+        e.fields["password"][0].contains("too long"),
+        "never truncated silently"
+    );
 
     // A taken username and a taken email give the same form-level message; no field says which.
-    let taken_name = errors(s.auth.register(&Registration::new("Alice", "new@example.com", "password-one")).await);
-    let taken_mail = errors(s.auth.register(&Registration::new("newname", "ALICE@example.com", "password-one")).await);
+    let taken_name = errors(
+        s.auth
+            .register(&Registration::new(
+                "Alice",
+                "new@example.com",
+                "password-one",
+            ))
+            .await,
+    );
+    let taken_mail = errors(
+        s.auth
+            .register(&Registration::new(
+                "newname",
+                "ALICE@example.com",
+                "password-one",
+            ))
+            .await,
+    );
     assert_eq!(taken_name, taken_mail);
     assert!(taken_name.fields.is_empty());
-    assert_eq!(taken_name.form, vec![AuthConfig::default().messages.account_unavailable]);
+    assert_eq!(
+        taken_name.form,
+        vec![AuthConfig::default().messages.account_unavailable]
+    );
 
     // 64+ characters are fine, and every character counts.
     let pw = "p".repeat(80);
-    let u = s.auth.register(&Registration::new("longpw", "l@example.com", &pw)).await.unwrap();
+    let u = s
+        .auth
+        .register(&Registration::new("longpw", "l@example.com", &pw))
+        .await
+        .unwrap();
     assert_eq!(s.auth.authenticate("longpw", &pw).await.unwrap().id, u.id);
     assert!(s.auth.authenticate("longpw", &pw[..72]).await.is_err());
 }
@@ -310,8 +471,12 @@ async fn concurrent_registrations_keep_usernames_unique() {
     for i in 0..8 {
         let auth = s.auth.clone();
         tasks.push(tokio::spawn(async move {
-            auth.register(&Registration::new("same", &format!("u{i}@example.com"), "password-one"))
-                .await
+            auth.register(&Registration::new(
+                "same",
+                &format!("u{i}@example.com"),
+                "password-one",
+            ))
+            .await
         }));
     }
     let mut ok = 0;
@@ -329,7 +494,10 @@ async fn concurrent_registrations_keep_usernames_unique() {
             ..same
         })
         .await;
-    assert!(renamed.is_ok(), "renaming a user to a case variant of their own name is fine");
+    assert!(
+        renamed.is_ok(),
+        "renaming a user to a case variant of their own name is fine"
+    );
     let other = user(&s, "other", "password-one").await;
     let clash = s
         .store
@@ -338,7 +506,10 @@ async fn concurrent_registrations_keep_usernames_unique() {
             ..other
         })
         .await;
-    assert!(matches!(clash, Err(StoreError::Conflict { field: "username" })));
+    assert!(matches!(
+        clash,
+        Err(StoreError::Conflict { field: "username" })
+    ));
 }
 
 struct Ctx(Option<User>, Grants);

@@ -64,10 +64,12 @@ impl Parse for Arg {
     }
 }
 
-const OPTIONS: &str = "`on_denied = path`, `redirect = \"/url\"`, `adapter = path::Auth`, `auth = param`, `service`";
+const OPTIONS: &str =
+    "`on_denied = path`, `redirect = \"/url\"`, `adapter = path::Auth`, `auth = param`, `service`";
 
 pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
-    let parsed = syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
+    let parsed =
+        syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
     let mut args = Args {
         strings: Vec::new(),
         on_denied: None,
@@ -90,7 +92,10 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> 
                     ));
                 }
                 if !seen.is_empty() {
-                    return Err(syn::Error::new(s.span(), "put the strings before the options"));
+                    return Err(syn::Error::new(
+                        s.span(),
+                        "put the strings before the options",
+                    ));
                 }
                 validate_string(kind, &s)?;
                 args.strings.push(s);
@@ -106,18 +111,25 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> 
             Arg::KeyValue(id, value) => {
                 once(&mut seen, &id)?;
                 match id.to_string().as_str() {
-                    "on_denied" => args.on_denied = Some(path_of(value, "on_denied = my_denied_handler")?),
+                    "on_denied" => {
+                        args.on_denied = Some(path_of(value, "on_denied = my_denied_handler")?)
+                    }
                     "adapter" => args.adapter = Some(path_of(value, "adapter = auth_axum::Auth")?),
                     "auth" => {
                         let p = path_of(value, "auth = ctx")?;
                         args.auth = Some(p.get_ident().cloned().ok_or_else(|| {
-                            syn::Error::new_spanned(&p, "`auth` names a parameter: write `auth = ctx`")
+                            syn::Error::new_spanned(
+                                &p,
+                                "`auth` names a parameter: write `auth = ctx`",
+                            )
                         })?);
                     }
                     "redirect" => {
                         let lit = lit_str(value, "redirect = \"/login\"")?;
                         let v = lit.value();
-                        if !(v.starts_with('/') || v.starts_with("https://") || v.starts_with("http://"))
+                        if !(v.starts_with('/')
+                            || v.starts_with("https://")
+                            || v.starts_with("http://"))
                             || v.starts_with("//")
                         {
                             return Err(syn::Error::new(
@@ -138,7 +150,10 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> 
         } else {
             "at least one group name, e.g. #[group_required(\"Editors\")]"
         };
-        return Err(syn::Error::new(Span::call_site(), format!("#[{}] needs {what}", kind.name())));
+        return Err(syn::Error::new(
+            Span::call_site(),
+            format!("#[{}] needs {what}", kind.name()),
+        ));
     }
     Ok(args)
 }
@@ -146,8 +161,9 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> 
 fn validate_string(kind: Kind, s: &LitStr) -> syn::Result<()> {
     let v = s.value();
     match kind {
-        Kind::Perm => check_permission_syntax(&v)
-            .map_err(|reason| syn::Error::new(s.span(), format!("invalid permission {v:?}: {reason}"))),
+        Kind::Perm => check_permission_syntax(&v).map_err(|reason| {
+            syn::Error::new(s.span(), format!("invalid permission {v:?}: {reason}"))
+        }),
         _ if v.trim().is_empty() => Err(syn::Error::new(s.span(), "a group name cannot be empty")),
         _ => Ok(()),
     }
@@ -156,7 +172,10 @@ fn validate_string(kind: Kind, s: &LitStr) -> syn::Result<()> {
 fn once(seen: &mut Vec<String>, id: &Ident) -> syn::Result<()> {
     let name = id.to_string();
     if seen.contains(&name) {
-        return Err(syn::Error::new(id.span(), format!("option `{name}` is given twice")));
+        return Err(syn::Error::new(
+            id.span(),
+            format!("option `{name}` is given twice"),
+        ));
     }
     seen.push(name);
     Ok(())
@@ -165,20 +184,32 @@ fn once(seen: &mut Vec<String>, id: &Ident) -> syn::Result<()> {
 fn unknown(kind: Kind, id: &Ident) -> syn::Error {
     syn::Error::new(
         id.span(),
-        format!("unknown option `{id}` for #[{}]; expected one of {OPTIONS}", kind.name()),
+        format!(
+            "unknown option `{id}` for #[{}]; expected one of {OPTIONS}",
+            kind.name()
+        ),
     )
 }
 
 fn path_of(e: Expr, example: &str) -> syn::Result<Path> {
     match e {
         Expr::Path(p) if p.qself.is_none() => Ok(p.path),
-        other => Err(syn::Error::new_spanned(other, format!("expected a path, as in `{example}`"))),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected a path, as in `{example}`"),
+        )),
     }
 }
 
 fn lit_str(e: Expr, example: &str) -> syn::Result<LitStr> {
     match e {
-        Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Ok(s),
-        other => Err(syn::Error::new_spanned(other, format!("expected a string, as in `{example}`"))),
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Ok(s),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected a string, as in `{example}`"),
+        )),
     }
 }

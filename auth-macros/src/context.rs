@@ -50,7 +50,9 @@ pub fn ident_of(pat: &Pat) -> Option<&Ident> {
 
 fn last_segment_is_auth(ty: &Type) -> bool {
     match ty {
-        Type::Path(tp) if tp.qself.is_none() => tp.path.segments.last().is_some_and(|s| s.ident == "Auth"),
+        Type::Path(tp) if tp.qself.is_none() => {
+            tp.path.segments.last().is_some_and(|s| s.ident == "Auth")
+        }
         _ => false,
     }
 }
@@ -80,7 +82,10 @@ pub fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Context> {
             .find(|(_, pt)| ident_of(&pt.pat).is_some_and(|id| id == name))
             .copied();
         if hit.is_none() {
-            return Err(syn::Error::new(name.span(), format!("no parameter named `{name}`")));
+            return Err(syn::Error::new(
+                name.span(),
+                format!("no parameter named `{name}`"),
+            ));
         }
         hit
     } else {
@@ -103,7 +108,10 @@ pub fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Context> {
         let by_ref = matches!(&*pt.ty, Type::Reference(_));
         if by_ref || args.service {
             let Some(id) = ident_of(&pt.pat) else {
-                return Err(syn::Error::new(pt.pat.span(), "bind the auth context to a plain name, e.g. `auth: &Ctx`"));
+                return Err(syn::Error::new(
+                    pt.pat.span(),
+                    "bind the auth context to a plain name, e.g. `auth: &Ctx`",
+                ));
             };
             return Ok(Context::Service {
                 binding: quote::quote!(&#id),

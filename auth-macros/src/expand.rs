@@ -36,11 +36,17 @@ fn expand(kind: Kind, args: TokenStream, func: &mut ItemFn) -> syn::Result<Token
     if func.sig.asyncness.is_none() {
         return Err(syn::Error::new(
             func.sig.fn_token.span(),
-            format!("#[{}] can only guard an `async fn`; add `async`", kind.name()),
+            format!(
+                "#[{}] can only guard an `async fn`; add `async`",
+                kind.name()
+            ),
         ));
     }
     if let Some(c) = &func.sig.constness {
-        return Err(syn::Error::new(c.span(), "a guarded function cannot be `const`"));
+        return Err(syn::Error::new(
+            c.span(),
+            "a guarded function cannot be `const`",
+        ));
     }
     let core = core_path();
     let reqs = requirements(kind, &args, &core);
@@ -168,7 +174,12 @@ fn expand_service(
     binding: TokenStream,
 ) {
     let p = quote!(#core::__private);
-    let existing = func.block.stmts.iter().take_while(|s| is_check_stmt(s)).count();
+    let existing = func
+        .block
+        .stmts
+        .iter()
+        .take_while(|s| is_check_stmt(s))
+        .count();
     let check = format_ident!("{}{}", CHECK_PREFIX, existing);
     let ret_span = match &func.sig.output {
         syn::ReturnType::Type(_, ty) => ty.span(),
@@ -187,7 +198,7 @@ fn expand_service(
         },
     };
     let stmt: Stmt = parse_quote! {
-        #[allow(clippy::let_unit_value)]
+        #[allow(clippy::let_unit_value, clippy::useless_conversion)]
         let #check: () = match #p::check_service(#binding, &[#(#reqs),*]).await {
             ::core::result::Result::Ok(()) => (),
             ::core::result::Result::Err(mut __denial) => {

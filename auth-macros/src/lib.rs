@@ -35,7 +35,7 @@ use attr::Kind;
 
 /// Requires a logged-in, active user.
 ///
-/// ```ignore
+/// ```text
 /// #[login_required]
 /// async fn dashboard(auth: Auth) -> impl IntoResponse { format!("hi {}", auth.user().unwrap().username) }
 /// ```
@@ -46,7 +46,7 @@ pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// Requires every listed permission (`"app_label.codename"`); active superusers pass.
 ///
-/// ```ignore
+/// ```text
 /// #[permission_required("blog.publish_post", on_denied = publish_denied)]
 /// async fn publish(auth: Auth, Json(post): Json<NewPost>) -> Result<Json<Post>, AppError> { .. }
 /// ```
@@ -57,7 +57,7 @@ pub fn permission_required(args: TokenStream, item: TokenStream) -> TokenStream 
 
 /// Requires membership in at least one of the listed groups.
 ///
-/// ```ignore
+/// ```text
 /// #[group_required("Editors", "Admins")]
 /// async fn editor(auth: Auth) -> Html<String> { .. }
 /// ```

@@ -18,7 +18,8 @@ pub fn core_path() -> TokenStream {
         c.borrow_mut()
             .entry(dir.clone())
             .or_insert_with(|| {
-                let text = std::fs::read_to_string(std::path::Path::new(&dir).join("Cargo.toml")).ok()?;
+                let text =
+                    std::fs::read_to_string(std::path::Path::new(&dir).join("Cargo.toml")).ok()?;
                 find(&text)
             })
             .clone()
@@ -45,15 +46,26 @@ fn find(manifest: &str) -> Option<String> {
             if let Some((section, key)) = header.rsplit_once('.')
                 && section.ends_with("dependencies")
             {
-                found.push((key.trim_matches('"').to_owned(), key.trim_matches('"').to_owned()));
+                found.push((
+                    key.trim_matches('"').to_owned(),
+                    key.trim_matches('"').to_owned(),
+                ));
             }
             continue;
         }
         if !in_deps {
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else { continue };
-        let key = key.split('.').next().unwrap_or("").trim().trim_matches('"').to_owned();
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key
+            .split('.')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"')
+            .to_owned();
         let package = value
             .split("package")
             .nth(1)
@@ -76,17 +88,27 @@ mod tests {
 
     #[test]
     fn finds_the_dependency() {
-        assert_eq!(find("[dependencies]\nauth-axum = \"0.1\"\n").as_deref(), Some("auth_axum"));
-        assert_eq!(find("[dependencies]\nauth-actix.workspace = true\n").as_deref(), Some("auth_actix"));
+        assert_eq!(
+            find("[dependencies]\nauth-axum = \"0.1\"\n").as_deref(),
+            Some("auth_axum")
+        );
+        assert_eq!(
+            find("[dependencies]\nauth-actix.workspace = true\n").as_deref(),
+            Some("auth_actix")
+        );
         assert_eq!(
             find("[dependencies]\nauth-axum = \"0.1\"\nauth-core = \"0.1\"\n").as_deref(),
             Some("auth_core")
         );
         assert_eq!(
-            find("[dependencies]\nweb = { package = \"auth-axum\", version = \"0.1\" }\n").as_deref(),
+            find("[dependencies]\nweb = { package = \"auth-axum\", version = \"0.1\" }\n")
+                .as_deref(),
             Some("web")
         );
-        assert_eq!(find("[dependencies.auth-actix]\nversion = \"0.1\"\n").as_deref(), Some("auth_actix"));
+        assert_eq!(
+            find("[dependencies.auth-actix]\nversion = \"0.1\"\n").as_deref(),
+            Some("auth_actix")
+        );
         assert_eq!(find("[package]\nname = \"auth-axum\"\n").as_deref(), None);
     }
 }

@@ -4,7 +4,9 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use auth_core::{AuthConfig, AuthService, MemorySessionStore, MemoryStore, NewUser, Permission, SessionStore};
+use auth_core::{
+    AuthConfig, AuthService, MemorySessionStore, MemoryStore, NewUser, Permission, SessionStore,
+};
 
 pub mod scenarios;
 
@@ -19,10 +21,20 @@ pub struct Req {
 
 impl Req {
     pub fn get(path: &str) -> Self {
-        Req { method: "GET", path: path.into(), headers: vec![], body: vec![] }
+        Req {
+            method: "GET",
+            path: path.into(),
+            headers: vec![],
+            body: vec![],
+        }
     }
     pub fn post(path: &str) -> Self {
-        Req { method: "POST", path: path.into(), headers: vec![], body: vec![] }
+        Req {
+            method: "POST",
+            path: path.into(),
+            headers: vec![],
+            body: vec![],
+        }
     }
     pub fn header(mut self, k: &str, v: &str) -> Self {
         self.headers.push((k.into(), v.into()));
@@ -124,14 +136,29 @@ pub async fn fixture() -> Fixture {
     let alice = store.create_user(mk("alice")).await.unwrap();
     let bob = store.create_user(mk("bob")).await.unwrap();
     let carol = store.create_user(mk("carol")).await.unwrap();
-    let staff = store.create_user(NewUser { is_staff: true, ..mk("staffer") }).await.unwrap();
-    let root = store.create_user(NewUser { is_superuser: true, ..mk("root") }).await.unwrap();
+    let staff = store
+        .create_user(NewUser {
+            is_staff: true,
+            ..mk("staffer")
+        })
+        .await
+        .unwrap();
+    let root = store
+        .create_user(NewUser {
+            is_superuser: true,
+            ..mk("root")
+        })
+        .await
+        .unwrap();
     let dave = store.create_user(mk("dave")).await.unwrap();
     let publish: Permission = "blog.publish_post".parse().unwrap();
     let reports: Permission = "shop.view_reports".parse().unwrap();
     store.grant_user_permission(bob.id, &publish).await.unwrap();
     let publish_group: Permission = "blog.review_post".parse().unwrap();
-    store.grant_group_permission("Editors", &publish_group).await.unwrap();
+    store
+        .grant_group_permission("Editors", &publish_group)
+        .await
+        .unwrap();
     store.grant_user_permission(bob.id, &reports).await.unwrap();
     store.add_user_to_group(bob.id, "Editors").await.unwrap();
     store.add_user_to_group(carol.id, "Editors").await.unwrap();
@@ -167,7 +194,10 @@ pub struct DownStore;
 
 #[auth_core::async_trait]
 impl SessionStore for DownStore {
-    async fn load(&self, _: &auth_core::SessionId) -> Result<Option<auth_core::SessionRecord>, auth_core::StoreError> {
+    async fn load(
+        &self,
+        _: &auth_core::SessionId,
+    ) -> Result<Option<auth_core::SessionRecord>, auth_core::StoreError> {
         Err(auth_core::StoreError::unavailable("connection refused"))
     }
     async fn save(&self, _: &auth_core::SessionRecord) -> Result<(), auth_core::StoreError> {
@@ -176,7 +206,11 @@ impl SessionStore for DownStore {
     async fn delete(&self, _: &auth_core::SessionId) -> Result<(), auth_core::StoreError> {
         Err(auth_core::StoreError::unavailable("connection refused"))
     }
-    async fn delete_user_sessions(&self, _: i64, _: Option<&auth_core::SessionId>) -> Result<u64, auth_core::StoreError> {
+    async fn delete_user_sessions(
+        &self,
+        _: i64,
+        _: Option<&auth_core::SessionId>,
+    ) -> Result<u64, auth_core::StoreError> {
         Err(auth_core::StoreError::unavailable("connection refused"))
     }
     async fn delete_expired(&self, _: i64) -> Result<u64, auth_core::StoreError> {

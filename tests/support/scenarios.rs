@@ -25,7 +25,10 @@ pub async fn anonymous_html_is_redirected_to_login_with_next(c: &impl Client) {
     assert_eq!(r.location(), Some("/login?next=/dashboard"));
     let r = c.send(Req::get("/reports?tab=q1&x=%2F").html()).await;
     assert_eq!(r.status, 303);
-    assert_eq!(r.location(), Some("/login?next=/reports%3Ftab%3Dq1%26x%3D%252F"));
+    assert_eq!(
+        r.location(),
+        Some("/login?next=/reports%3Ftab%3Dq1%26x%3D%252F")
+    );
     // No Accept header at all is a browser-like client: redirect, never 307.
     let r = c.send(Req::get("/dashboard")).await;
     assert_eq!(r.status, 303);
@@ -37,40 +40,76 @@ pub async fn anonymous_json_gets_401(c: &impl Client) {
     let j = r.json();
     assert_eq!(j["error"], "unauthenticated");
     assert_eq!(j["login_url"], "/login");
-    assert!(r.header("content-type").unwrap().starts_with("application/json"));
-    let r = c.send(Req::get("/dashboard").header("x-requested-with", "XMLHttpRequest")).await;
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let r = c
+        .send(Req::get("/dashboard").header("x-requested-with", "XMLHttpRequest"))
+        .await;
     assert_eq!(r.status, 401);
 }
 
 pub async fn logged_in_user_passes(c: &impl Client, f: &Fixture) {
     let r = c.send(Req::get("/dashboard").html().cookie(&f.alice)).await;
     assert_eq!((r.status, r.body.as_str()), (200, "hi alice"), "{r:?}");
-    assert_eq!(r.header("cache-control"), Some("no-store"), "authenticated responses are not cached");
+    assert_eq!(
+        r.header("cache-control"),
+        Some("no-store"),
+        "authenticated responses are not cached"
+    );
 }
 
 pub async fn result_bodies_with_question_mark_and_early_return(c: &impl Client, f: &Fixture) {
     let r = c.send(Req::get("/fallible?mode=ok").cookie(&f.alice)).await;
     assert_eq!((r.status, r.body.as_str()), (200, "fine alice"));
-    let r = c.send(Req::get("/fallible?mode=fail").cookie(&f.alice)).await;
+    let r = c
+        .send(Req::get("/fallible?mode=fail").cookie(&f.alice))
+        .await;
     assert_eq!((r.status, r.body.as_str()), (400, "app error: bad mode"));
-    let r = c.send(Req::get("/fallible?mode=early").cookie(&f.alice)).await;
+    let r = c
+        .send(Req::get("/fallible?mode=early").cookie(&f.alice))
+        .await;
     assert_eq!((r.status, r.body.as_str()), (200, "early"));
     let r = c.send(Req::get("/fallible?mode=ok").html()).await;
     assert_eq!(r.status, 303, "the guard runs before the body");
 }
 
 pub async fn json_body_extractor(c: &impl Client, f: &Fixture) {
-    let r = c.send(Req::post("/posts").cookie(&f.alice).json_client().json(r#"{"title":"Hello"}"#)).await;
+    let r = c
+        .send(
+            Req::post("/posts")
+                .cookie(&f.alice)
+                .json_client()
+                .json(r#"{"title":"Hello"}"#),
+        )
+        .await;
     assert_eq!(r.status, 201, "{r:?}");
-    assert_eq!(r.json(), serde_json::json!({"title": "Hello", "owner": "alice"}));
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"title": "Hello", "owner": "alice"})
+    );
     // Anonymous with a broken body: the guard answers, not the body extractor.
-    let r = c.send(Req::post("/posts").json_client().json("{not json")).await;
+    let r = c
+        .send(Req::post("/posts").json_client().json("{not json"))
+        .await;
     assert_eq!(r.status, 401, "{r:?}");
     let r = c.send(Req::post("/posts").html().form("garbage")).await;
     assert_eq!(r.status, 303, "{r:?}");
     // Logged in with a broken body: now the body extractor answers.
-    let r = c.send(Req::post("/posts").cookie(&f.alice).json_client().json("{not json")).await;
-    assert!((400..500).contains(&r.status) && r.status != 401 && r.status != 403, "{r:?}");
+    let r = c
+        .send(
+            Req::post("/posts")
+                .cookie(&f.alice)
+                .json_client()
+                .json("{not json"),
+        )
+        .await;
+    assert!(
+        (400..500).contains(&r.status) && r.status != 401 && r.status != 403,
+        "{r:?}"
+    );
 }
 
 pub async fn form_body_and_permission(c: &impl Client, f: &Fixture) {
@@ -85,7 +124,10 @@ pub async fn form_body_and_permission(c: &impl Client, f: &Fixture) {
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), Some("/login?next=/posts/7/publish"));
     let r = c.send(publish(Some(&f.alice))).await;
-    assert_eq!(r.status, 403, "a logged-in user without the permission: 403, never a login redirect");
+    assert_eq!(
+        r.status, 403,
+        "a logged-in user without the permission: 403, never a login redirect"
+    );
     assert!(r.location().is_none());
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     let r = c.send(publish(Some(&f.bob))).await;
@@ -93,33 +135,58 @@ pub async fn form_body_and_permission(c: &impl Client, f: &Fixture) {
     assert_eq!(r.location(), Some("/posts/7?published=Launch"));
     let r = c.send(publish(Some(&f.root))).await;
     assert_eq!(r.status, 303, "an active superuser has every permission");
-    let r = c.send(Req::post("/posts/7/publish").json_client().cookie(&f.alice).form("title=x")).await;
+    let r = c
+        .send(
+            Req::post("/posts/7/publish")
+                .json_client()
+                .cookie(&f.alice)
+                .form("title=x"),
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["error"], "forbidden");
 }
 
 pub async fn stacked_guards(c: &impl Client, f: &Fixture) {
     let r = c.send(Req::get("/reports").html().cookie(&f.bob)).await;
-    assert_eq!((r.status, r.body.as_str()), (200, "reports for bob"), "{r:?}");
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "reports for bob"),
+        "{r:?}"
+    );
     let r = c.send(Req::get("/reports").html().cookie(&f.carol)).await;
     assert_eq!(r.status, 403, "in the group but without the permission");
     let r = c.send(Req::get("/reports").html().cookie(&f.alice)).await;
     assert_eq!(r.status, 403, "neither group nor permission");
     let r = c.send(Req::get("/reports").html().cookie(&f.root)).await;
-    assert_eq!(r.status, 403, "superusers are not members of groups they never joined");
+    assert_eq!(
+        r.status, 403,
+        "superusers are not members of groups they never joined"
+    );
     let r = c.send(Req::get("/reports").html()).await;
     assert_eq!(r.status, 303);
 }
 
 pub async fn on_denied_hooks_sync_and_async(c: &impl Client, f: &Fixture) {
     let r = c.send(Req::get("/staff?x=1").html()).await;
-    assert_eq!((r.status, r.body.as_str()), (418, "denied /staff?x=1 anonymous=true html"));
-    let r = c.send(Req::get("/staff").json_client().cookie(&f.alice)).await;
-    assert_eq!((r.status, r.body.as_str()), (418, "denied /staff anonymous=false json"));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (418, "denied /staff?x=1 anonymous=true html")
+    );
+    let r = c
+        .send(Req::get("/staff").json_client().cookie(&f.alice))
+        .await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (418, "denied /staff anonymous=false json")
+    );
     let r = c.send(Req::get("/staff").cookie(&f.staff)).await;
     assert_eq!((r.status, r.body.as_str()), (200, "staff area"));
     let r = c.send(Req::get("/superuser").cookie(&f.staff)).await;
-    assert_eq!((r.status, r.body.as_str()), (402, "async denied superuser status"));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (402, "async denied superuser status")
+    );
     let r = c.send(Req::get("/superuser").cookie(&f.root)).await;
     assert_eq!((r.status, r.body.as_str()), (200, "root area"));
 }
@@ -151,37 +218,71 @@ pub async fn bad_cookies_are_anonymous(c: &impl Client, f: &Fixture) {
         &format!("{}x", f.alice),
     ] {
         let r = c.send(Req::get("/whoami").cookie(cookie)).await;
-        assert_eq!((r.status, r.body.as_str()), (200, "anonymous"), "cookie {cookie:?}: {r:?}");
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (200, "anonymous"),
+            "cookie {cookie:?}: {r:?}"
+        );
         let r = c.send(Req::get("/dashboard").html().cookie(cookie)).await;
         assert_eq!(r.status, 303, "cookie {cookie:?}");
     }
     // A well-formed cookie for a session that does not exist is cleared.
     let r = c.send(Req::get("/whoami").cookie(forged)).await;
     let cleared = r.headers_named("set-cookie");
-    assert!(cleared.iter().any(|c| c.starts_with("sessionid=;") && c.contains("Max-Age=0")), "{r:?}");
+    assert!(
+        cleared
+            .iter()
+            .any(|c| c.starts_with("sessionid=;") && c.contains("Max-Age=0")),
+        "{r:?}"
+    );
 }
 
 pub async fn inactive_users_are_anonymous(c: &impl Client, f: &Fixture) {
     let r = c.send(Req::get("/dashboard").html().cookie(&f.dave)).await;
     assert_eq!(r.status, 303, "a deactivated user's session ended");
-    let r = c.send(Req::post("/login").form(&format!("username=dave&password={}", enc(PASSWORD)))).await;
+    let r = c
+        .send(Req::post("/login").form(&format!("username=dave&password={}", enc(PASSWORD))))
+        .await;
     assert_eq!(r.status, 401, "inactive users cannot log in");
 }
 
 pub async fn login_rotates_logout_invalidates_and_replay_fails(c: &impl Client, f: &Fixture) {
     // An anonymous session with a theme.
     let r = c.send(Req::post("/theme").form("theme=dark")).await;
-    let anon = r.session_cookie().expect("an anonymous session was created");
+    let anon = r
+        .session_cookie()
+        .expect("an anonymous session was created");
     // Wrong password, unknown user: the same 401 and body.
-    let bad1 = c.send(Req::post("/login").cookie(&anon).form("username=alice&password=nope")).await;
-    let bad2 = c.send(Req::post("/login").cookie(&anon).form("username=nobody&password=nope")).await;
+    let bad1 = c
+        .send(
+            Req::post("/login")
+                .cookie(&anon)
+                .form("username=alice&password=nope"),
+        )
+        .await;
+    let bad2 = c
+        .send(
+            Req::post("/login")
+                .cookie(&anon)
+                .form("username=nobody&password=nope"),
+        )
+        .await;
     assert_eq!((bad1.status, &bad1.body), (bad2.status, &bad2.body));
     assert_eq!(bad1.status, 401);
     // Log in: a new id; the old one is gone; the theme survives.
-    let r = c.send(Req::post("/login").cookie(&anon).form(&format!("username=alice&password={}", enc(PASSWORD)))).await;
+    let r = c
+        .send(
+            Req::post("/login")
+                .cookie(&anon)
+                .form(&format!("username=alice&password={}", enc(PASSWORD))),
+        )
+        .await;
     assert_eq!((r.status, r.body.as_str()), (200, "welcome alice"), "{r:?}");
     let set = r.headers_named("set-cookie").join(" | ");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),
+        "{set}"
+    );
     let logged = r.session_cookie().expect("login sets a cookie");
     assert_ne!(logged, anon, "the session id rotates on login");
     let r = c.send(Req::get("/whoami").cookie(&anon)).await;
@@ -195,7 +296,10 @@ pub async fn login_rotates_logout_invalidates_and_replay_fails(c: &impl Client, 
     assert_eq!(r.status, 200);
     let after = r.session_cookie();
     let r = c.send(Req::get("/whoami").cookie(&logged)).await;
-    assert_eq!(r.body, "anonymous", "a replayed cookie after logout is anonymous");
+    assert_eq!(
+        r.body, "anonymous",
+        "a replayed cookie after logout is anonymous"
+    );
     let r = c.send(Req::get("/dashboard").html().cookie(&logged)).await;
     assert_eq!(r.status, 303);
     // Only the theme was kept, in a new anonymous session.
@@ -209,7 +313,8 @@ pub async fn login_rotates_logout_invalidates_and_replay_fails(c: &impl Client, 
 }
 
 pub async fn password_change_logs_out_other_sessions(c: &impl Client, f: &Fixture) {
-    let login = |pw: &str| Req::post("/login").form(&format!("username=carol&password={}", enc(pw)));
+    let login =
+        |pw: &str| Req::post("/login").form(&format!("username=carol&password={}", enc(pw)));
     let one = c.send(login(PASSWORD)).await.session_cookie().unwrap();
     let two = c.send(login(PASSWORD)).await.session_cookie().unwrap();
     let r = c
@@ -219,20 +324,49 @@ pub async fn password_change_logs_out_other_sessions(c: &impl Client, f: &Fixtur
         )))
         .await;
     assert_eq!(r.status, 200, "{r:?}");
-    let rotated = r.session_cookie().expect("the changing session gets a new id");
-    assert_eq!(c.send(Req::get("/whoami").cookie(&two)).await.body, "anonymous");
-    assert_eq!(c.send(Req::get("/whoami").cookie(&one)).await.body, "anonymous");
-    assert_eq!(c.send(Req::get("/whoami").cookie(&rotated)).await.body, "carol");
-    assert_eq!(c.send(Req::get("/whoami").cookie(&f.carol)).await.body, "anonymous");
-    let r = c.send(Req::post("/password").cookie(&rotated).form("old=wrong&new=x&confirm=y")).await;
+    let rotated = r
+        .session_cookie()
+        .expect("the changing session gets a new id");
+    assert_eq!(
+        c.send(Req::get("/whoami").cookie(&two)).await.body,
+        "anonymous"
+    );
+    assert_eq!(
+        c.send(Req::get("/whoami").cookie(&one)).await.body,
+        "anonymous"
+    );
+    assert_eq!(
+        c.send(Req::get("/whoami").cookie(&rotated)).await.body,
+        "carol"
+    );
+    assert_eq!(
+        c.send(Req::get("/whoami").cookie(&f.carol)).await.body,
+        "anonymous"
+    );
+    let r = c
+        .send(
+            Req::post("/password")
+                .cookie(&rotated)
+                .form("old=wrong&new=x&confirm=y"),
+        )
+        .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("old password") && r.body.contains("too short") && r.body.contains("didn't match"), "{}", r.body);
+    assert!(
+        r.body.contains("old password")
+            && r.body.contains("too short")
+            && r.body.contains("didn't match"),
+        "{}",
+        r.body
+    );
 }
 
 pub async fn app_wide_denial_handler(c: &impl Client, f: &Fixture) {
     // Built with the layer's / middleware's on_denied handler.
     let r = c.send(Req::get("/dashboard").html()).await;
-    assert_eq!((r.status, r.body.as_str()), (451, "app-wide: login anonymous=true"));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (451, "app-wide: login anonymous=true")
+    );
     let r = c.send(Req::get("/reports").cookie(&f.alice)).await;
     assert_eq!(r.status, 451);
     // A guard's own hook still wins.
@@ -245,10 +379,14 @@ pub async fn store_down_fails_closed(c: &impl Client, f: &Fixture) {
     // and no guarded route answers 200.
     let r = c.send(Req::get("/dashboard").html().cookie(&f.alice)).await;
     assert_eq!(r.status, 303, "{r:?}");
-    let r = c.send(Req::get("/dashboard").json_client().cookie(&f.alice)).await;
+    let r = c
+        .send(Req::get("/dashboard").json_client().cookie(&f.alice))
+        .await;
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(r.json()["error"], "unavailable");
-    let r = c.send(Req::get("/reports").json_client().cookie(&f.bob)).await;
+    let r = c
+        .send(Req::get("/reports").json_client().cookie(&f.bob))
+        .await;
     assert_eq!(r.status, 503);
 }
 

@@ -25,17 +25,26 @@ pub(super) fn verify_bcrypt(
         return Err(malformed(format, "a bcrypt hash is exactly 60 characters"));
     }
     if !(b.starts_with(b"$2a$") || b.starts_with(b"$2b$") || b.starts_with(b"$2y$")) {
-        return Err(malformed(format, "unknown bcrypt version (expected $2a$, $2b$ or $2y$)"));
+        return Err(malformed(
+            format,
+            "unknown bcrypt version (expected $2a$, $2b$ or $2y$)",
+        ));
     }
     let cost = &encoded[4..6];
     let Ok(cost) = cost.parse::<u32>() else {
         return Err(malformed(format, "the cost is not a number"));
     };
     if !(4..=31).contains(&cost) || b[6] != b'$' {
-        return Err(malformed(format, "the cost must be 04 to 31, followed by `$`"));
+        return Err(malformed(
+            format,
+            "the cost must be 04 to 31, followed by `$`",
+        ));
     }
     if !b[7..].iter().all(|c| BCRYPT_ALPHABET.contains(c)) {
-        return Err(malformed(format, "salt and checksum use characters outside bcrypt's base64"));
+        return Err(malformed(
+            format,
+            "salt and checksum use characters outside bcrypt's base64",
+        ));
     }
     if pw.contains(&0) {
         // bcrypt treats NUL as the end of the key; passlib refuses such passwords.
@@ -71,15 +80,22 @@ pub(super) fn verify_pbkdf2(
         Pbkdf2Digest::Sha1 => "pbkdf2_sha1",
     };
     let mut parts = encoded.split('$');
-    let (Some(_), Some(iter), Some(salt), Some(b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(_), Some(iter), Some(salt), Some(b64), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
         return Err(malformed(format, "expected 4 `$`-separated fields"));
     };
     let iterations = parse_decimal(iter)
         .ok_or_else(|| malformed(format, "the iteration count is not a plain decimal number"))?;
     if iterations == 0 || iterations > 100_000_000 {
-        return Err(malformed(format, "the iteration count must be 1 to 100,000,000"));
+        return Err(malformed(
+            format,
+            "the iteration count must be 1 to 100,000,000",
+        ));
     }
     if salt.is_empty() {
         return Err(malformed(format, "the salt is empty"));
@@ -92,7 +108,10 @@ pub(super) fn verify_pbkdf2(
         Pbkdf2Digest::Sha1 => 20,
     };
     if expected.len() != size {
-        return Err(malformed(format, "the hash has the wrong length for its digest"));
+        return Err(malformed(
+            format,
+            "the hash has the wrong length for its digest",
+        ));
     }
     let mut derived = vec![0u8; size];
     let (salt, rounds) = (salt.as_bytes(), iterations as u32);
@@ -114,10 +133,16 @@ pub(super) fn verify_scrypt(pw: &[u8], encoded: &str) -> Result<bool, PasswordEr
         return Err(malformed(F, "N, r and p must be plain decimal numbers"));
     };
     if n < 2 || !n.is_power_of_two() || r == 0 || p == 0 || r > 1 << 20 || p > 1 << 20 {
-        return Err(malformed(F, "N must be a power of two above 1, and r, p positive"));
+        return Err(malformed(
+            F,
+            "N must be a power of two above 1, and r, p positive",
+        ));
     }
     if n.saturating_mul(r).saturating_mul(128) > MAX_HASH_MEMORY {
-        return Err(malformed(F, "the parameters ask for more than 1 GiB of memory"));
+        return Err(malformed(
+            F,
+            "the parameters ask for more than 1 GiB of memory",
+        ));
     }
     if salt.is_empty() {
         return Err(malformed(F, "the salt is empty"));

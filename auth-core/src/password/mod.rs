@@ -243,7 +243,9 @@ mod tests {
             "$argon2id$v=19$m=4096,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
         ));
         assert!(needs_rehash("pbkdf2_sha256$1000000$salt$aGFzaA=="));
-        assert!(needs_rehash("$argon2i$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"));
+        assert!(needs_rehash(
+            "$argon2i$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+        ));
         assert!(!needs_rehash("!unusable"));
     }
 
@@ -261,7 +263,10 @@ mod tests {
     fn unknown_and_empty_formats_are_errors() {
         assert_eq!(verify("x", ""), Err(PasswordError::UnknownFormat));
         assert_eq!(verify("x", "plaintext"), Err(PasswordError::UnknownFormat));
-        assert_eq!(verify("x", "sha1$salt$abc"), Err(PasswordError::UnknownFormat));
+        assert_eq!(
+            verify("x", "sha1$salt$abc"),
+            Err(PasswordError::UnknownFormat)
+        );
     }
 
     #[test]
@@ -270,9 +275,15 @@ mod tests {
             verify("x", "$argon2id$v=19$m=65536,t=3,p=4$QKoPwYQibsFqgfxHAx3jPw"),
             Err(PasswordError::Malformed { .. })
         ));
-        assert!(matches!(verify("x", "$argon2id$garbage"), Err(PasswordError::Malformed { .. })));
         assert!(matches!(
-            verify("x", "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"),
+            verify("x", "$argon2id$garbage"),
+            Err(PasswordError::Malformed { .. })
+        ));
+        assert!(matches!(
+            verify(
+                "x",
+                "$argon2id$v=19$m=4194304,t=1,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+            ),
             Err(PasswordError::Malformed { .. })
         ));
     }

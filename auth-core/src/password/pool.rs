@@ -1,8 +1,8 @@
 //! Runs password hashing on tokio's blocking pool, never on the runtime's worker threads.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Semaphore;
 
