@@ -40,6 +40,8 @@ pub mod request;
 pub mod response;
 pub mod service;
 pub mod session;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod store;
 pub mod user;
 

@@ -160,8 +160,8 @@ impl UserStore for MemoryStore {
 
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
-        g.check_unique(&user.username, &user.email, Some(user.id))?;
         let old = g.user_mut(user.id)?.clone();
+        g.check_unique(&user.username, &user.email, Some(user.id))?;
         g.unindex(&old);
         g.index(user);
         g.users.insert(user.id, user.clone());

@@ -130,6 +130,26 @@ pub fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Deletes expired sessions from `store` every `every`, in a background task, until the
+/// returned handle is aborted or the runtime stops. Failures are logged and retried next time.
+pub fn spawn_cleanup(
+    store: std::sync::Arc<dyn crate::store::SessionStore>,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match store.delete_expired(now_unix()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(deleted = n, "expired sessions cleaned up"),
+                Err(e) => tracing::warn!(error = %e, "expired session cleanup failed"),
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ use auth_core::{
     AuthConfig, AuthService, MemorySessionStore, MemoryStore, NewUser, Permission, SessionStore,
 };
 
+pub mod conformance;
 pub mod scenarios;
 
 /// A request, framework-neutral.

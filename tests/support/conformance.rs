@@ -1,0 +1,182 @@
+//! The store conformance suite: the same checks for every backend of [`UserStore`],
+//! [`PermissionChecker`] and [`SessionStore`].
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use auth_core::{
+    NewUser, Permission, PermissionChecker, SessionId, SessionRecord, SessionStore, StoreError,
+    User, UserStore,
+};
+
+fn new_user(name: &str) -> NewUser {
+    NewUser::new(name, format!("{name}@example.com"), "!unusable")
+}
+
+/// Create, read, update; case-insensitive unique usernames and emails; empty emails.
+pub async fn users(store: &dyn UserStore, prefix: &str) {
+    let name = format!("{prefix}Alice");
+    let alice = store.create_user(new_user(&name)).await.unwrap();
+    assert!(alice.id > 0);
+    assert!(alice.is_active && !alice.is_staff && !alice.is_superuser);
+    let got = store.get_user(alice.id).await.unwrap().unwrap();
+    assert_eq!(got.username, name);
+    assert_eq!(got.email, format!("{name}@example.com"));
+    assert_eq!(got.date_joined.unix_timestamp(), alice.date_joined.unix_timestamp());
+    assert_eq!(store.find_by_username(&name.to_lowercase()).await.unwrap().unwrap().id, alice.id);
+    assert_eq!(store.find_by_username(&name.to_uppercase()).await.unwrap().unwrap().id, alice.id);
+    assert_eq!(
+        store.find_by_email(&format!("{name}@EXAMPLE.com").to_uppercase()).await.unwrap().unwrap().id,
+        alice.id
+    );
+    assert!(store.find_by_username(&format!("{prefix}nobody")).await.unwrap().is_none());
+    assert!(store.find_by_email("").await.unwrap().is_none());
+    assert!(store.get_user(i64::MAX - 7).await.unwrap().is_none());
+
+    // Unique usernames and emails, case-insensitively.
+    let dup_name = store.create_user(NewUser::new(name.to_uppercase(), format!("{prefix}x@example.com"), "!")).await;
+    assert!(matches!(dup_name, Err(StoreError::Conflict { field: "username" })), "{dup_name:?}");
+    let dup_mail = store
+        .create_user(NewUser::new(format!("{prefix}other"), format!("{name}@example.com").to_uppercase(), "!"))
+        .await;
+    assert!(matches!(dup_mail, Err(StoreError::Conflict { field: "email" })), "{dup_mail:?}");
+    // Empty emails do not clash.
+    store.create_user(NewUser::new(format!("{prefix}e1"), "", "!")).await.unwrap();
+    store.create_user(NewUser::new(format!("{prefix}e2"), "", "!")).await.unwrap();
+
+    // Update.
+    let mut changed = got.clone();
+    changed.is_staff = true;
+    changed.email = format!("{prefix}new@example.com");
+    store.update_user(&changed).await.unwrap();
+    let got = store.get_user(alice.id).await.unwrap().unwrap();
+    assert!(got.is_staff);
+    assert!(store.find_by_email(&format!("{name}@example.com")).await.unwrap().is_none(), "old email freed");
+    assert_eq!(store.find_by_email(&format!("{prefix}new@example.com")).await.unwrap().unwrap().id, alice.id);
+    store.set_password_hash(alice.id, "$argon2id$x").await.unwrap();
+    let at = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    store.set_last_login(alice.id, at).await.unwrap();
+    let got = store.get_user(alice.id).await.unwrap().unwrap();
+    assert_eq!(got.password_hash, "$argon2id$x");
+    assert_eq!(got.last_login, Some(at));
+    let missing = User { id: i64::MAX - 7, ..got };
+    assert!(matches!(store.update_user(&missing).await, Err(StoreError::NotFound { .. })));
+    assert!(store.set_password_hash(i64::MAX - 7, "x").await.is_err());
+}
+
+/// Concurrent writers: many tasks create the same username; exactly one wins, none errors
+/// other than with a conflict.
+pub async fn concurrent_writers(store: Arc<dyn UserStore>, prefix: &str) {
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let name = format!("{prefix}racer");
+        let mail = format!("{prefix}racer{i}@example.com");
+        tasks.push(tokio::spawn(async move { store.create_user(NewUser::new(name, mail, "!")).await }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StoreError::Conflict { field: "username" }) => {}
+            Err(e) => panic!("unexpected error under concurrency: {e}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    // Distinct users in parallel all succeed.
+    let mut tasks = Vec::new();
+    for i in 0..16 {
+        let store = store.clone();
+        let name = format!("{prefix}par{i}");
+        tasks.push(tokio::spawn(async move { store.create_user(NewUser::new(name, "", "!")).await }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for t in tasks {
+        ids.insert(t.await.unwrap().unwrap().id);
+    }
+    assert_eq!(ids.len(), 16);
+}
+
+/// Groups and permissions.
+pub async fn permissions(users: &dyn UserStore, perms: &dyn PermissionChecker, prefix: &str) {
+    let u = users.create_user(new_user(&format!("{prefix}perm"))).await.unwrap();
+    let g = format!("{prefix}Editors");
+    let p1: Permission = "blog.publish_post".parse().unwrap();
+    let p2: Permission = "blog.review_post".parse().unwrap();
+    assert_eq!(perms.grants(u.id).await.unwrap(), Default::default());
+    perms.grant_user_permission(u.id, &p1).await.unwrap();
+    perms.grant_user_permission(u.id, &p1).await.unwrap(); // idempotent
+    perms.grant_group_permission(&g, &p2).await.unwrap();
+    let grants = perms.grants(u.id).await.unwrap();
+    assert!(grants.has_permission("blog.publish_post"));
+    assert!(!grants.has_permission("blog.review_post"), "not a member yet");
+    perms.add_user_to_group(u.id, &g).await.unwrap();
+    perms.add_user_to_group(u.id, &g).await.unwrap();
+    let grants = perms.grants(u.id).await.unwrap();
+    assert!(grants.has_permission("blog.review_post"));
+    assert_eq!(grants.groups, vec![g.clone()]);
+    let group = perms.ensure_group(&g).await.unwrap();
+    assert_eq!(perms.ensure_group(&g).await.unwrap(), group);
+    perms.revoke_user_permission(u.id, &p1).await.unwrap();
+    perms.remove_user_from_group(u.id, &g).await.unwrap();
+    assert_eq!(perms.grants(u.id).await.unwrap(), Default::default());
+    assert!(perms.add_user_to_group(i64::MAX - 3, &g).await.is_err(), "unknown user");
+    assert!(perms.grant_user_permission(i64::MAX - 3, &p1).await.is_err());
+}
+
+fn record(user_id: Option<i64>, now: i64, expires_in: i64) -> SessionRecord {
+    let mut data = BTreeMap::new();
+    data.insert("theme".to_string(), serde_json::json!("dark"));
+    data.insert("n".to_string(), serde_json::json!({"nested": [1, 2, 3]}));
+    SessionRecord {
+        id: SessionId::generate(),
+        user_id,
+        auth_hash: user_id.map(|_| "abc".to_string()),
+        data,
+        created_at: now,
+        last_seen: now,
+        expires_at: now + expires_in,
+    }
+}
+
+/// Sessions: save/load round trip, update, delete, per-user deletion, expiry and cleanup.
+/// `user_ids` are ids of two distinct users of this store (sessions may reference users).
+pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2]) {
+    let now = auth_core::session::now_unix();
+    let [u1, u2] = user_ids;
+    let a = record(Some(u1), now, 3600);
+    store.save(&a).await.unwrap();
+    assert_eq!(store.load(&a.id).await.unwrap().as_ref(), Some(&a));
+    let mut a2 = a.clone();
+    a2.last_seen = now + 5;
+    a2.data.insert("k".into(), serde_json::json!(1));
+    store.save(&a2).await.unwrap();
+    assert_eq!(store.load(&a.id).await.unwrap().as_ref(), Some(&a2), "save replaces");
+    assert!(store.load(&SessionId::generate()).await.unwrap().is_none());
+
+    let b = record(Some(u1), now, 3600);
+    let c = record(Some(u2), now, 3600);
+    let anon = record(None, now, 3600);
+    for r in [&b, &c, &anon] {
+        store.save(r).await.unwrap();
+    }
+    assert_eq!(store.delete_user_sessions(u1, Some(&b.id)).await.unwrap(), 1);
+    assert!(store.load(&a.id).await.unwrap().is_none());
+    assert!(store.load(&b.id).await.unwrap().is_some(), "kept");
+    assert!(store.load(&c.id).await.unwrap().is_some(), "other user untouched");
+    assert_eq!(store.delete_user_sessions(u1, None).await.unwrap(), 1);
+    assert!(store.load(&b.id).await.unwrap().is_none());
+    store.delete(&c.id).await.unwrap();
+    store.delete(&c.id).await.unwrap(); // deleting twice is fine
+    assert!(store.load(&c.id).await.unwrap().is_none());
+    assert!(store.load(&anon.id).await.unwrap().is_some());
+
+    // Expiry: an expired record is never returned, and cleanup removes it.
+    let old = record(Some(u2), now - 100, 50);
+    store.save(&old).await.unwrap();
+    assert!(store.load(&old.id).await.unwrap().is_none());
+    let removed = store.delete_expired(now).await.unwrap();
+    assert!(removed >= 1, "cleanup removed {removed}");
+    assert_eq!(store.delete_user_sessions(u2, None).await.unwrap(), 0, "the expired one is gone");
+    store.delete(&anon.id).await.unwrap();
+}
