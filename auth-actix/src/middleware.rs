@@ -134,8 +134,10 @@ where
             let mut res = service.call(req).await?;
             let fin = request.finish().await;
             let headers = res.headers_mut();
-            if let Some(cookie) = fin.set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-                headers.append(header::SET_COOKIE, cookie);
+            for cookie in fin.set_cookies {
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    headers.append(header::SET_COOKIE, v);
+                }
             }
             if fin.authenticated && !headers.contains_key(header::CACHE_CONTROL) {
                 headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

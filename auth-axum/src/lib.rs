@@ -29,6 +29,7 @@
 
 mod extract;
 mod layer;
+mod pages;
 mod response;
 
 pub use auth_core;
@@ -37,10 +38,23 @@ pub use auth_core::{
     Registration, Requirement, User, Wants,
 };
 pub use auth_macros::{
-    group_required, login_required, permission_required, staff_required, superuser_required,
+    group_required, login_required, page, permission_required, staff_required, superuser_required,
 };
 pub use extract::{Auth, DenyFuture, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};
+pub use pages::{
+    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout, register_password_reset,
+    register_signup,
+};
+pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
+
+#[doc(hidden)]
+pub use pages::__private as __pages_private;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use axum;
+}
 
 /// The README's example compiles.
 #[cfg(doctest)]

@@ -48,6 +48,56 @@ pub struct Messages {
     pub password_mismatch: String,
     /// Password change: the current password is wrong.
     pub password_incorrect: String,
+    /// Title of the login page.
+    pub login_title: String,
+    /// Label of the identifier field when it takes a username.
+    pub username_label: String,
+    /// Label of the identifier field when it takes an email.
+    pub email_label: String,
+    /// Label of the identifier field when it takes either.
+    pub username_or_email_label: String,
+    /// Label of password fields.
+    pub password_label: String,
+    /// Label of password confirmation fields.
+    pub confirm_password_label: String,
+    /// Login button.
+    pub login_button: String,
+    /// Title of the registration page.
+    pub register_title: String,
+    /// Registration button.
+    pub register_button: String,
+    /// Shown on the login page after a successful registration.
+    pub registered_notice: String,
+    /// Title of the password reset request page.
+    pub password_reset_title: String,
+    /// Explains the password reset request form.
+    pub password_reset_intro: String,
+    /// Password reset request button.
+    pub password_reset_button: String,
+    /// Shown after a reset request, whether or not the address has an account.
+    pub password_reset_sent: String,
+    /// Title of the page that sets the new password.
+    pub password_reset_confirm_title: String,
+    /// Button that sets the new password.
+    pub password_reset_confirm_button: String,
+    /// Shown for an invalid, expired or used reset link.
+    pub password_reset_invalid_link: String,
+    /// Shown once the new password is set.
+    pub password_reset_complete: String,
+    /// Subject of the reset email.
+    pub password_reset_email_subject: String,
+    /// Body of the reset email; `{link}`, `{username}` and `{brand}` are replaced.
+    pub password_reset_email_body: String,
+    /// Link to the registration page.
+    pub signup_link: String,
+    /// Link to the password reset page.
+    pub forgot_password_link: String,
+    /// Link back to the login page.
+    pub back_to_login_link: String,
+    /// A form post failed the CSRF check.
+    pub csrf_failed: String,
+    /// A form post was too large or not UTF-8 form data.
+    pub bad_form: String,
 }
 
 impl Default for Messages {
@@ -67,6 +117,71 @@ impl Default for Messages {
             password_too_long: "This password is too long. Use at most 4096 bytes.".into(),
             password_mismatch: "The two password fields didn't match.".into(),
             password_incorrect: "Your old password was entered incorrectly. Please enter it again.".into(),
+            login_title: "Log in".into(),
+            username_label: "Username".into(),
+            email_label: "Email".into(),
+            username_or_email_label: "Username or email".into(),
+            password_label: "Password".into(),
+            confirm_password_label: "Confirm password".into(),
+            login_button: "Log in".into(),
+            register_title: "Create an account".into(),
+            register_button: "Sign up".into(),
+            registered_notice: "Your account was created. You can log in now.".into(),
+            password_reset_title: "Reset your password".into(),
+            password_reset_intro: "Enter the email address of your account and we will send you a link to set a new password.".into(),
+            password_reset_button: "Send reset link".into(),
+            password_reset_sent: "If an account uses that address, we have emailed it a link to set a new password. Check your inbox and spam folder.".into(),
+            password_reset_confirm_title: "Set a new password".into(),
+            password_reset_confirm_button: "Set password".into(),
+            password_reset_invalid_link: "This password reset link is invalid, expired or already used. Request a new one.".into(),
+            password_reset_complete: "Your password has been set. You can log in now.".into(),
+            password_reset_email_subject: "Reset your {brand} password".into(),
+            password_reset_email_body: "Hello {username},\n\nSomeone asked to reset the password of your {brand} account. To choose a new password, open this link:\n\n{link}\n\nIf it was not you, ignore this message; your password stays as it is.\n".into(),
+            signup_link: "Create an account".into(),
+            forgot_password_link: "Forgot your password?".into(),
+            back_to_login_link: "Back to log in".into(),
+            csrf_failed: "The form expired or was sent from another site. Reload the page and try again.".into(),
+            bad_form: "The form could not be read. Reload the page and try again.".into(),
+        }
+    }
+}
+
+/// Form field names of the built-in pages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FieldNames {
+    /// Login: the identifier. Default `username`.
+    pub login_username: String,
+    /// Login: the password. Default `password`.
+    pub login_password: String,
+    /// Registration: username. Default `username`.
+    pub register_username: String,
+    /// Registration: email. Default `email`.
+    pub register_email: String,
+    /// Registration: password. Default `password`.
+    pub register_password: String,
+    /// Registration: confirmation. Default `confirm_password`.
+    pub register_confirm_password: String,
+    /// Reset request: email. Default `email`.
+    pub reset_email: String,
+    /// Reset confirm: new password. Default `new_password`.
+    pub reset_new_password: String,
+    /// Reset confirm: confirmation. Default `confirm_password`.
+    pub reset_confirm_password: String,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        FieldNames {
+            login_username: "username".into(),
+            login_password: "password".into(),
+            register_username: "username".into(),
+            register_email: "email".into(),
+            register_password: "password".into(),
+            register_confirm_password: "confirm_password".into(),
+            reset_email: "email".into(),
+            reset_new_password: "new_password".into(),
+            reset_confirm_password: "confirm_password".into(),
         }
     }
 }
@@ -99,13 +214,15 @@ pub struct AuthConfig {
     pub login_url: String,
     /// Registration page. Default `/register`.
     pub signup_url: String,
+    /// Logout endpoint (POST only). Default `/logout`.
+    pub logout_url: String,
     /// Password reset request page. Default `/password-reset`.
     pub password_reset_url: String,
     /// Where a login goes when there is no valid `next`. Default `/`.
     pub login_redirect_url: String,
     /// Where logout goes. Default `/`.
     pub logout_redirect_url: String,
-    /// Where a successful registration goes. Default `/`.
+    /// Where a successful registration goes. Default `/login` (the new user then logs in).
     pub signup_redirect_url: String,
     /// Whether a logged-in user who opens the login page is redirected away. Default `false`.
     pub redirect_authenticated_user: bool,
@@ -115,6 +232,10 @@ pub struct AuthConfig {
     pub password_min_length: usize,
     /// Every user-visible message.
     pub messages: Messages,
+    /// Form field names of the built-in pages (`[fields]`).
+    pub fields: FieldNames,
+    /// How long a password reset link works, in seconds. Default 3 days.
+    pub password_reset_timeout_secs: u64,
     /// Brand name on the built-in pages. Default `"Auth"`.
     pub brand_text: String,
     /// Brand icon URL on the built-in pages. Default none.
@@ -155,14 +276,17 @@ impl Default for AuthConfig {
             password_reset_enabled: true,
             login_url: "/login".into(),
             signup_url: "/register".into(),
+            logout_url: "/logout".into(),
             password_reset_url: "/password-reset".into(),
             login_redirect_url: "/".into(),
             logout_redirect_url: "/".into(),
-            signup_redirect_url: "/".into(),
+            signup_redirect_url: "/login".into(),
             redirect_authenticated_user: false,
             login_fields: vec![LoginField::Username],
             password_min_length: 8,
             messages: Messages::default(),
+            fields: FieldNames::default(),
+            password_reset_timeout_secs: 3 * 24 * 3600,
             brand_text: "Auth".into(),
             brand_icon_src: None,
             site_origin: None,
@@ -275,6 +399,7 @@ impl AuthConfig {
             "password_reset_enabled",
             "login_url",
             "signup_url",
+            "logout_url",
             "password_reset_url",
             "login_redirect_url",
             "logout_redirect_url",
@@ -282,6 +407,7 @@ impl AuthConfig {
             "redirect_authenticated_user",
             "login_fields",
             "password_min_length",
+            "password_reset_timeout_secs",
             "brand_text",
             "brand_icon_src",
             "site_origin",
@@ -311,6 +437,7 @@ impl AuthConfig {
         for (k, v) in [
             ("login_url", &self.login_url),
             ("signup_url", &self.signup_url),
+            ("logout_url", &self.logout_url),
             ("password_reset_url", &self.password_reset_url),
             ("login_redirect_url", &self.login_redirect_url),
             ("logout_redirect_url", &self.logout_redirect_url),

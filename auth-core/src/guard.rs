@@ -539,3 +539,12 @@ mod tests {
         );
     }
 }
+
+/// A page's route, implemented by the companion struct that `#[page(route = ..)]` emits next
+/// to a handler; the adapters' `pages![..]` macros read it.
+pub trait PageRoute {
+    /// The path, e.g. `/reports`.
+    const ROUTE: &'static str;
+    /// The HTTP method: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    const METHOD: &'static str;
+}

@@ -27,16 +27,21 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod csrf;
 pub mod error;
+pub mod form;
 pub mod guard;
 mod helpers;
 pub mod html;
+pub mod mail;
 pub mod memory;
+pub mod pages;
 pub mod password;
 mod perm_syntax;
 pub mod permission;
 pub mod redirect;
 pub mod request;
+pub mod reset;
 pub mod response;
 pub mod service;
 pub mod session;
@@ -50,10 +55,10 @@ pub mod user;
 pub mod __private;
 
 pub use async_trait::async_trait;
-pub use config::{AuthConfig, ConfigError, LoginField, Messages};
+pub use config::{AuthConfig, ConfigError, FieldNames, LoginField, Messages};
 pub use error::{AuthError, StoreError};
 pub use guard::{
-    Adapter, AuthContext, Denial, DenialReason, Failure, Policy, Requirement, Wants, check,
+    Adapter, AuthContext, Denial, DenialReason, Failure, PageRoute, Policy, Requirement, Wants, check,
 };
 pub use helpers::{
     CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot,

@@ -18,20 +18,28 @@ use crate::user::User;
 pub struct RequestAuth {
     service: AuthService,
     state: Mutex<SessionState>,
+    csrf: std::sync::Mutex<Csrf>,
     user: Option<Arc<User>>,
     grants: Arc<OnceCell<Arc<Grants>>>,
     unavailable: bool,
 }
 
+/// The CSRF nonce of a request: the one its cookie carried, or a new one to send.
+#[derive(Default)]
+struct Csrf {
+    nonce: Option<String>,
+    send: bool,
+}
+
 /// What the middleware must add to the response.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finish {
-    /// A `Set-Cookie` header value, when the session cookie changes.
-    pub set_cookie: Option<String>,
+    /// `Set-Cookie` header values (the session cookie, the CSRF cookie) to append.
+    pub set_cookies: Vec<String>,
     /// Whether a user was logged in at any point of the request; the response then gets
     /// `Cache-Control: no-store`.
     pub authenticated: bool,
-    /// Whether saving the session failed (the adapter answers 503 rather than pretend).
+    /// Whether saving the session failed (logged; the response goes out as it is).
     pub failed: bool,
 }
 
@@ -42,12 +50,15 @@ impl RequestAuth {
         cookie_headers: impl IntoIterator<Item = &'h str>,
     ) -> Arc<Self> {
         let name = service.config().cookie_name();
-        let id = cookie_headers
-            .into_iter()
+        let headers: Vec<&str> = cookie_headers.into_iter().collect();
+        let id = headers
+            .iter()
             .find_map(|h| session_id_from_cookie_header(h, &name));
+        let nonce = crate::csrf::nonce_from_cookies(headers.iter().copied());
         let state = service.load_session(id).await;
         Arc::new(RequestAuth {
             service: service.clone(),
+            csrf: std::sync::Mutex::new(Csrf { nonce, send: false }),
             user: state.user().cloned(),
             unavailable: state.is_unavailable(),
             state: Mutex::new(state),
@@ -68,25 +79,26 @@ impl RequestAuth {
     pub async fn finish(&self) -> Finish {
         let mut st = self.state.lock().await;
         let authenticated = self.user.is_some() || st.user().is_some();
+        let mut set_cookies = Vec::new();
+        let mut failed = false;
         match self.service.commit(&mut st).await {
-            Ok(CookieUpdate::Set(c)) => Finish {
-                set_cookie: Some(c),
-                authenticated,
-                failed: false,
-            },
-            Ok(CookieUpdate::Keep) => Finish {
-                set_cookie: None,
-                authenticated,
-                failed: false,
-            },
+            Ok(CookieUpdate::Set(c)) => set_cookies.push(c),
+            Ok(CookieUpdate::Keep) => {}
             Err(e) => {
                 tracing::error!(error = %e, "could not save the session");
-                Finish {
-                    set_cookie: None,
-                    authenticated,
-                    failed: true,
-                }
+                failed = true;
             }
+        }
+        let csrf = self.csrf.lock().unwrap_or_else(|p| p.into_inner());
+        if csrf.send
+            && let Some(nonce) = &csrf.nonce
+        {
+            set_cookies.push(crate::csrf::set_cookie(self.service.config(), nonce));
+        }
+        Finish {
+            set_cookies,
+            authenticated,
+            failed,
         }
     }
 }
@@ -124,13 +136,43 @@ impl AuthHandle {
         &self.req.service
     }
 
-    /// Logs `user` in: rotates the session id and sets the cookie on the response.
+    /// Logs `user` in: rotates the session id and the CSRF token, and sets the cookies on the
+    /// response.
     pub async fn login(&mut self, user: &User) -> Result<(), AuthError> {
         let mut st = self.req.state.lock().await;
         self.req.service.login(&mut st, user).await?;
         self.user = st.user().cloned();
         self.grants = Arc::default();
+        self.rotate_csrf();
         Ok(())
+    }
+
+    /// The CSRF token to put in a form (field [`crate::csrf::CSRF_FIELD`]). Creates the
+    /// nonce cookie if the request had none.
+    pub fn csrf_token(&self) -> String {
+        let mut c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
+        if c.nonce.is_none() {
+            c.nonce = Some(crate::csrf::new_nonce());
+            c.send = true;
+        }
+        let nonce = c.nonce.as_deref().expect("set above");
+        crate::csrf::token_for(self.req.service.secret(), nonce)
+    }
+
+    /// Whether `token` is this request's valid CSRF token. False when the request carried no
+    /// CSRF cookie.
+    pub fn verify_csrf(&self, token: &str) -> bool {
+        let c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
+        match (&c.nonce, c.send) {
+            (Some(nonce), false) => crate::csrf::token_matches(self.req.service.secret(), nonce, token),
+            _ => false,
+        }
+    }
+
+    fn rotate_csrf(&self) {
+        let mut c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
+        c.nonce = Some(crate::csrf::new_nonce());
+        c.send = true;
     }
 
     /// Checks credentials and logs in. Every failure is [`AuthError::InvalidCredentials`].
@@ -150,6 +192,7 @@ impl AuthHandle {
         self.req.service.logout(&mut st).await?;
         self.user = None;
         self.grants = Arc::default();
+        self.rotate_csrf();
         Ok(())
     }
 
@@ -173,6 +216,12 @@ impl AuthHandle {
     /// A value from the session.
     pub async fn session_get(&self, key: &str) -> Option<serde_json::Value> {
         self.req.state.lock().await.get(key).cloned()
+    }
+
+    /// Removes a value from the session and returns it.
+    pub async fn session_take(&self, key: &str) -> Option<serde_json::Value> {
+        let mut st = self.req.state.lock().await;
+        self.req.service.session_remove(&mut st, key)
     }
 
     /// Stores a value in the session (saved when the response is sent).

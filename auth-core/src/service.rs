@@ -378,6 +378,20 @@ impl AuthService {
         }
     }
 
+    /// Removes `key` from the session and returns its value.
+    pub fn session_remove(&self, st: &mut SessionState, key: &str) -> Option<serde_json::Value> {
+        let v = st.record.as_mut()?.data.remove(key);
+        if v.is_some() {
+            st.dirty = true;
+        }
+        v
+    }
+
+    /// The secret key's bytes (for tokens derived from it).
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.inner.secret
+    }
+
     /// Checks a new password against the configured rules; messages a user can act on.
     pub fn validate_new_password(&self, password: &str, confirm: &str) -> Vec<String> {
         let m = &self.inner.config.messages;

@@ -28,6 +28,7 @@ mod attr;
 mod context;
 mod expand;
 mod manifest;
+mod page;
 #[path = "../../auth-core/src/perm_syntax.rs"]
 mod perm_syntax;
 
@@ -76,4 +77,25 @@ pub fn staff_required(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn superuser_required(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::guard(Kind::Superuser, args.into(), item.into()).into()
+}
+
+/// Registers a handler as a page: its route is written once, here, and the adapter's
+/// `pages![..]` mounts every page in one call. `login_required` adds the login guard; other
+/// guards stack as their own attributes.
+///
+/// ```text
+/// #[page(route = "/reports", login_required)]
+/// #[permission_required("shop.view_reports")]
+/// async fn reports(auth: Auth) -> Html<String> { .. }
+///
+/// let app = Router::new().merge(auth_axum::pages![index, reports]);          // axum
+/// let app = App::new().configure(auth_actix::pages![index, reports]);        // actix-web
+/// ```
+///
+/// It emits a unit struct of the same name as the function (types and functions live in
+/// different namespaces) that implements `auth_core::PageRoute` with `ROUTE` and `METHOD`
+/// (`method = "POST"`; default `GET`).
+#[proc_macro_attribute]
+pub fn page(args: TokenStream, item: TokenStream) -> TokenStream {
+    page::page(args.into(), item.into()).into()
 }

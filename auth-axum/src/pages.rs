@@ -1,0 +1,169 @@
+//! Mounting the built-in pages (login, registration, password reset, logout) and `#[page]`
+//! handlers on an axum `Router`.
+
+use auth_core::AuthConfig;
+use auth_core::form::{FormError, MAX_FORM_BYTES};
+use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
+use axum::Router;
+use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+
+use crate::Auth;
+
+/// Mounts every enabled built-in page at the paths in `config`, with the default look and the
+/// console mailer. Use [`add_auth_pages_with`] to change either.
+///
+/// `config` must be the one the [`crate::AuthLayer`]'s service uses.
+///
+/// ```
+/// use auth_axum::{AuthConfig, AuthLayer, AuthService, add_auth_pages};
+/// let config = AuthConfig::default();
+/// let service = AuthService::in_memory(config.clone());
+/// let app: axum::Router = add_auth_pages(axum::Router::new(), &config).layer(AuthLayer::new(service));
+/// ```
+pub fn add_auth_pages<S>(router: Router<S>, config: &AuthConfig) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    add_auth_pages_with(router, config, AuthPages::new())
+}
+
+/// [`add_auth_pages`] with your renderer and mailer.
+pub fn add_auth_pages_with<S>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    mount(router, routes(config, None), pages)
+}
+
+/// Mounts the login page only.
+pub fn register_login<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S> {
+    mount(router, routes(config, Some(&[Page::Login])), pages)
+}
+
+/// Mounts `POST` logout only.
+pub fn register_logout<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S> {
+    mount(router, routes(config, Some(&[Page::Logout])), pages)
+}
+
+/// Mounts the registration page only (if `signup_enabled`).
+pub fn register_signup<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S> {
+    mount(router, routes(config, Some(&[Page::Register])), pages)
+}
+
+/// Mounts the password reset pages (request, done, confirm, complete; if
+/// `password_reset_enabled`).
+pub fn register_password_reset<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> Router<S> {
+    let reset = [
+        Page::PasswordReset,
+        Page::PasswordResetDone,
+        Page::PasswordResetConfirm,
+        Page::PasswordResetComplete,
+    ];
+    mount(router, routes(config, Some(&reset)), pages)
+}
+
+/// Mounts an app-drawn login form with the toolkit's login and logout flows behind it.
+pub fn login_ui<S: Clone + Send + Sync + 'static>(router: Router<S>, ui: &LoginUi) -> Router<S> {
+    mount(router, ui.routes(), ui.pages().clone())
+}
+
+fn mount<S>(mut router: Router<S>, routes: Vec<Route>, pages: AuthPages) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    for Route { path, page } in routes {
+        let pages = pages.clone();
+        router = router.route(&path, any(move |auth: Auth, req: Request| serve(page, pages, auth, req)));
+    }
+    router
+}
+
+async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: Request) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let params = RawPathParams::from_request_parts(&mut parts, &()).await.ok();
+    let param = |name: &str| {
+        params
+            .as_ref()
+            .and_then(|p| p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_owned()))
+    };
+    let (uid, token) = (param("uid"), param("token"));
+    let body = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| FormError::TooLarge);
+    let uri = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |o| &o.0);
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let request = PageRequest {
+        method: parts.method.as_str(),
+        path: uri.path(),
+        query: uri.query(),
+        content_type: header("content-type"),
+        body: body.as_ref().map(|b| b.as_ref()).map_err(Clone::clone),
+        origin: header("origin"),
+        referer: header("referer"),
+        host: header("host"),
+        uid: uid.as_deref(),
+        token: token.as_deref(),
+    };
+    let answer = pages.handle(page, &mut auth, &request).await;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, answer.html.clone().unwrap_or_default()).into_response();
+    for (name, value) in answer.headers() {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(HeaderName::from_static(name), v);
+        }
+    }
+    response
+}
+
+#[doc(hidden)]
+pub mod __private {
+    use axum::handler::Handler;
+    use axum::http::Method;
+    use axum::routing::{MethodFilter, MethodRouter, on};
+
+    /// The method router for a `#[page]` handler.
+    pub fn page_route<H, T, S>(method: &'static str, handler: H) -> MethodRouter<S>
+    where
+        H: Handler<T, S>,
+        T: 'static,
+        S: Clone + Send + Sync + 'static,
+    {
+        let filter = Method::from_bytes(method.as_bytes())
+            .ok()
+            .and_then(|m| MethodFilter::try_from(m).ok())
+            .unwrap_or(MethodFilter::GET);
+        on(filter, handler)
+    }
+}
+
+/// A `Router` with every listed `#[page]` handler at its route.
+///
+/// ```
+/// use auth_axum::{Auth, page};
+///
+/// #[page(route = "/")]
+/// async fn index() -> &'static str { "home" }
+///
+/// #[page(route = "/dashboard", login_required)]
+/// async fn dashboard(auth: Auth) -> String { auth.user().unwrap().username.clone() }
+///
+/// let app: axum::Router = auth_axum::pages![index, dashboard];
+/// ```
+#[macro_export]
+macro_rules! pages {
+    ($($page:path),* $(,)?) => {{
+        let router = $crate::__private::axum::Router::new();
+        $(
+            let router = router.route(
+                <$page as $crate::auth_core::PageRoute>::ROUTE,
+                $crate::__pages_private::page_route(<$page as $crate::auth_core::PageRoute>::METHOD, $page),
+            );
+        )*
+        router
+    }};
+}

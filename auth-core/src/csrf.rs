@@ -1,0 +1,125 @@
+//! CSRF protection for form posts: a random nonce in the `csrftoken` cookie, a token in each
+//! form that is an HMAC of that nonce under the secret key, and a check of the `Origin` (or
+//! `Referer`) header.
+//!
+//! The nonce is rotated on login and logout, so a token taken before either stops working.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use password_hash::rand_core::{OsRng, RngCore};
+use subtle::ConstantTimeEq;
+
+use crate::config::AuthConfig;
+use crate::session::cookie_value;
+
+/// Name of the cookie that carries the nonce.
+pub const CSRF_COOKIE: &str = "csrftoken";
+/// Name of the form field that carries the token.
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// A fresh nonce (32 random bytes, base64url).
+pub fn new_nonce() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// The nonce in a `Cookie` header, if well-formed.
+pub fn nonce_from_cookies<'h>(headers: impl IntoIterator<Item = &'h str>) -> Option<String> {
+    headers.into_iter().find_map(|h| {
+        let v = cookie_value(h, CSRF_COOKIE)?;
+        (v.len() == 43 && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
+            .then(|| v.to_owned())
+    })
+}
+
+/// The form token for a nonce.
+pub fn token_for(secret: &[u8], nonce: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
+    mac.update(b"auth-core.csrf\0");
+    mac.update(nonce.as_bytes());
+    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Whether `token` is the token for `nonce` (constant-time).
+pub fn token_matches(secret: &[u8], nonce: &str, token: &str) -> bool {
+    token_for(secret, nonce).as_bytes().ct_eq(token.as_bytes()).into()
+}
+
+/// `Set-Cookie` for a nonce.
+pub fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
+    let mut c = format!("{CSRF_COOKIE}={nonce}; Path=/; Max-Age=31449600; HttpOnly; SameSite=Lax");
+    if cfg.cookie_secure() {
+        c.push_str("; Secure");
+    }
+    c
+}
+
+/// Whether a state-changing request comes from this site, judged by `Origin`, else `Referer`.
+///
+/// With `site_origin` configured, the request's origin must equal it. Without it, the
+/// origin's host must equal the `Host` header. A request with neither header passes this check
+/// (older clients) and still needs a valid token; `Origin: null` fails.
+pub fn same_origin(cfg: &AuthConfig, origin: Option<&str>, referer: Option<&str>, host: Option<&str>) -> bool {
+    let claimed = match (origin, referer) {
+        (Some(o), _) => o.trim().to_owned(),
+        (None, Some(r)) => match origin_of(r) {
+            Some(o) => o,
+            None => return false,
+        },
+        (None, None) => return true,
+    };
+    if claimed == "null" {
+        return false;
+    }
+    if let Some(site) = &cfg.site_origin {
+        return claimed.eq_ignore_ascii_case(site.trim_end_matches('/'));
+    }
+    let Some(host) = host else { return false };
+    match claimed.split_once("://") {
+        Some((scheme, rest)) if scheme == "http" || scheme == "https" => rest.eq_ignore_ascii_case(host),
+        _ => false,
+    }
+}
+
+/// `scheme://host[:port]` of an absolute URL.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| format!("{scheme}://{host}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_bind_to_nonce_and_secret() {
+        let n = new_nonce();
+        assert_eq!(n.len(), 43);
+        let t = token_for(b"k", &n);
+        assert!(token_matches(b"k", &n, &t));
+        assert!(!token_matches(b"other", &n, &t));
+        assert!(!token_matches(b"k", &new_nonce(), &t));
+        assert!(!token_matches(b"k", &n, ""));
+        let header = format!("a=b; csrftoken={n}");
+        assert_eq!(nonce_from_cookies([header.as_str()]), Some(n));
+        assert_eq!(nonce_from_cookies(["csrftoken=short"]), None);
+    }
+
+    #[test]
+    fn origin_rules() {
+        let cfg = AuthConfig::default();
+        let host = Some("127.0.0.1:3000");
+        assert!(same_origin(&cfg, Some("http://127.0.0.1:3000"), None, host));
+        assert!(!same_origin(&cfg, Some("http://evil.example"), None, host));
+        assert!(!same_origin(&cfg, Some("null"), None, host));
+        assert!(same_origin(&cfg, None, Some("http://127.0.0.1:3000/login?x"), host));
+        assert!(!same_origin(&cfg, None, Some("https://evil.example/127.0.0.1:3000"), host));
+        assert!(same_origin(&cfg, None, None, host));
+        let cfg = AuthConfig { site_origin: Some("https://shop.example".into()), ..AuthConfig::default() };
+        assert!(same_origin(&cfg, Some("https://shop.example"), None, Some("internal:8080")));
+        assert!(!same_origin(&cfg, Some("http://shop.example"), None, Some("shop.example")));
+    }
+}

@@ -1,0 +1,145 @@
+//! Password reset tokens, after Django's `PasswordResetTokenGenerator`: an HMAC over the
+//! user id, the password hash, the last login time, the email and a timestamp. A token stops
+//! working when it expires, when the password changes (so it is single-use), and when the user
+//! logs in again.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use subtle::ConstantTimeEq;
+
+use crate::user::{User, UserId};
+
+/// Seconds from the Unix epoch to 2001-01-01, the token clock's zero (as Django's).
+const EPOCH_2001: i64 = 978_307_200;
+
+/// Encodes a user id for a reset URL (base64url of its decimal form, as Django's
+/// `urlsafe_base64_encode(force_bytes(pk))`).
+pub fn encode_uid(id: UserId) -> String {
+    URL_SAFE_NO_PAD.encode(id.to_string())
+}
+
+/// Decodes [`encode_uid`]; `None` for anything else.
+pub fn decode_uid(uid: &str) -> Option<UserId> {
+    if uid.len() > 32 {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(uid).ok()?;
+    let s = std::str::from_utf8(&bytes).ok()?;
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    if n == 0 {
+        return "0".into();
+    }
+    let mut out = Vec::new();
+    while n > 0 {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ascii")
+}
+
+fn from_base36(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 12 {
+        return None;
+    }
+    u64::from_str_radix(s, 36).ok()
+}
+
+fn digest(secret: &[u8], user: &User, ts: u64) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
+    mac.update(b"auth-core.password-reset\0");
+    let login = user.last_login.map_or(String::new(), |t| t.unix_timestamp().to_string());
+    let value = format!("{}\0{}\0{}\0{}\0{}", user.id, user.password_hash, login, ts, user.email);
+    mac.update(value.as_bytes());
+    let full = mac.finalize().into_bytes();
+    full.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Makes a token for `user` at `now` (Unix seconds).
+pub fn make_token(secret: &[u8], user: &User, now: i64) -> String {
+    let ts = (now - EPOCH_2001).max(0) as u64;
+    format!("{}-{}", base36(ts), digest(secret, user, ts))
+}
+
+/// Whether `token` is valid for `user` at `now`, at most `timeout_secs` old.
+pub fn check_token(secret: &[u8], user: &User, token: &str, now: i64, timeout_secs: u64) -> bool {
+    let Some((ts_b36, hash)) = token.split_once('-') else {
+        return false;
+    };
+    let Some(ts) = from_base36(ts_b36) else {
+        return false;
+    };
+    let expected = digest(secret, user, ts);
+    if !bool::from(expected.as_bytes().ct_eq(hash.as_bytes())) {
+        return false;
+    }
+    let age = (now - EPOCH_2001) - ts as i64;
+    (0..=timeout_secs as i64).contains(&age)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::OffsetDateTime;
+
+    fn user() -> User {
+        User {
+            id: 42,
+            username: "u".into(),
+            email: "u@example.com".into(),
+            password_hash: "$argon2id$one".into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            last_login: None,
+            date_joined: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    const DAY: i64 = 86400;
+
+    #[test]
+    fn uid_round_trip() {
+        assert_eq!(decode_uid(&encode_uid(42)), Some(42));
+        assert_eq!(encode_uid(1), "MQ");
+        for bad in ["", "!!", "LTE", "YWJj", &"A".repeat(40)] {
+            assert_eq!(decode_uid(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn valid_until_timeout() {
+        let now = 1_800_000_000;
+        let t = make_token(b"k", &user(), now);
+        assert!(check_token(b"k", &user(), &t, now, 3 * DAY as u64));
+        assert!(check_token(b"k", &user(), &t, now + 3 * DAY, 3 * DAY as u64));
+        assert!(!check_token(b"k", &user(), &t, now + 3 * DAY + 1, 3 * DAY as u64));
+        assert!(!check_token(b"k", &user(), &t, now - 10, 3 * DAY as u64), "not from the future");
+    }
+
+    #[test]
+    fn invalidated_by_password_login_email_secret() {
+        let now = 1_800_000_000;
+        let t = make_token(b"k", &user(), now);
+        let changed = User { password_hash: "$argon2id$two".into(), ..user() };
+        assert!(!check_token(b"k", &changed, &t, now, 1000), "single use: the password changed");
+        let logged = User { last_login: Some(OffsetDateTime::from_unix_timestamp(now).unwrap()), ..user() };
+        assert!(!check_token(b"k", &logged, &t, now, 1000));
+        let moved = User { email: "new@example.com".into(), ..user() };
+        assert!(!check_token(b"k", &moved, &t, now, 1000));
+        assert!(!check_token(b"other", &user(), &t, now, 1000));
+        let other = User { id: 43, ..user() };
+        assert!(!check_token(b"k", &other, &t, now, 1000));
+        for bad in ["", "-", "zzzzzzzzzzzzz-00", "abc", &format!("{t}0")] {
+            assert!(!check_token(b"k", &user(), bad, now, 1000), "{bad}");
+        }
+    }
+}
