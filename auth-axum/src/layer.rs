@@ -25,7 +25,7 @@ impl Shared {
     pub(crate) async fn deny(&self, denial: Denial) -> Response {
         match &self.on_denied {
             Some(handler) => handler(denial).await,
-            None => crate::response::builtin(&denial, self.service.config()),
+            None => crate::response::denial_response(&denial, self.service.config()),
         }
     }
 }

@@ -41,6 +41,7 @@ pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
 };
 pub use extract::{Auth, DenyFuture, Guard, MissingAuthLayer};
+pub use response::denial_response;
 pub use layer::{AuthLayer, AuthMiddleware};
 pub use pages::{
     add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout, register_password_reset,

@@ -4,8 +4,9 @@ use auth_core::{AuthConfig, Denial, DenialResponse};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// The built-in answer to a denial.
-pub(crate) fn builtin(d: &Denial, cfg: &AuthConfig) -> Response {
+/// The built-in answer to a denial: what guards answer when neither the guard nor the layer
+/// has an `on_denied` handler. Useful inside your own handler to fall back to it.
+pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> Response {
     match DenialResponse::for_denial(d, cfg) {
         DenialResponse::Redirect { location } => {
             let mut r = StatusCode::SEE_OTHER.into_response();

@@ -58,9 +58,10 @@ pub fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
 
 /// Whether a state-changing request comes from this site, judged by `Origin`, else `Referer`.
 ///
-/// With `site_origin` configured, the request's origin must equal it. Without it, the
-/// origin's host must equal the `Host` header. A request with neither header passes this check
-/// (older clients) and still needs a valid token; `Origin: null` fails.
+/// The request's origin must name the `Host` the request was sent to (as Django compares it
+/// with `request.get_host()`), or equal the configured `site_origin` (for apps behind a proxy
+/// that rewrites `Host`). A request with neither header passes this check (older clients) and
+/// still needs a valid token; `Origin: null` fails.
 pub fn same_origin(cfg: &AuthConfig, origin: Option<&str>, referer: Option<&str>, host: Option<&str>) -> bool {
     let claimed = match (origin, referer) {
         (Some(o), _) => o.trim().to_owned(),
@@ -73,8 +74,10 @@ pub fn same_origin(cfg: &AuthConfig, origin: Option<&str>, referer: Option<&str>
     if claimed == "null" {
         return false;
     }
-    if let Some(site) = &cfg.site_origin {
-        return claimed.eq_ignore_ascii_case(site.trim_end_matches('/'));
+    if let Some(site) = &cfg.site_origin
+        && claimed.eq_ignore_ascii_case(site.trim_end_matches('/'))
+    {
+        return true;
     }
     let Some(host) = host else { return false };
     match claimed.split_once("://") {
@@ -120,6 +123,7 @@ mod tests {
         assert!(same_origin(&cfg, None, None, host));
         let cfg = AuthConfig { site_origin: Some("https://shop.example".into()), ..AuthConfig::default() };
         assert!(same_origin(&cfg, Some("https://shop.example"), None, Some("internal:8080")));
-        assert!(!same_origin(&cfg, Some("http://shop.example"), None, Some("shop.example")));
+        assert!(!same_origin(&cfg, Some("http://evil.example"), None, Some("internal:8080")));
+        assert!(same_origin(&cfg, Some("http://localhost:3000"), None, Some("localhost:3000")));
     }
 }

@@ -26,6 +26,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod admin;
 pub mod config;
 pub mod csrf;
 pub mod error;
@@ -45,6 +47,8 @@ pub mod reset;
 pub mod response;
 pub mod service;
 pub mod session;
+#[cfg(feature = "sqlite")]
+pub mod setup;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 pub mod store;

@@ -1,0 +1,95 @@
+//! Zero-set-up wiring from environment variables (feature `sqlite`), as the example apps use
+//! it: configuration, storage, mailer and bind address.
+//!
+//! | variable | meaning | default |
+//! | --- | --- | --- |
+//! | `BIND_ADDR` | address to listen on | `127.0.0.1:3000` |
+//! | `DATABASE_URL` | `sqlite://file.db`, a file path, or `sqlite::memory:` | `sqlite://local_auth.db` (created on first run) |
+//! | `AUTH_CONFIG` | a TOML file with [`AuthConfig`] keys | none |
+//! | `AUTH_*` | overrides of single keys, e.g. `AUTH_SECRET_KEY`, `AUTH_LOGIN_URL` | none |
+//! | `SITE_ORIGIN` | origin used in emailed links | `http://` + `BIND_ADDR` |
+//! | `AUTH_MAIL_DIR` | write mail as files into this directory instead of printing it | none |
+
+use std::sync::Arc;
+
+use crate::config::{AuthConfig, ConfigError};
+use crate::error::StoreError;
+use crate::mail::{ConsoleMailer, FileMailer, Mailer};
+use crate::pages::AuthPages;
+use crate::service::AuthService;
+use crate::sqlite::SqliteStore;
+
+/// Everything an app needs, read from the environment.
+#[derive(Clone, Debug)]
+pub struct Setup {
+    /// The auth service over the configured store.
+    pub service: AuthService,
+    /// The built-in pages with the configured mailer.
+    pub pages: AuthPages,
+    /// Where to listen.
+    pub bind_addr: String,
+    /// The store URL in use (for logs).
+    pub database_url: String,
+}
+
+/// Why the environment does not describe a working setup.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SetupError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database cannot be opened.
+    #[error("cannot open the database {url}: {source}")]
+    Store {
+        /// The URL.
+        url: String,
+        /// Why.
+        #[source]
+        source: StoreError,
+    },
+    /// The URL names a backend this build does not have.
+    #[error("unsupported DATABASE_URL {0:?}: use sqlite://path/to/file.db (or a file path)")]
+    UnsupportedUrl(String),
+}
+
+impl Setup {
+    /// Reads the environment, opens (and migrates) the database, and starts the expired-session
+    /// cleanup task. Call from inside a tokio runtime.
+    pub async fn from_env() -> Result<Self, SetupError> {
+        let mut config = AuthConfig::from_env()?;
+        let bind_addr = env("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
+        if let Some(origin) = env("SITE_ORIGIN") {
+            config.site_origin = Some(origin);
+        }
+        if config.site_origin.is_none() {
+            config.site_origin = Some(format!("http://{bind_addr}"));
+        }
+        config.validate()?;
+        let database_url = env("DATABASE_URL").unwrap_or_else(|| "sqlite://local_auth.db".into());
+        let is_sqlite = database_url.starts_with("sqlite:") || !database_url.contains("://");
+        if !is_sqlite {
+            return Err(SetupError::UnsupportedUrl(database_url));
+        }
+        let store = Arc::new(SqliteStore::connect(&database_url).await.map_err(|source| SetupError::Store {
+            url: database_url.clone(),
+            source,
+        })?);
+        crate::session::spawn_cleanup(store.clone(), std::time::Duration::from_secs(600));
+        let service = AuthService::new(config, store.clone(), store.clone(), store);
+        let mailer: Arc<dyn Mailer> = match env("AUTH_MAIL_DIR") {
+            Some(dir) => Arc::new(FileMailer::new(dir)),
+            None => Arc::new(ConsoleMailer),
+        };
+        Ok(Setup {
+            service,
+            pages: AuthPages::new().shared_mailer(mailer),
+            bind_addr,
+            database_url,
+        })
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
