@@ -3,7 +3,6 @@
 
 use crate::config::AuthConfig;
 use crate::guard::{Denial, DenialReason, Wants};
-use crate::html::escape;
 use crate::redirect::login_redirect;
 
 /// What the built-in denial handler answers.
@@ -85,19 +84,14 @@ fn json(status: u16, error: &str, message: &str, login_url: Option<&str>) -> Den
 }
 
 fn html(status: u16, title: &str, message: &str, cfg: &AuthConfig) -> DenialResponse {
-    let body = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>{status} {title}</title></head><body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem\">\
-<p>{brand}</p><h1>{title}</h1><p>{message}</p><p><a href=\"/\">Home</a></p></body></html>",
-        title = escape(title),
-        message = escape(message),
-        brand = escape(&cfg.brand_text),
-    );
+    let content = maud::html! {
+        p { (message) }
+        div.links { a href="/" { "Home" } }
+    };
     DenialResponse::Body {
         status,
         content_type: "text/html; charset=utf-8",
-        body,
+        body: crate::pages::render::layout(cfg, title, None, content),
     }
 }
 

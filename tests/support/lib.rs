@@ -8,8 +8,10 @@ use auth_core::{
     AuthConfig, AuthService, MemorySessionStore, MemoryStore, NewUser, Permission, SessionStore,
 };
 
+pub mod blackbox;
 pub mod conformance;
 pub mod scenarios;
+pub mod server;
 
 /// A request, framework-neutral.
 #[derive(Clone, Debug)]
