@@ -9,8 +9,14 @@ use auth_core::{MemorySessionStore, MemoryStore, NewUser, UserStore};
 use auth_tests::conformance;
 
 async fn two_users(store: &dyn UserStore, prefix: &str) -> [i64; 2] {
-    let a = store.create_user(NewUser::new(format!("{prefix}s1"), "", "!")).await.unwrap();
-    let b = store.create_user(NewUser::new(format!("{prefix}s2"), "", "!")).await.unwrap();
+    let a = store
+        .create_user(NewUser::new(format!("{prefix}s1"), "", "!"))
+        .await
+        .unwrap();
+    let b = store
+        .create_user(NewUser::new(format!("{prefix}s2"), "", "!"))
+        .await
+        .unwrap();
     [a.id, b.id]
 }
 
@@ -25,10 +31,17 @@ async fn memory_backend() {
 }
 
 async fn sqlite_file() -> (SqliteStore, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("auth-conformance-{}-{}", std::process::id(), rand_suffix()));
+    let dir = std::env::temp_dir().join(format!(
+        "auth-conformance-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("auth.db");
-    (SqliteStore::connect(path.to_str().unwrap()).await.unwrap(), dir)
+    (
+        SqliteStore::connect(path.to_str().unwrap()).await.unwrap(),
+        dir,
+    )
 }
 
 fn rand_suffix() -> String {
@@ -67,14 +80,22 @@ async fn sqlite_migrations_are_idempotent_and_safe_from_two_connections_at_once(
     assert!(b.find_by_username("x").await.unwrap().is_some());
     let again = SqliteStore::connect(&p).await.unwrap();
     again.migrate().await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_migrations").fetch_one(again.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_migrations")
+        .fetch_one(again.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 1);
     std::fs::remove_dir_all(dir).ok();
 }
 
 #[tokio::test]
 async fn sqlite_unreachable_is_a_clear_error() {
-    let err = SqliteStore::connect("/nonexistent-dir/for/sure/auth.db").await.unwrap_err();
-    assert!(matches!(err, auth_core::StoreError::Unavailable { .. }), "{err}");
+    let err = SqliteStore::connect("/nonexistent-dir/for/sure/auth.db")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, auth_core::StoreError::Unavailable { .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("unavailable"), "{err}");
 }

@@ -33,6 +33,7 @@ mod pages;
 mod response;
 
 pub use auth_core;
+pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use auth_core::{
     AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission,
     Registration, Requirement, User, Wants,
@@ -41,13 +42,12 @@ pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
 };
 pub use extract::{Auth, DenyFuture, Guard, MissingAuthLayer};
-pub use response::denial_response;
 pub use layer::{AuthLayer, AuthMiddleware};
 pub use pages::{
-    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout, register_password_reset,
-    register_signup,
+    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
+    register_password_reset, register_signup,
 };
-pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
+pub use response::denial_response;
 
 #[doc(hidden)]
 pub use pages::__private as __pages_private;

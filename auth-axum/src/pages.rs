@@ -39,17 +39,29 @@ where
 }
 
 /// Mounts the login page only.
-pub fn register_login<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S> {
+pub fn register_login<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> Router<S> {
     mount(router, routes(config, Some(&[Page::Login])), pages)
 }
 
 /// Mounts `POST` logout only.
-pub fn register_logout<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S> {
+pub fn register_logout<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> Router<S> {
     mount(router, routes(config, Some(&[Page::Logout])), pages)
 }
 
 /// Mounts the registration page only (if `signup_enabled`).
-pub fn register_signup<S: Clone + Send + Sync + 'static>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S> {
+pub fn register_signup<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> Router<S> {
     mount(router, routes(config, Some(&[Page::Register])), pages)
 }
 
@@ -80,22 +92,34 @@ where
 {
     for Route { path, page } in routes {
         let pages = pages.clone();
-        router = router.route(&path, any(move |auth: Auth, req: Request| serve(page, pages, auth, req)));
+        router = router.route(
+            &path,
+            any(move |auth: Auth, req: Request| serve(page, pages, auth, req)),
+        );
     }
     router
 }
 
 async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: Request) -> Response {
     let (mut parts, body) = req.into_parts();
-    let params = RawPathParams::from_request_parts(&mut parts, &()).await.ok();
+    let params = RawPathParams::from_request_parts(&mut parts, &())
+        .await
+        .ok();
     let param = |name: &str| {
-        params
-            .as_ref()
-            .and_then(|p| p.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_owned()))
+        params.as_ref().and_then(|p| {
+            p.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_owned())
+        })
     };
     let (uid, token) = (param("uid"), param("token"));
-    let body = axum::body::to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| FormError::TooLarge);
-    let uri = parts.extensions.get::<OriginalUri>().map_or(&parts.uri, |o| &o.0);
+    let body = axum::body::to_bytes(body, MAX_FORM_BYTES)
+        .await
+        .map_err(|_| FormError::TooLarge);
+    let uri = parts
+        .extensions
+        .get::<OriginalUri>()
+        .map_or(&parts.uri, |o| &o.0);
     let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let request = PageRequest {
         method: parts.method.as_str(),
@@ -114,7 +138,9 @@ async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: Request) -> Re
     let mut response = (status, answer.html.clone().unwrap_or_default()).into_response();
     for (name, value) in answer.headers() {
         if let Ok(v) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(HeaderName::from_static(name), v);
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), v);
         }
     }
     response

@@ -152,7 +152,11 @@ impl AdminCommand {
                 if !problems.is_empty() {
                     return Err(AdminError::Password(problems.join(" ")));
                 }
-                let hash = service.hasher().hash(password).await.map_err(AuthError::from)?;
+                let hash = service
+                    .hasher()
+                    .hash(password)
+                    .await
+                    .map_err(AuthError::from)?;
                 let user = service
                     .users()
                     .create_user(NewUser {
@@ -172,22 +176,36 @@ impl AdminCommand {
                     return Err(AdminError::Password(problems.join(" ")));
                 }
                 service.set_password(user.id, &password).await?;
-                Ok(format!("password changed for {username}; their sessions ended"))
+                Ok(format!(
+                    "password changed for {username}; their sessions ended"
+                ))
             }
-            AdminCommand::Grant { username, permission } => {
+            AdminCommand::Grant {
+                username,
+                permission,
+            } => {
                 let user = find(service, &username).await?;
                 let perm = Permission::parse(&permission)?;
-                service.permissions().grant_user_permission(user.id, &perm).await?;
+                service
+                    .permissions()
+                    .grant_user_permission(user.id, &perm)
+                    .await?;
                 Ok(format!("granted {perm} to {username}"))
             }
             AdminCommand::Group { username, group } => {
                 let user = find(service, &username).await?;
-                service.permissions().add_user_to_group(user.id, &group).await?;
+                service
+                    .permissions()
+                    .add_user_to_group(user.id, &group)
+                    .await?;
                 Ok(format!("added {username} to {group}"))
             }
             AdminCommand::GroupGrant { group, permission } => {
                 let perm = Permission::parse(&permission)?;
-                service.permissions().grant_group_permission(&group, &perm).await?;
+                service
+                    .permissions()
+                    .grant_group_permission(&group, &perm)
+                    .await?;
                 Ok(format!("granted {perm} to group {group}"))
             }
             AdminCommand::Deactivate { username } => {
@@ -214,14 +232,18 @@ fn password_from(given: Option<String>) -> Result<String, AdminError> {
     }
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").map_err(|_| AdminError::NoPassword)?;
-        let again = rpassword::prompt_password("Password (again): ").map_err(|_| AdminError::NoPassword)?;
+        let again =
+            rpassword::prompt_password("Password (again): ").map_err(|_| AdminError::NoPassword)?;
         if first != again {
             return Err(AdminError::Password("the two passwords differ".into()));
         }
         return Ok(first);
     }
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|_| AdminError::NoPassword)?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|_| AdminError::NoPassword)?;
     let line = line.trim_end_matches(['\r', '\n']).to_owned();
     if line.is_empty() {
         return Err(AdminError::NoPassword);
@@ -235,7 +257,10 @@ mod tests {
     use crate::AuthConfig;
 
     fn service() -> AuthService {
-        AuthService::in_memory(AuthConfig { secret_key: "k".into(), ..AuthConfig::default() })
+        AuthService::in_memory(AuthConfig {
+            secret_key: "k".into(),
+            ..AuthConfig::default()
+        })
     }
 
     #[tokio::test]
@@ -257,23 +282,58 @@ mod tests {
         assert!(boss.is_staff && boss.is_active && !boss.is_superuser);
         assert!(s.authenticate("boss", "long enough pw").await.is_ok());
 
-        AdminCommand::Grant { username: "boss".into(), permission: "blog.publish_post".into() }.run(&s).await.unwrap();
-        AdminCommand::Group { username: "boss".into(), group: "Editors".into() }.run(&s).await.unwrap();
-        AdminCommand::GroupGrant { group: "Editors".into(), permission: "shop.view_reports".into() }.run(&s).await.unwrap();
+        AdminCommand::Grant {
+            username: "boss".into(),
+            permission: "blog.publish_post".into(),
+        }
+        .run(&s)
+        .await
+        .unwrap();
+        AdminCommand::Group {
+            username: "boss".into(),
+            group: "Editors".into(),
+        }
+        .run(&s)
+        .await
+        .unwrap();
+        AdminCommand::GroupGrant {
+            group: "Editors".into(),
+            permission: "shop.view_reports".into(),
+        }
+        .run(&s)
+        .await
+        .unwrap();
         let g = s.permissions().grants(boss.id).await.unwrap();
         assert!(g.has_permission("blog.publish_post") && g.has_permission("shop.view_reports"));
         assert_eq!(g.groups, vec!["Editors".to_string()]);
 
-        AdminCommand::Changepassword { username: "boss".into(), password: Some("another long pw".into()) }.run(&s).await.unwrap();
+        AdminCommand::Changepassword {
+            username: "boss".into(),
+            password: Some("another long pw".into()),
+        }
+        .run(&s)
+        .await
+        .unwrap();
         assert!(s.authenticate("boss", "another long pw").await.is_ok());
-        AdminCommand::Deactivate { username: "boss".into() }.run(&s).await.unwrap();
+        AdminCommand::Deactivate {
+            username: "boss".into(),
+        }
+        .run(&s)
+        .await
+        .unwrap();
         assert!(s.authenticate("boss", "another long pw").await.is_err());
     }
 
     #[tokio::test]
     async fn errors_say_what_is_wrong() {
         let s = service();
-        let e = AdminCommand::Grant { username: "ghost".into(), permission: "a.b".into() }.run(&s).await.unwrap_err();
+        let e = AdminCommand::Grant {
+            username: "ghost".into(),
+            permission: "a.b".into(),
+        }
+        .run(&s)
+        .await
+        .unwrap_err();
         assert_eq!(e.to_string(), "no user named \"ghost\"");
         let mk = |name: &str, pw: &str| AdminCommand::Createuser {
             username: name.into(),
@@ -283,10 +343,30 @@ mod tests {
             superuser: false,
             inactive: false,
         };
-        assert!(mk("x", "short").run(&s).await.unwrap_err().to_string().contains("at least 8"));
+        assert!(
+            mk("x", "short")
+                .run(&s)
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("at least 8")
+        );
         mk("x", "long enough pw").run(&s).await.unwrap();
-        assert_eq!(mk("X", "long enough pw").run(&s).await.unwrap_err().to_string(), "a user with this username already exists");
-        let e = AdminCommand::GroupGrant { group: "G".into(), permission: "nodot".into() }.run(&s).await.unwrap_err();
+        assert_eq!(
+            mk("X", "long enough pw")
+                .run(&s)
+                .await
+                .unwrap_err()
+                .to_string(),
+            "a user with this username already exists"
+        );
+        let e = AdminCommand::GroupGrant {
+            group: "G".into(),
+            permission: "nodot".into(),
+        }
+        .run(&s)
+        .await
+        .unwrap_err();
         assert!(e.to_string().contains("app_label.codename"), "{e}");
     }
 }

@@ -29,8 +29,10 @@ pub fn new_nonce() -> String {
 pub fn nonce_from_cookies<'h>(headers: impl IntoIterator<Item = &'h str>) -> Option<String> {
     headers.into_iter().find_map(|h| {
         let v = cookie_value(h, CSRF_COOKIE)?;
-        (v.len() == 43 && v.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
-            .then(|| v.to_owned())
+        (v.len() == 43
+            && v.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
+        .then(|| v.to_owned())
     })
 }
 
@@ -44,7 +46,10 @@ pub fn token_for(secret: &[u8], nonce: &str) -> String {
 
 /// Whether `token` is the token for `nonce` (constant-time).
 pub fn token_matches(secret: &[u8], nonce: &str, token: &str) -> bool {
-    token_for(secret, nonce).as_bytes().ct_eq(token.as_bytes()).into()
+    token_for(secret, nonce)
+        .as_bytes()
+        .ct_eq(token.as_bytes())
+        .into()
 }
 
 /// `Set-Cookie` for a nonce.
@@ -62,7 +67,12 @@ pub fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
 /// with `request.get_host()`), or equal the configured `site_origin` (for apps behind a proxy
 /// that rewrites `Host`). A request with neither header passes this check (older clients) and
 /// still needs a valid token; `Origin: null` fails.
-pub fn same_origin(cfg: &AuthConfig, origin: Option<&str>, referer: Option<&str>, host: Option<&str>) -> bool {
+pub fn same_origin(
+    cfg: &AuthConfig,
+    origin: Option<&str>,
+    referer: Option<&str>,
+    host: Option<&str>,
+) -> bool {
     let claimed = match (origin, referer) {
         (Some(o), _) => o.trim().to_owned(),
         (None, Some(r)) => match origin_of(r) {
@@ -81,7 +91,9 @@ pub fn same_origin(cfg: &AuthConfig, origin: Option<&str>, referer: Option<&str>
     }
     let Some(host) = host else { return false };
     match claimed.split_once("://") {
-        Some((scheme, rest)) if scheme == "http" || scheme == "https" => rest.eq_ignore_ascii_case(host),
+        Some((scheme, rest)) if scheme == "http" || scheme == "https" => {
+            rest.eq_ignore_ascii_case(host)
+        }
         _ => false,
     }
 }
@@ -118,12 +130,40 @@ mod tests {
         assert!(same_origin(&cfg, Some("http://127.0.0.1:3000"), None, host));
         assert!(!same_origin(&cfg, Some("http://evil.example"), None, host));
         assert!(!same_origin(&cfg, Some("null"), None, host));
-        assert!(same_origin(&cfg, None, Some("http://127.0.0.1:3000/login?x"), host));
-        assert!(!same_origin(&cfg, None, Some("https://evil.example/127.0.0.1:3000"), host));
+        assert!(same_origin(
+            &cfg,
+            None,
+            Some("http://127.0.0.1:3000/login?x"),
+            host
+        ));
+        assert!(!same_origin(
+            &cfg,
+            None,
+            Some("https://evil.example/127.0.0.1:3000"),
+            host
+        ));
         assert!(same_origin(&cfg, None, None, host));
-        let cfg = AuthConfig { site_origin: Some("https://shop.example".into()), ..AuthConfig::default() };
-        assert!(same_origin(&cfg, Some("https://shop.example"), None, Some("internal:8080")));
-        assert!(!same_origin(&cfg, Some("http://evil.example"), None, Some("internal:8080")));
-        assert!(same_origin(&cfg, Some("http://localhost:3000"), None, Some("localhost:3000")));
+        let cfg = AuthConfig {
+            site_origin: Some("https://shop.example".into()),
+            ..AuthConfig::default()
+        };
+        assert!(same_origin(
+            &cfg,
+            Some("https://shop.example"),
+            None,
+            Some("internal:8080")
+        ));
+        assert!(!same_origin(
+            &cfg,
+            Some("http://evil.example"),
+            None,
+            Some("internal:8080")
+        ));
+        assert!(same_origin(
+            &cfg,
+            Some("http://localhost:3000"),
+            None,
+            Some("localhost:3000")
+        ));
     }
 }

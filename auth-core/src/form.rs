@@ -75,15 +75,13 @@ fn decode(raw: &[u8]) -> Result<String, FormError> {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => {
-                match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -99,7 +97,9 @@ fn hex(c: u8) -> Option<u8> {
 pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     query?.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (decode(k.as_bytes()).ok()? == name).then(|| decode(v.as_bytes()).ok()).flatten()
+        (decode(k.as_bytes()).ok()? == name)
+            .then(|| decode(v.as_bytes()).ok())
+            .flatten()
     })
 }
 
@@ -111,7 +111,11 @@ mod tests {
 
     #[test]
     fn parses_fields() {
-        let f = Form::parse(CT, b"username=al+ice&password=p%26ss%3D&x=%E2%9C%93&x=second&flag").unwrap();
+        let f = Form::parse(
+            CT,
+            b"username=al+ice&password=p%26ss%3D&x=%E2%9C%93&x=second&flag",
+        )
+        .unwrap();
         assert_eq!(f.get("username"), "al ice");
         assert_eq!(f.get("password"), "p&ss=");
         assert_eq!(f.get("x"), "\u{2713}");
@@ -125,8 +129,14 @@ mod tests {
     #[test]
     fn refuses_bad_bodies() {
         assert_eq!(Form::parse(CT, b"a=%FF%FE"), Err(FormError::NotUtf8));
-        assert_eq!(Form::parse(CT, &[b'a', b'=', 0xff]), Err(FormError::NotUtf8));
-        assert_eq!(Form::parse(Some("application/json"), b"{}"), Err(FormError::WrongContentType));
+        assert_eq!(
+            Form::parse(CT, &[b'a', b'=', 0xff]),
+            Err(FormError::NotUtf8)
+        );
+        assert_eq!(
+            Form::parse(Some("application/json"), b"{}"),
+            Err(FormError::WrongContentType)
+        );
         assert_eq!(Form::parse(None, b"a=b"), Err(FormError::WrongContentType));
         let big = vec![b'a'; MAX_FORM_BYTES + 1];
         assert_eq!(Form::parse(CT, &big), Err(FormError::TooLarge));
@@ -135,7 +145,10 @@ mod tests {
 
     #[test]
     fn query_params() {
-        assert_eq!(query_param(Some("next=%2Fa%3Fb%3D1&x=2"), "next").as_deref(), Some("/a?b=1"));
+        assert_eq!(
+            query_param(Some("next=%2Fa%3Fb%3D1&x=2"), "next").as_deref(),
+            Some("/a?b=1")
+        );
         assert_eq!(query_param(Some("x=2"), "next"), None);
         assert_eq!(query_param(None, "next"), None);
         assert_eq!(query_param(Some("next"), "next").as_deref(), Some(""));

@@ -348,6 +348,15 @@ pub trait Policy<A: Adapter>: 'static {
     }
 }
 
+/// A page's route, implemented by the companion struct that `#[page(route = ..)]` emits next
+/// to a handler; the adapters' `pages![..]` macros read it.
+pub trait PageRoute {
+    /// The path, e.g. `/reports`.
+    const ROUTE: &'static str;
+    /// The HTTP method: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    const METHOD: &'static str;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,13 +547,4 @@ mod tests {
             Html
         );
     }
-}
-
-/// A page's route, implemented by the companion struct that `#[page(route = ..)]` emits next
-/// to a handler; the adapters' `pages![..]` macros read it.
-pub trait PageRoute {
-    /// The path, e.g. `/reports`.
-    const ROUTE: &'static str;
-    /// The HTTP method: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
-    const METHOD: &'static str;
 }

@@ -62,7 +62,8 @@ pub use async_trait::async_trait;
 pub use config::{AuthConfig, ConfigError, FieldNames, LoginField, Messages};
 pub use error::{AuthError, StoreError};
 pub use guard::{
-    Adapter, AuthContext, Denial, DenialReason, Failure, PageRoute, Policy, Requirement, Wants, check,
+    Adapter, AuthContext, Denial, DenialReason, Failure, PageRoute, Policy, Requirement, Wants,
+    check,
 };
 pub use helpers::{
     CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot,

@@ -107,14 +107,24 @@ mod tests {
 
     #[tokio::test]
     async fn file_mailer_writes_one_file_per_message() {
-        let dir = std::env::temp_dir().join(format!("mail-{}", crate::session::SessionId::generate().as_str()));
+        let dir = std::env::temp_dir().join(format!(
+            "mail-{}",
+            crate::session::SessionId::generate().as_str()
+        ));
         let m = FileMailer::new(&dir);
         for i in 0..3 {
-            m.send(&Email { to: "a@example.com".into(), subject: format!("s{i}"), body: "line1\nline2".into() })
-                .await
-                .unwrap();
+            m.send(&Email {
+                to: "a@example.com".into(),
+                subject: format!("s{i}"),
+                body: "line1\nline2".into(),
+            })
+            .await
+            .unwrap();
         }
-        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         assert_eq!(files.len(), 3);
         let text = std::fs::read_to_string(&files[0]).unwrap();
         assert!(text.starts_with("To: a@example.com\r\nSubject: s"));

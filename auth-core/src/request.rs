@@ -164,7 +164,9 @@ impl AuthHandle {
     pub fn verify_csrf(&self, token: &str) -> bool {
         let c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
         match (&c.nonce, c.send) {
-            (Some(nonce), false) => crate::csrf::token_matches(self.req.service.secret(), nonce, token),
+            (Some(nonce), false) => {
+                crate::csrf::token_matches(self.req.service.secret(), nonce, token)
+            }
             _ => false,
         }
     }

@@ -56,8 +56,13 @@ fn from_base36(s: &str) -> Option<u64> {
 fn digest(secret: &[u8], user: &User, ts: u64) -> String {
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
     mac.update(b"auth-core.password-reset\0");
-    let login = user.last_login.map_or(String::new(), |t| t.unix_timestamp().to_string());
-    let value = format!("{}\0{}\0{}\0{}\0{}", user.id, user.password_hash, login, ts, user.email);
+    let login = user
+        .last_login
+        .map_or(String::new(), |t| t.unix_timestamp().to_string());
+    let value = format!(
+        "{}\0{}\0{}\0{}\0{}",
+        user.id, user.password_hash, login, ts, user.email
+    );
     mac.update(value.as_bytes());
     let full = mac.finalize().into_bytes();
     full.iter().take(16).map(|b| format!("{b:02x}")).collect()
@@ -120,20 +125,47 @@ mod tests {
         let now = 1_800_000_000;
         let t = make_token(b"k", &user(), now);
         assert!(check_token(b"k", &user(), &t, now, 3 * DAY as u64));
-        assert!(check_token(b"k", &user(), &t, now + 3 * DAY, 3 * DAY as u64));
-        assert!(!check_token(b"k", &user(), &t, now + 3 * DAY + 1, 3 * DAY as u64));
-        assert!(!check_token(b"k", &user(), &t, now - 10, 3 * DAY as u64), "not from the future");
+        assert!(check_token(
+            b"k",
+            &user(),
+            &t,
+            now + 3 * DAY,
+            3 * DAY as u64
+        ));
+        assert!(!check_token(
+            b"k",
+            &user(),
+            &t,
+            now + 3 * DAY + 1,
+            3 * DAY as u64
+        ));
+        assert!(
+            !check_token(b"k", &user(), &t, now - 10, 3 * DAY as u64),
+            "not from the future"
+        );
     }
 
     #[test]
     fn invalidated_by_password_login_email_secret() {
         let now = 1_800_000_000;
         let t = make_token(b"k", &user(), now);
-        let changed = User { password_hash: "$argon2id$two".into(), ..user() };
-        assert!(!check_token(b"k", &changed, &t, now, 1000), "single use: the password changed");
-        let logged = User { last_login: Some(OffsetDateTime::from_unix_timestamp(now).unwrap()), ..user() };
+        let changed = User {
+            password_hash: "$argon2id$two".into(),
+            ..user()
+        };
+        assert!(
+            !check_token(b"k", &changed, &t, now, 1000),
+            "single use: the password changed"
+        );
+        let logged = User {
+            last_login: Some(OffsetDateTime::from_unix_timestamp(now).unwrap()),
+            ..user()
+        };
         assert!(!check_token(b"k", &logged, &t, now, 1000));
-        let moved = User { email: "new@example.com".into(), ..user() };
+        let moved = User {
+            email: "new@example.com".into(),
+            ..user()
+        };
         assert!(!check_token(b"k", &moved, &t, now, 1000));
         assert!(!check_token(b"other", &user(), &t, now, 1000));
         let other = User { id: 43, ..user() };

@@ -71,10 +71,14 @@ impl Setup {
         if !is_sqlite {
             return Err(SetupError::UnsupportedUrl(database_url));
         }
-        let store = Arc::new(SqliteStore::connect(&database_url).await.map_err(|source| SetupError::Store {
-            url: database_url.clone(),
-            source,
-        })?);
+        let store = Arc::new(
+            SqliteStore::connect(&database_url)
+                .await
+                .map_err(|source| SetupError::Store {
+                    url: database_url.clone(),
+                    source,
+                })?,
+        );
         crate::session::spawn_cleanup(store.clone(), std::time::Duration::from_secs(600));
         let service = AuthService::new(config, store.clone(), store.clone(), store);
         let mailer: Arc<dyn Mailer> = match env("AUTH_MAIL_DIR") {

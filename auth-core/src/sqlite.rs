@@ -6,7 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
 use sqlx::{Connection, Row};
 use time::OffsetDateTime;
 
@@ -17,7 +19,11 @@ use crate::store::{PermissionChecker, SessionStore, UserStore};
 use crate::user::{Group, NewUser, User, UserId, fold_case};
 
 /// The embedded migrations, applied in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../migrations/sqlite/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "initial",
+    include_str!("../migrations/sqlite/0001_initial.sql"),
+)];
 
 /// Users, groups, permissions and sessions in SQLite. Implements [`UserStore`],
 /// [`PermissionChecker`] and [`SessionStore`].
@@ -87,14 +93,22 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path/to.db`, a plain path,
     /// or `sqlite::memory:`) and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let url = if url.starts_with("sqlite:") { url.to_owned() } else { format!("sqlite://{url}") };
+        let url = if url.starts_with("sqlite:") {
+            url.to_owned()
+        } else {
+            format!("sqlite://{url}")
+        };
         let memory = url.contains(":memory:") || url.contains("mode=memory");
         let opts = SqliteConnectOptions::from_str(&url)
             .map_err(unavailable)?
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let opts = if memory { opts } else { opts.journal_mode(SqliteJournalMode::Wal) };
+        let opts = if memory {
+            opts
+        } else {
+            opts.journal_mode(SqliteJournalMode::Wal)
+        };
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
             .max_connections(if memory { 1 } else { 8 })
@@ -118,30 +132,42 @@ impl SqliteStore {
         .await
         .map_err(unavailable)?;
         for (version, name, sql) in MIGRATIONS {
-            sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut *conn).await.map_err(unavailable)?;
-            let applied: Option<i64> = sqlx::query_scalar("SELECT version FROM auth_migrations WHERE version = ?")
-                .bind(version)
-                .fetch_optional(&mut *conn)
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut *conn)
                 .await
                 .map_err(unavailable)?;
+            let applied: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM auth_migrations WHERE version = ?")
+                    .bind(version)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(unavailable)?;
             if applied.is_some() {
-                sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map_err(unavailable)?;
+                sqlx::raw_sql("COMMIT")
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(unavailable)?;
                 continue;
             }
             let result = async {
                 sqlx::raw_sql(sql).execute(&mut *conn).await?;
-                sqlx::query("INSERT INTO auth_migrations (version, name, applied_at) VALUES (?, ?, ?)")
-                    .bind(version)
-                    .bind(name)
-                    .bind(ts(OffsetDateTime::now_utc()))
-                    .execute(&mut *conn)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO auth_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                )
+                .bind(version)
+                .bind(name)
+                .bind(ts(OffsetDateTime::now_utc()))
+                .execute(&mut *conn)
+                .await?;
                 Ok::<_, sqlx::Error>(())
             }
             .await;
             match result {
                 Ok(()) => {
-                    sqlx::raw_sql("COMMIT").execute(&mut *conn).await.map_err(unavailable)?;
+                    sqlx::raw_sql("COMMIT")
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(unavailable)?;
                     tracing::info!(version, name, "applied auth migration");
                 }
                 Err(e) => {
@@ -161,8 +187,14 @@ impl SqliteStore {
 
     async fn user_where(&self, clause: &str, value: &str) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM auth_user WHERE {clause} = ?");
-        let row = sqlx::query(&sql).bind(value).fetch_optional(&self.pool).await.map_err(unavailable)?;
-        row.map(|r| user_from_row(&r)).transpose().map_err(unavailable)
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.map(|r| user_from_row(&r))
+            .transpose()
+            .map_err(unavailable)
     }
 
     async fn group_id(&self, name: &str) -> Result<i64, StoreError> {
@@ -184,7 +216,9 @@ impl SqliteStore {
             .fetch_optional(&self.pool)
             .await
             .map_err(unavailable)?;
-        found.map(|_| ()).ok_or_else(|| StoreError::NotFound { what: format!("user {id}") })
+        found.map(|_| ()).ok_or_else(|| StoreError::NotFound {
+            what: format!("user {id}"),
+        })
     }
 }
 
@@ -192,8 +226,14 @@ impl SqliteStore {
 impl UserStore for SqliteStore {
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM auth_user WHERE id = ?");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await.map_err(unavailable)?;
-        row.map(|r| user_from_row(&r)).transpose().map_err(unavailable)
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        row.map(|r| user_from_row(&r))
+            .transpose()
+            .map_err(unavailable)
     }
 
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -257,7 +297,9 @@ impl UserStore for SqliteStore {
         .await
         .map_err(map_write)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: format!("user {}", user.id) });
+            return Err(StoreError::NotFound {
+                what: format!("user {}", user.id),
+            });
         }
         Ok(())
     }
@@ -270,7 +312,9 @@ impl UserStore for SqliteStore {
             .await
             .map_err(map_write)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound { what: format!("user {id}") });
+            return Err(StoreError::NotFound {
+                what: format!("user {id}"),
+            });
         }
         Ok(())
     }
@@ -314,18 +358,23 @@ impl PermissionChecker for SqliteStore {
 
     async fn ensure_group(&self, name: &str) -> Result<Group, StoreError> {
         let id = self.group_id(name).await?;
-        Ok(Group { id, name: name.to_owned() })
+        Ok(Group {
+            id,
+            name: name.to_owned(),
+        })
     }
 
     async fn add_user_to_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError> {
         self.require_user(user_id).await?;
         let gid = self.group_id(group).await?;
-        sqlx::query("INSERT INTO auth_user_groups (user_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-            .bind(user_id)
-            .bind(gid)
-            .execute(&self.pool)
-            .await
-            .map_err(map_write)?;
+        sqlx::query(
+            "INSERT INTO auth_user_groups (user_id, group_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(gid)
+        .execute(&self.pool)
+        .await
+        .map_err(map_write)?;
         Ok(())
     }
 
@@ -341,7 +390,11 @@ impl PermissionChecker for SqliteStore {
         Ok(())
     }
 
-    async fn grant_user_permission(&self, user_id: UserId, perm: &Permission) -> Result<(), StoreError> {
+    async fn grant_user_permission(
+        &self,
+        user_id: UserId,
+        perm: &Permission,
+    ) -> Result<(), StoreError> {
         self.require_user(user_id).await?;
         sqlx::query("INSERT INTO auth_user_permissions (user_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(user_id)
@@ -352,7 +405,11 @@ impl PermissionChecker for SqliteStore {
         Ok(())
     }
 
-    async fn revoke_user_permission(&self, user_id: UserId, perm: &Permission) -> Result<(), StoreError> {
+    async fn revoke_user_permission(
+        &self,
+        user_id: UserId,
+        perm: &Permission,
+    ) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM auth_user_permissions WHERE user_id = ? AND permission = ?")
             .bind(user_id)
             .bind(perm.as_str())
@@ -362,7 +419,11 @@ impl PermissionChecker for SqliteStore {
         Ok(())
     }
 
-    async fn grant_group_permission(&self, group: &str, perm: &Permission) -> Result<(), StoreError> {
+    async fn grant_group_permission(
+        &self,
+        group: &str,
+        perm: &Permission,
+    ) -> Result<(), StoreError> {
         let gid = self.group_id(group).await?;
         sqlx::query("INSERT INTO auth_group_permissions (group_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING")
             .bind(gid)
@@ -387,8 +448,8 @@ impl SessionStore for SqliteStore {
         .map_err(unavailable)?;
         let Some(row) = row else { return Ok(None) };
         let data: String = row.try_get("data").map_err(unavailable)?;
-        let data: BTreeMap<String, serde_json::Value> =
-            serde_json::from_str(&data).map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
+        let data: BTreeMap<String, serde_json::Value> = serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
         Ok(Some(SessionRecord {
             id: id.clone(),
             user_id: row.try_get("user_id").map_err(unavailable)?,
@@ -401,7 +462,8 @@ impl SessionStore for SqliteStore {
     }
 
     async fn save(&self, r: &SessionRecord) -> Result<(), StoreError> {
-        let data = serde_json::to_string(&r.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let data =
+            serde_json::to_string(&r.data).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO auth_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
              VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -431,7 +493,11 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
-    async fn delete_user_sessions(&self, user_id: UserId, keep: Option<&SessionId>) -> Result<u64, StoreError> {
+    async fn delete_user_sessions(
+        &self,
+        user_id: UserId,
+        keep: Option<&SessionId>,
+    ) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM auth_session WHERE user_id = ? AND id != ?")
             .bind(user_id)
             .bind(keep.map_or("", |k| k.as_str()))

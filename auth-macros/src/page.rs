@@ -21,31 +21,58 @@ fn parse(tokens: TokenStream) -> syn::Result<PageArgs> {
     let metas = Punctuated::<Meta, Token![,]>::parse_terminated.parse2(tokens)?;
     let (mut route, mut method, mut login_required) = (None, None, false);
     for meta in metas {
-        let name = meta.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
+        let name = meta
+            .path()
+            .get_ident()
+            .map(|i| i.to_string())
+            .unwrap_or_default();
         match (&meta, name.as_str()) {
             (Meta::NameValue(nv), "route") if route.is_none() => {
-                let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value else {
-                    return Err(syn::Error::new_spanned(&nv.value, "expected a string, as in `route = \"/reports\"`"));
+                let Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                else {
+                    return Err(syn::Error::new_spanned(
+                        &nv.value,
+                        "expected a string, as in `route = \"/reports\"`",
+                    ));
                 };
                 let v = s.value();
                 if !v.starts_with('/') || v.contains(char::is_whitespace) {
-                    return Err(syn::Error::new(s.span(), "a route starts with `/` and has no spaces"));
+                    return Err(syn::Error::new(
+                        s.span(),
+                        "a route starts with `/` and has no spaces",
+                    ));
                 }
                 route = Some(s.clone());
             }
             (Meta::NameValue(nv), "method") if method.is_none() => {
-                let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value else {
-                    return Err(syn::Error::new_spanned(&nv.value, "expected a string, as in `method = \"POST\"`"));
+                let Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                else {
+                    return Err(syn::Error::new_spanned(
+                        &nv.value,
+                        "expected a string, as in `method = \"POST\"`",
+                    ));
                 };
                 let v = s.value().to_ascii_uppercase();
                 if !METHODS.contains(&v.as_str()) {
-                    return Err(syn::Error::new(s.span(), format!("method must be one of {}", METHODS.join(", "))));
+                    return Err(syn::Error::new(
+                        s.span(),
+                        format!("method must be one of {}", METHODS.join(", ")),
+                    ));
                 }
                 method = Some(v);
             }
             (Meta::Path(_), "login_required") if !login_required => login_required = true,
             (_, "route" | "method" | "login_required") => {
-                return Err(syn::Error::new_spanned(&meta, format!("option `{name}` is given twice or has the wrong form")));
+                return Err(syn::Error::new_spanned(
+                    &meta,
+                    format!("option `{name}` is given twice or has the wrong form"),
+                ));
             }
             _ => {
                 return Err(syn::Error::new_spanned(
@@ -59,7 +86,10 @@ fn parse(tokens: TokenStream) -> syn::Result<PageArgs> {
         }
     }
     let route = route.ok_or_else(|| {
-        syn::Error::new(proc_macro2::Span::call_site(), "#[page] needs `route = \"/path\"`")
+        syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "#[page] needs `route = \"/path\"`",
+        )
     })?;
     Ok(PageArgs {
         route,
@@ -80,13 +110,23 @@ pub fn page(args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let args = parse(args)?;
-    let func: ItemFn = syn::parse2(item.clone())
-        .map_err(|_| syn::Error::new(proc_macro2::Span::call_site(), "#[page] goes on an `async fn` handler"))?;
+    let func: ItemFn = syn::parse2(item.clone()).map_err(|_| {
+        syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "#[page] goes on an `async fn` handler",
+        )
+    })?;
     if func.sig.asyncness.is_none() {
-        return Err(syn::Error::new_spanned(func.sig.fn_token, "#[page] goes on an `async fn` handler; add `async`"));
+        return Err(syn::Error::new_spanned(
+            func.sig.fn_token,
+            "#[page] goes on an `async fn` handler; add `async`",
+        ));
     }
     if !func.sig.generics.params.is_empty() {
-        return Err(syn::Error::new_spanned(&func.sig.generics, "a #[page] handler cannot be generic: its route registers one concrete function"));
+        return Err(syn::Error::new_spanned(
+            &func.sig.generics,
+            "a #[page] handler cannot be generic: its route registers one concrete function",
+        ));
     }
     let name = &func.sig.ident;
     let vis = &func.vis;

@@ -25,41 +25,85 @@ pub async fn seed(s: &Server) {
         ("ghost", &["--inactive"]),
     ] {
         let email = format!("{name}@example.com");
-        let mut args = vec!["createuser", "--username", name, "--email", &email, "--password", PW];
+        let mut args = vec![
+            "createuser",
+            "--username",
+            name,
+            "--email",
+            &email,
+            "--password",
+            PW,
+        ];
         args.extend_from_slice(flags);
         let out = s.admin(&args).await;
         assert!(String::from_utf8_lossy(&out.stdout).contains("created user"));
     }
-    s.admin(&["grant", "--username", "writer", "--permission", "blog.publish_post"]).await;
-    s.admin(&["group-grant", "--group", "Analysts", "--permission", "shop.view_reports"]).await;
-    s.admin(&["group", "--username", "writer", "--group", "Analysts"]).await;
-    s.admin(&["group", "--username", "editor", "--group", "Editors"]).await;
+    s.admin(&[
+        "grant",
+        "--username",
+        "writer",
+        "--permission",
+        "blog.publish_post",
+    ])
+    .await;
+    s.admin(&[
+        "group-grant",
+        "--group",
+        "Analysts",
+        "--permission",
+        "shop.view_reports",
+    ])
+    .await;
+    s.admin(&["group", "--username", "writer", "--group", "Analysts"])
+        .await;
+    s.admin(&["group", "--username", "editor", "--group", "Editors"])
+        .await;
 }
 
 fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 pub async fn anonymous_access(s: &Server) {
     let mut b = Browser::new(s);
     let home = b.get("/").await;
     assert_eq!(home.status, 200);
-    assert!(home.body.contains("href=\"/protected\""), "home links to /protected");
+    assert!(
+        home.body.contains("href=\"/protected\""),
+        "home links to /protected"
+    );
     let r = b.get("/protected").await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), Some("/login?next=/protected"));
     for path in ["/reports", "/editor", "/admin-tools", "/superuser"] {
         let r = b.get(path).await;
-        assert_eq!((r.status, r.location()), (303, Some(format!("/login?next={path}").as_str())), "{path}");
+        assert_eq!(
+            (r.status, r.location()),
+            (303, Some(format!("/login?next={path}").as_str())),
+            "{path}"
+        );
     }
     // /api/me answers JSON whatever the Accept header says.
     for accept in ["application/json", "*/*", "text/html"] {
-        let r = b.request("GET", "/api/me", None, vec![], &[("accept", accept)]).await;
+        let r = b
+            .request("GET", "/api/me", None, vec![], &[("accept", accept)])
+            .await;
         assert_eq!(r.status, 401, "Accept: {accept}");
         assert_eq!(r.json()["error"], "unauthenticated");
     }
     let mut api = Browser::api(s);
-    let r = api.request("POST", "/posts", Some("application/json"), br#"{"title":"x"}"#.to_vec(), &[]).await;
+    let r = api
+        .request(
+            "POST",
+            "/posts",
+            Some("application/json"),
+            br#"{"title":"x"}"#.to_vec(),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 401);
     let r = b.get("/no/such/page").await;
     assert_eq!(r.status, 404);
@@ -70,27 +114,58 @@ pub async fn register_then_log_in(s: &Server) {
     let r = b
         .submit(
             "/register",
-            &[("username", "newbie"), ("email", "newbie@example.com"), ("password", PW), ("confirm_password", PW)],
+            &[
+                ("username", "newbie"),
+                ("email", "newbie@example.com"),
+                ("password", PW),
+                ("confirm_password", PW),
+            ],
         )
         .await;
-    assert_eq!((r.status, r.location()), (303, Some("/login")), "{}", r.body);
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some("/login")),
+        "{}",
+        r.body
+    );
     let login = b.follow(r).await;
-    assert!(login.body.contains("Your account was created"), "the login page says so");
-    let r = b.submit("/login", &[("username", "newbie"), ("password", PW)]).await;
+    assert!(
+        login.body.contains("Your account was created"),
+        "the login page says so"
+    );
+    let r = b
+        .submit("/login", &[("username", "newbie"), ("password", PW)])
+        .await;
     assert_eq!((r.status, r.location()), (303, Some("/")));
     let p = b.visit("/protected").await;
     assert_eq!(p.status, 200);
     assert_eq!(p.h1(), "Protected Page for newbie");
     assert!(p.body.contains("href=\"/\""), "a link home");
     assert!(p.body.contains("action=\"/logout\""), "a logout button");
-    let me = b.request("GET", "/api/me", None, vec![], &[("accept", "application/json")]).await;
+    let me = b
+        .request(
+            "GET",
+            "/api/me",
+            None,
+            vec![],
+            &[("accept", "application/json")],
+        )
+        .await;
     assert_eq!(me.json()["username"], "newbie");
     assert!(me.json().get("password_hash").is_none());
 
     // Registration errors are specific, and the form keeps what was typed (never passwords).
     let mut c = Browser::new(s);
     let r = c
-        .submit("/register", &[("username", "bad name!"), ("email", "nope"), ("password", "short"), ("confirm_password", "other")])
+        .submit(
+            "/register",
+            &[
+                ("username", "bad name!"),
+                ("email", "nope"),
+                ("password", "short"),
+                ("confirm_password", "other"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 200);
     for msg in ["valid username", "valid email", "too short", "match"] {
@@ -100,16 +175,38 @@ pub async fn register_then_log_in(s: &Server) {
     assert!(!r.body.contains("value=\"short\""));
     // A taken username and a taken email read the same.
     let taken_user = c
-        .submit("/register", &[("username", "NEWBIE"), ("email", "fresh@example.com"), ("password", PW), ("confirm_password", PW)])
+        .submit(
+            "/register",
+            &[
+                ("username", "NEWBIE"),
+                ("email", "fresh@example.com"),
+                ("password", PW),
+                ("confirm_password", PW),
+            ],
+        )
         .await;
     let taken_mail = c
-        .submit("/register", &[("username", "fresh"), ("email", "newbie@EXAMPLE.com"), ("password", PW), ("confirm_password", PW)])
+        .submit(
+            "/register",
+            &[
+                ("username", "fresh"),
+                ("email", "newbie@EXAMPLE.com"),
+                ("password", PW),
+                ("confirm_password", PW),
+            ],
+        )
         .await;
     assert_eq!(taken_user.status, 200);
     assert!(taken_user.body.contains("cannot be used"));
     assert_eq!(
-        taken_user.without_tokens().replace("NEWBIE", "X").replace("fresh@example.com", "Y"),
-        taken_mail.without_tokens().replace("fresh", "X").replace("newbie@EXAMPLE.com", "Y"),
+        taken_user
+            .without_tokens()
+            .replace("NEWBIE", "X")
+            .replace("fresh@example.com", "Y"),
+        taken_mail
+            .without_tokens()
+            .replace("fresh", "X")
+            .replace("newbie@EXAMPLE.com", "Y"),
     );
 }
 
@@ -121,7 +218,12 @@ pub async fn next_handling(s: &Server) {
     assert!(r.url.ends_with("/login?next=/protected"));
     let f = r.form_fields();
     assert_eq!(f.get("next").map(String::as_str), Some("/protected"));
-    let r = b.submit("/login?next=/protected", &[("username", "nexter"), ("password", PW)]).await;
+    let r = b
+        .submit(
+            "/login?next=/protected",
+            &[("username", "nexter"), ("password", PW)],
+        )
+        .await;
     assert_eq!(r.location(), Some("/protected"));
     // Hostile values fall back to the login redirect URL.
     for hostile in [
@@ -136,31 +238,59 @@ pub async fn next_handling(s: &Server) {
         "http://127.0.0.1:1/elsewhere",
     ] {
         let mut b = Browser::new(s);
-        let path = format!("/login?next={}", auth_core::redirect::percent_encode(hostile));
+        let path = format!(
+            "/login?next={}",
+            auth_core::redirect::percent_encode(hostile)
+        );
         let page = b.get(&path).await;
         let mut f = page.form_fields();
-        assert!(f.get("next").is_none(), "hostile next {hostile:?} is not put in the form");
+        assert!(
+            !f.contains_key("next"),
+            "hostile next {hostile:?} is not put in the form"
+        );
         f.insert("username".into(), "nexter".into());
         f.insert("password".into(), PW.into());
         f.insert("next".into(), hostile.into());
         let r = b.post_form(&path, &f).await;
-        assert_eq!((r.status, r.location()), (303, Some("/")), "next={hostile:?}");
+        assert_eq!(
+            (r.status, r.location()),
+            (303, Some("/")),
+            "next={hostile:?}"
+        );
     }
 }
 
 async fn seed_one(s: &Server, name: &str) {
     let email = format!("{name}@example.com");
-    s.admin(&["createuser", "--username", name, "--email", &email, "--password", PW]).await;
+    s.admin(&[
+        "createuser",
+        "--username",
+        name,
+        "--email",
+        &email,
+        "--password",
+        PW,
+    ])
+    .await;
 }
 
 pub async fn same_answer_for_wrong_password_unknown_user_inactive(s: &Server) {
     seed(s).await;
     let mut pages = Vec::new();
-    for (user, pw) in [("plain", "wrong password"), ("nobody-here", PW), ("ghost", PW)] {
+    for (user, pw) in [
+        ("plain", "wrong password"),
+        ("nobody-here", PW),
+        ("ghost", PW),
+    ] {
         let mut b = Browser::new(s);
-        let r = b.submit("/login", &[("username", user), ("password", pw)]).await;
+        let r = b
+            .submit("/login", &[("username", user), ("password", pw)])
+            .await;
         assert_eq!(r.status, 200, "{user}");
-        assert!(r.body.contains("Please enter a correct username and password"));
+        assert!(
+            r.body
+                .contains("Please enter a correct username and password")
+        );
         assert!(b.session().is_none(), "no session for a failed login");
         pages.push(r.without_tokens().replace(user, "USER"));
     }
@@ -174,19 +304,45 @@ pub async fn forbidden_for_users_lacking_the_requirement(s: &Server) {
     plain.login("plain", PW).await;
     for path in ["/reports", "/editor", "/admin-tools", "/superuser"] {
         let r = plain.get(path).await;
-        assert_eq!(r.status, 403, "{path}: a logged-in user gets 403, not a login redirect");
+        assert_eq!(
+            r.status, 403,
+            "{path}: a logged-in user gets 403, not a login redirect"
+        );
         assert!(r.location().is_none());
     }
-    let r = plain.request("POST", "/posts/5/publish", None, vec![], &[("accept", "application/json")]).await;
+    let r = plain
+        .request(
+            "POST",
+            "/posts/5/publish",
+            None,
+            vec![],
+            &[("accept", "application/json")],
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["error"], "forbidden");
 
     let mut writer = Browser::new(s);
     writer.login("writer", PW).await;
-    assert_eq!(writer.get("/reports").await.status, 200, "through the Analysts group");
-    let r = writer.request("POST", "/posts/5/publish", None, vec![], &[("accept", "application/json")]).await;
+    assert_eq!(
+        writer.get("/reports").await.status,
+        200,
+        "through the Analysts group"
+    );
+    let r = writer
+        .request(
+            "POST",
+            "/posts/5/publish",
+            None,
+            vec![],
+            &[("accept", "application/json")],
+        )
+        .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.json(), serde_json::json!({"id": 5, "published": true, "by": "writer"}));
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"id": 5, "published": true, "by": "writer"})
+    );
     assert_eq!(writer.get("/editor").await.status, 403);
 
     let mut editor = Browser::new(s);
@@ -199,8 +355,16 @@ pub async fn forbidden_for_users_lacking_the_requirement(s: &Server) {
     let mut root = Browser::new(s);
     root.login("root", PW).await;
     assert_eq!(root.get("/superuser").await.status, 200);
-    assert_eq!(root.get("/reports").await.status, 200, "superusers have every permission");
-    assert_eq!(root.get("/editor").await.status, 403, "but are not in groups they never joined");
+    assert_eq!(
+        root.get("/reports").await.status,
+        200,
+        "superusers have every permission"
+    );
+    assert_eq!(
+        root.get("/editor").await.status,
+        403,
+        "but are not in groups they never joined"
+    );
 
     // Deactivation ends the user's sessions at once.
     s.admin(&["deactivate", "--username", "writer"]).await;
@@ -211,16 +375,43 @@ pub async fn posts_take_form_or_json(s: &Server) {
     seed_one(s, "poster").await;
     let mut b = Browser::new(s);
     b.login("poster", PW).await;
-    let r = b.request("POST", "/posts", Some("application/x-www-form-urlencoded"), b"title=Hello+form".to_vec(), &[]).await;
+    let r = b
+        .request(
+            "POST",
+            "/posts",
+            Some("application/x-www-form-urlencoded"),
+            b"title=Hello+form".to_vec(),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let first = r.json();
-    assert_eq!((first["title"].as_str(), first["owner"].as_str()), (Some("Hello form"), Some("poster")));
-    let r = b.request("POST", "/posts", Some("application/json"), br#"{"title":"Hello json"}"#.to_vec(), &[]).await;
+    assert_eq!(
+        (first["title"].as_str(), first["owner"].as_str()),
+        (Some("Hello form"), Some("poster"))
+    );
+    let r = b
+        .request(
+            "POST",
+            "/posts",
+            Some("application/json"),
+            br#"{"title":"Hello json"}"#.to_vec(),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 201);
     let second = r.json();
     assert_eq!(second["title"], "Hello json");
     assert!(second["id"].as_i64() > first["id"].as_i64());
-    let r = b.request("POST", "/posts", Some("application/json"), b"{\"title\": 5}".to_vec(), &[]).await;
+    let r = b
+        .request(
+            "POST",
+            "/posts",
+            Some("application/json"),
+            b"{\"title\": 5}".to_vec(),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 400);
 }
 
@@ -235,11 +426,17 @@ pub async fn logout_ends_the_server_session_and_old_cookies_fail(s: &Server) {
     assert_ne!(first, second);
     let mut replay = Browser::new(s);
     replay.jar.insert("sessionid".into(), first.clone());
-    assert_eq!(replay.get("/protected").await.status, 303, "replayed pre-rotation cookie");
+    assert_eq!(
+        replay.get("/protected").await.status,
+        303,
+        "replayed pre-rotation cookie"
+    );
 
     // Logout needs a POST with the CSRF token.
     assert_eq!(b.get("/logout").await.status, 405);
-    let r = b.post_form("/logout", &fields(&[("csrf_token", "forged")])).await;
+    let r = b
+        .post_form("/logout", &fields(&[("csrf_token", "forged")]))
+        .await;
     assert_eq!(r.status, 403);
     let page = b.visit("/protected").await;
     let r = b.post_form("/logout", &page.form_fields()).await;
@@ -247,8 +444,20 @@ pub async fn logout_ends_the_server_session_and_old_cookies_fail(s: &Server) {
     assert!(b.session().is_none(), "the cookie is cleared");
     let mut replay = Browser::new(s);
     replay.jar.insert("sessionid".into(), second);
-    assert_eq!(replay.get("/protected").await.status, 303, "the server-side session is gone");
-    let me = replay.request("GET", "/api/me", None, vec![], &[("accept", "application/json")]).await;
+    assert_eq!(
+        replay.get("/protected").await.status,
+        303,
+        "the server-side session is gone"
+    );
+    let me = replay
+        .request(
+            "GET",
+            "/api/me",
+            None,
+            vec![],
+            &[("accept", "application/json")],
+        )
+        .await;
     assert_eq!(me.status, 401);
 }
 
@@ -264,9 +473,16 @@ pub async fn password_reset_round_trip(s: &Server) {
 
     // An unknown address: the same answer, and no mail.
     let mut b = Browser::new(s);
-    let unknown = b.submit("/password-reset", &[("email", "nobody@example.com")]).await;
-    let known = b.submit("/password-reset", &[("email", "FORGETFUL@example.com")]).await;
-    assert_eq!((unknown.status, unknown.location()), (known.status, known.location()));
+    let unknown = b
+        .submit("/password-reset", &[("email", "nobody@example.com")])
+        .await;
+    let known = b
+        .submit("/password-reset", &[("email", "FORGETFUL@example.com")])
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.location()),
+        (known.status, known.location())
+    );
     assert_eq!(known.location(), Some("/password-reset/done"));
     let done = b.follow(known).await;
     assert!(done.body.contains("If an account uses that address"));
@@ -282,9 +498,15 @@ pub async fn password_reset_round_trip(s: &Server) {
     let mails_now = s.mails();
     assert_eq!(mails_now.len(), 1, "one mail, for the known address only");
     let mail = &mails[0];
-    assert!(mail.contains("To: forgetful@example.com"), "sent to the stored address: {mail}");
+    assert!(
+        mail.contains("To: forgetful@example.com"),
+        "sent to the stored address: {mail}"
+    );
     let link = reset_link(mail);
-    assert!(link.starts_with(&s.base), "the link uses site_origin: {link}");
+    assert!(
+        link.starts_with(&s.base),
+        "the link uses site_origin: {link}"
+    );
 
     // The token leaves the URL before the form is shown.
     let mut r = Browser::new(s);
@@ -292,10 +514,26 @@ pub async fn password_reset_round_trip(s: &Server) {
     assert_eq!(first.status, 303);
     let form_url = first.location().unwrap().to_owned();
     assert!(form_url.ends_with("/set-password"), "{form_url}");
-    let short = r.submit(&form_url, &[("new_password", "short"), ("confirm_password", "short")]).await;
+    let short = r
+        .submit(
+            &form_url,
+            &[("new_password", "short"), ("confirm_password", "short")],
+        )
+        .await;
     assert!(short.body.contains("too short"));
-    let done = r.submit(&form_url, &[("new_password", "a brand new password"), ("confirm_password", "a brand new password")]).await;
-    assert_eq!((done.status, done.location()), (303, Some("/password-reset/complete")));
+    let done = r
+        .submit(
+            &form_url,
+            &[
+                ("new_password", "a brand new password"),
+                ("confirm_password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (done.status, done.location()),
+        (303, Some("/password-reset/complete"))
+    );
     let complete = r.follow(done).await;
     assert!(complete.body.contains("Your password has been set"));
 
@@ -304,15 +542,33 @@ pub async fn password_reset_round_trip(s: &Server) {
     assert_eq!(again.status, 200);
     assert!(again.body.contains("invalid, expired or already used"));
     let mut c = Browser::new(s);
-    let r = c.submit("/login", &[("username", "forgetful"), ("password", PW)]).await;
+    let r = c
+        .submit("/login", &[("username", "forgetful"), ("password", PW)])
+        .await;
     assert_eq!(r.status, 200, "the old password no longer works");
     c.login("forgetful", "a brand new password").await;
-    assert_eq!(other.get("/protected").await.status, 303, "a password reset ends other sessions");
+    assert_eq!(
+        other.get("/protected").await.status,
+        303,
+        "a password reset ends other sessions"
+    );
 
     // A tampered or foreign link is invalid.
     let tampered = format!("{}x", link);
-    assert!(Browser::new(s).get(&tampered).await.body.contains("invalid"));
-    assert!(Browser::new(s).get("/password-reset/confirm/MQ/set-password").await.body.contains("invalid"));
+    assert!(
+        Browser::new(s)
+            .get(&tampered)
+            .await
+            .body
+            .contains("invalid")
+    );
+    assert!(
+        Browser::new(s)
+            .get("/password-reset/confirm/MQ/set-password")
+            .await
+            .body
+            .contains("invalid")
+    );
 }
 
 pub async fn password_change_logs_out_other_sessions(s: &Server) {
@@ -321,7 +577,14 @@ pub async fn password_change_logs_out_other_sessions(s: &Server) {
     let mut b = Browser::new(s);
     a.login("changer", PW).await;
     b.login("changer", PW).await;
-    s.admin(&["changepassword", "--username", "changer", "--password", "changed password 1"]).await;
+    s.admin(&[
+        "changepassword",
+        "--username",
+        "changer",
+        "--password",
+        "changed password 1",
+    ])
+    .await;
     assert_eq!(a.get("/protected").await.status, 303);
     assert_eq!(b.get("/protected").await.status, 303);
     b.login("changer", "changed password 1").await;
@@ -344,21 +607,59 @@ pub async fn csrf_and_bad_input(s: &Server) {
     assert_eq!(b.post_form("/login", &forged).await.status, 403);
     let body = crate::server::encode(&f).into_bytes();
     let r = b
-        .request("POST", "/login", Some("application/x-www-form-urlencoded"), body.clone(), &[("origin", "http://evil.example")])
+        .request(
+            "POST",
+            "/login",
+            Some("application/x-www-form-urlencoded"),
+            body.clone(),
+            &[("origin", "http://evil.example")],
+        )
         .await;
     assert_eq!(r.status, 403, "a cross-site post");
     // Huge, non-UTF-8 and wrongly typed bodies get clear errors.
     let huge = vec![b'a'; 200 * 1024];
-    let r = b.request("POST", "/login", Some("application/x-www-form-urlencoded"), huge, &[]).await;
+    let r = b
+        .request(
+            "POST",
+            "/login",
+            Some("application/x-www-form-urlencoded"),
+            huge,
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 413);
-    let r = b.request("POST", "/login", Some("application/x-www-form-urlencoded"), b"username=%ff%fe".to_vec(), &[]).await;
+    let r = b
+        .request(
+            "POST",
+            "/login",
+            Some("application/x-www-form-urlencoded"),
+            b"username=%ff%fe".to_vec(),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 400);
     assert!(r.body.contains("could not be read"));
-    let r = b.request("POST", "/login", Some("application/json"), b"{}".to_vec(), &[]).await;
+    let r = b
+        .request(
+            "POST",
+            "/login",
+            Some("application/json"),
+            b"{}".to_vec(),
+            &[],
+        )
+        .await;
     assert_eq!(r.status, 415);
     // Malformed cookies are anonymous, never an error.
-    for cookie in ["sessionid=", "sessionid=../../x", "sessionid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "garbage", "csrftoken=; sessionid=%00"] {
-        let r = b.request("GET", "/protected", None, vec![], &[("cookie", cookie)]).await;
+    for cookie in [
+        "sessionid=",
+        "sessionid=../../x",
+        "sessionid=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "garbage",
+        "csrftoken=; sessionid=%00",
+    ] {
+        let r = b
+            .request("GET", "/protected", None, vec![], &[("cookie", cookie)])
+            .await;
         assert_eq!(r.status, 303, "cookie {cookie:?}");
     }
     // After all that, the real login still works.
@@ -370,11 +671,17 @@ pub async fn guarded_websocket(s: &Server) {
     seed_one(s, "socket").await;
     let url = format!("ws://{}/ws/echo", s.addr);
     // Anonymous: refused before the upgrade.
-    let err = tokio_tungstenite::connect_async(url.as_str()).await.unwrap_err();
+    let err = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap_err();
     match err {
         tokio_tungstenite::tungstenite::Error::Http(resp) => {
             assert_ne!(resp.status().as_u16(), 101);
-            assert!(matches!(resp.status().as_u16(), 303 | 401), "{}", resp.status());
+            assert!(
+                matches!(resp.status().as_u16(), 303 | 401),
+                "{}",
+                resp.status()
+            );
         }
         other => panic!("expected an HTTP refusal, got {other}"),
     }
@@ -383,10 +690,15 @@ pub async fn guarded_websocket(s: &Server) {
     b.login("socket", PW).await;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut req = url.as_str().into_client_request().unwrap();
-    req.headers_mut().insert("cookie", b.cookie().parse().unwrap());
-    let (mut ws, resp) = tokio_tungstenite::connect_async(req).await.expect("upgrade");
+    req.headers_mut()
+        .insert("cookie", b.cookie().parse().unwrap());
+    let (mut ws, resp) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("upgrade");
     assert_eq!(resp.status().as_u16(), 101);
-    ws.send(tokio_tungstenite::tungstenite::Message::text("ping")).await.unwrap();
+    ws.send(tokio_tungstenite::tungstenite::Message::text("ping"))
+        .await
+        .unwrap();
     let echoed = ws.next().await.unwrap().unwrap();
     assert_eq!(echoed.into_text().unwrap().as_str(), "ping");
 }
@@ -396,11 +708,18 @@ pub async fn cookies_and_headers(s: &Server) {
     let mut b = Browser::new(s);
     let r = b.login("cookie", PW).await;
     let set = r.all("set-cookie");
-    let session = set.iter().find(|c| c.starts_with("sessionid=")).expect("session cookie");
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("sessionid="))
+        .expect("session cookie");
     for attr in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
         assert!(session.contains(attr), "{session} lacks {attr}");
     }
-    let value = session.split(';').next().unwrap().trim_start_matches("sessionid=");
+    let value = session
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("sessionid=");
     assert!(value.len() >= 22, "at least 128 bits");
     let p = b.get("/protected").await;
     assert_eq!(p.header("cache-control"), Some("no-store"));

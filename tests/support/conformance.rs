@@ -22,27 +22,79 @@ pub async fn users(store: &dyn UserStore, prefix: &str) {
     let got = store.get_user(alice.id).await.unwrap().unwrap();
     assert_eq!(got.username, name);
     assert_eq!(got.email, format!("{name}@example.com"));
-    assert_eq!(got.date_joined.unix_timestamp(), alice.date_joined.unix_timestamp());
-    assert_eq!(store.find_by_username(&name.to_lowercase()).await.unwrap().unwrap().id, alice.id);
-    assert_eq!(store.find_by_username(&name.to_uppercase()).await.unwrap().unwrap().id, alice.id);
     assert_eq!(
-        store.find_by_email(&format!("{name}@EXAMPLE.com").to_uppercase()).await.unwrap().unwrap().id,
+        got.date_joined.unix_timestamp(),
+        alice.date_joined.unix_timestamp()
+    );
+    assert_eq!(
+        store
+            .find_by_username(&name.to_lowercase())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         alice.id
     );
-    assert!(store.find_by_username(&format!("{prefix}nobody")).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .find_by_username(&name.to_uppercase())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        alice.id
+    );
+    assert_eq!(
+        store
+            .find_by_email(&format!("{name}@EXAMPLE.com").to_uppercase())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        alice.id
+    );
+    assert!(
+        store
+            .find_by_username(&format!("{prefix}nobody"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.find_by_email("").await.unwrap().is_none());
     assert!(store.get_user(i64::MAX - 7).await.unwrap().is_none());
 
     // Unique usernames and emails, case-insensitively.
-    let dup_name = store.create_user(NewUser::new(name.to_uppercase(), format!("{prefix}x@example.com"), "!")).await;
-    assert!(matches!(dup_name, Err(StoreError::Conflict { field: "username" })), "{dup_name:?}");
-    let dup_mail = store
-        .create_user(NewUser::new(format!("{prefix}other"), format!("{name}@example.com").to_uppercase(), "!"))
+    let dup_name = store
+        .create_user(NewUser::new(
+            name.to_uppercase(),
+            format!("{prefix}x@example.com"),
+            "!",
+        ))
         .await;
-    assert!(matches!(dup_mail, Err(StoreError::Conflict { field: "email" })), "{dup_mail:?}");
+    assert!(
+        matches!(dup_name, Err(StoreError::Conflict { field: "username" })),
+        "{dup_name:?}"
+    );
+    let dup_mail = store
+        .create_user(NewUser::new(
+            format!("{prefix}other"),
+            format!("{name}@example.com").to_uppercase(),
+            "!",
+        ))
+        .await;
+    assert!(
+        matches!(dup_mail, Err(StoreError::Conflict { field: "email" })),
+        "{dup_mail:?}"
+    );
     // Empty emails do not clash.
-    store.create_user(NewUser::new(format!("{prefix}e1"), "", "!")).await.unwrap();
-    store.create_user(NewUser::new(format!("{prefix}e2"), "", "!")).await.unwrap();
+    store
+        .create_user(NewUser::new(format!("{prefix}e1"), "", "!"))
+        .await
+        .unwrap();
+    store
+        .create_user(NewUser::new(format!("{prefix}e2"), "", "!"))
+        .await
+        .unwrap();
 
     // Update.
     let mut changed = got.clone();
@@ -51,16 +103,40 @@ pub async fn users(store: &dyn UserStore, prefix: &str) {
     store.update_user(&changed).await.unwrap();
     let got = store.get_user(alice.id).await.unwrap().unwrap();
     assert!(got.is_staff);
-    assert!(store.find_by_email(&format!("{name}@example.com")).await.unwrap().is_none(), "old email freed");
-    assert_eq!(store.find_by_email(&format!("{prefix}new@example.com")).await.unwrap().unwrap().id, alice.id);
-    store.set_password_hash(alice.id, "$argon2id$x").await.unwrap();
+    assert!(
+        store
+            .find_by_email(&format!("{name}@example.com"))
+            .await
+            .unwrap()
+            .is_none(),
+        "old email freed"
+    );
+    assert_eq!(
+        store
+            .find_by_email(&format!("{prefix}new@example.com"))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        alice.id
+    );
+    store
+        .set_password_hash(alice.id, "$argon2id$x")
+        .await
+        .unwrap();
     let at = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
     store.set_last_login(alice.id, at).await.unwrap();
     let got = store.get_user(alice.id).await.unwrap().unwrap();
     assert_eq!(got.password_hash, "$argon2id$x");
     assert_eq!(got.last_login, Some(at));
-    let missing = User { id: i64::MAX - 7, ..got };
-    assert!(matches!(store.update_user(&missing).await, Err(StoreError::NotFound { .. })));
+    let missing = User {
+        id: i64::MAX - 7,
+        ..got
+    };
+    assert!(matches!(
+        store.update_user(&missing).await,
+        Err(StoreError::NotFound { .. })
+    ));
     assert!(store.set_password_hash(i64::MAX - 7, "x").await.is_err());
 }
 
@@ -72,7 +148,9 @@ pub async fn concurrent_writers(store: Arc<dyn UserStore>, prefix: &str) {
         let store = store.clone();
         let name = format!("{prefix}racer");
         let mail = format!("{prefix}racer{i}@example.com");
-        tasks.push(tokio::spawn(async move { store.create_user(NewUser::new(name, mail, "!")).await }));
+        tasks.push(tokio::spawn(async move {
+            store.create_user(NewUser::new(name, mail, "!")).await
+        }));
     }
     let mut ok = 0;
     for t in tasks {
@@ -88,7 +166,9 @@ pub async fn concurrent_writers(store: Arc<dyn UserStore>, prefix: &str) {
     for i in 0..16 {
         let store = store.clone();
         let name = format!("{prefix}par{i}");
-        tasks.push(tokio::spawn(async move { store.create_user(NewUser::new(name, "", "!")).await }));
+        tasks.push(tokio::spawn(async move {
+            store.create_user(NewUser::new(name, "", "!")).await
+        }));
     }
     let mut ids = std::collections::HashSet::new();
     for t in tasks {
@@ -99,7 +179,10 @@ pub async fn concurrent_writers(store: Arc<dyn UserStore>, prefix: &str) {
 
 /// Groups and permissions.
 pub async fn permissions(users: &dyn UserStore, perms: &dyn PermissionChecker, prefix: &str) {
-    let u = users.create_user(new_user(&format!("{prefix}perm"))).await.unwrap();
+    let u = users
+        .create_user(new_user(&format!("{prefix}perm")))
+        .await
+        .unwrap();
     let g = format!("{prefix}Editors");
     let p1: Permission = "blog.publish_post".parse().unwrap();
     let p2: Permission = "blog.review_post".parse().unwrap();
@@ -109,7 +192,10 @@ pub async fn permissions(users: &dyn UserStore, perms: &dyn PermissionChecker, p
     perms.grant_group_permission(&g, &p2).await.unwrap();
     let grants = perms.grants(u.id).await.unwrap();
     assert!(grants.has_permission("blog.publish_post"));
-    assert!(!grants.has_permission("blog.review_post"), "not a member yet");
+    assert!(
+        !grants.has_permission("blog.review_post"),
+        "not a member yet"
+    );
     perms.add_user_to_group(u.id, &g).await.unwrap();
     perms.add_user_to_group(u.id, &g).await.unwrap();
     let grants = perms.grants(u.id).await.unwrap();
@@ -120,8 +206,16 @@ pub async fn permissions(users: &dyn UserStore, perms: &dyn PermissionChecker, p
     perms.revoke_user_permission(u.id, &p1).await.unwrap();
     perms.remove_user_from_group(u.id, &g).await.unwrap();
     assert_eq!(perms.grants(u.id).await.unwrap(), Default::default());
-    assert!(perms.add_user_to_group(i64::MAX - 3, &g).await.is_err(), "unknown user");
-    assert!(perms.grant_user_permission(i64::MAX - 3, &p1).await.is_err());
+    assert!(
+        perms.add_user_to_group(i64::MAX - 3, &g).await.is_err(),
+        "unknown user"
+    );
+    assert!(
+        perms
+            .grant_user_permission(i64::MAX - 3, &p1)
+            .await
+            .is_err()
+    );
 }
 
 fn record(user_id: Option<i64>, now: i64, expires_in: i64) -> SessionRecord {
@@ -151,7 +245,11 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2]) {
     a2.last_seen = now + 5;
     a2.data.insert("k".into(), serde_json::json!(1));
     store.save(&a2).await.unwrap();
-    assert_eq!(store.load(&a.id).await.unwrap().as_ref(), Some(&a2), "save replaces");
+    assert_eq!(
+        store.load(&a.id).await.unwrap().as_ref(),
+        Some(&a2),
+        "save replaces"
+    );
     assert!(store.load(&SessionId::generate()).await.unwrap().is_none());
 
     let b = record(Some(u1), now, 3600);
@@ -160,10 +258,16 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2]) {
     for r in [&b, &c, &anon] {
         store.save(r).await.unwrap();
     }
-    assert_eq!(store.delete_user_sessions(u1, Some(&b.id)).await.unwrap(), 1);
+    assert_eq!(
+        store.delete_user_sessions(u1, Some(&b.id)).await.unwrap(),
+        1
+    );
     assert!(store.load(&a.id).await.unwrap().is_none());
     assert!(store.load(&b.id).await.unwrap().is_some(), "kept");
-    assert!(store.load(&c.id).await.unwrap().is_some(), "other user untouched");
+    assert!(
+        store.load(&c.id).await.unwrap().is_some(),
+        "other user untouched"
+    );
     assert_eq!(store.delete_user_sessions(u1, None).await.unwrap(), 1);
     assert!(store.load(&b.id).await.unwrap().is_none());
     store.delete(&c.id).await.unwrap();
@@ -177,6 +281,10 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2]) {
     assert!(store.load(&old.id).await.unwrap().is_none());
     let removed = store.delete_expired(now).await.unwrap();
     assert!(removed >= 1, "cleanup removed {removed}");
-    assert_eq!(store.delete_user_sessions(u2, None).await.unwrap(), 0, "the expired one is gone");
+    assert_eq!(
+        store.delete_user_sessions(u2, None).await.unwrap(),
+        0,
+        "the expired one is gone"
+    );
     store.delete(&anon.id).await.unwrap();
 }

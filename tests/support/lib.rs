@@ -9,6 +9,7 @@ use auth_core::{
 };
 
 pub mod blackbox;
+pub mod browser;
 pub mod conformance;
 pub mod scenarios;
 pub mod server;

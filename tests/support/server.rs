@@ -33,7 +33,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl Server {
@@ -46,13 +50,25 @@ impl Server {
     pub async fn start_with(bin: &str, extra: &[(&str, &str)]) -> Server {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
-        let dir = std::env::temp_dir().join(format!("auth-bb-{port}-{}", auth_core::SessionId::generate().as_str()));
+        let dir = std::env::temp_dir().join(format!(
+            "auth-bb-{port}-{}",
+            auth_core::SessionId::generate().as_str()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let mut env = vec![
             ("BIND_ADDR".to_string(), addr.clone()),
-            ("DATABASE_URL".to_string(), format!("sqlite://{}", dir.join("app.db").display())),
-            ("AUTH_MAIL_DIR".to_string(), dir.join("mail").display().to_string()),
-            ("AUTH_SECRET_KEY".to_string(), "black-box-test-secret".to_string()),
+            (
+                "DATABASE_URL".to_string(),
+                format!("sqlite://{}", dir.join("app.db").display()),
+            ),
+            (
+                "AUTH_MAIL_DIR".to_string(),
+                dir.join("mail").display().to_string(),
+            ),
+            (
+                "AUTH_SECRET_KEY".to_string(),
+                "black-box-test-secret".to_string(),
+            ),
             ("RUST_LOG".to_string(), "warn".to_string()),
         ];
         for (k, v) in extra {
@@ -60,8 +76,14 @@ impl Server {
             env.push((k.to_string(), v.to_string()));
         }
         let mut cmd = tokio::process::Command::new(bin);
-        cmd.envs(env.iter().cloned()).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit()).kill_on_drop(true);
-        let child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        cmd.envs(env.iter().cloned())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
         let server = Server {
             child,
             bin: PathBuf::from(bin),
@@ -109,13 +131,18 @@ impl Server {
 }
 
 fn mails_in(dir: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return vec![] };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "eml"))
         .collect();
     files.sort();
-    files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
 }
 
 /// A response as the test sees it.
@@ -129,10 +156,17 @@ pub struct Page {
 
 impl Page {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn all(&self, name: &str) -> Vec<&str> {
-        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
     pub fn location(&self) -> Option<&str> {
         self.header("location")
@@ -142,8 +176,13 @@ impl Page {
     }
     /// The fields of the first `<form>` on the page: every named input with its value.
     pub fn form_fields(&self) -> BTreeMap<String, String> {
-        let start = self.body.find("<form").unwrap_or_else(|| panic!("no form on {}: {}", self.url, self.body));
-        let end = self.body[start..].find("</form>").map_or(self.body.len(), |e| start + e);
+        let start = self
+            .body
+            .find("<form")
+            .unwrap_or_else(|| panic!("no form on {}: {}", self.url, self.body));
+        let end = self.body[start..]
+            .find("</form>")
+            .map_or(self.body.len(), |e| start + e);
         let form = &self.body[start..end];
         let mut fields = BTreeMap::new();
         for tag in form.split("<input").skip(1) {
@@ -183,7 +222,11 @@ fn attr(tag: &str, name: &str) -> Option<String> {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&quot;", "\"").replace("&#x27;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 /// A browser-like client with its own cookie jar.
@@ -204,7 +247,10 @@ impl Browser {
             base: server.base.clone(),
             host: server.addr.clone(),
             jar: BTreeMap::new(),
-            headers: vec![("accept".into(), "text/html,application/xhtml+xml,*/*;q=0.8".into())],
+            headers: vec![(
+                "accept".into(),
+                "text/html,application/xhtml+xml,*/*;q=0.8".into(),
+            )],
         }
     }
 
@@ -216,7 +262,11 @@ impl Browser {
     }
 
     pub fn cookie(&self) -> String {
-        self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// The session cookie's value.
@@ -225,9 +275,23 @@ impl Browser {
     }
 
     /// One request, no redirect following.
-    pub async fn request(&mut self, method: &str, path: &str, content_type: Option<&str>, body: Vec<u8>, extra: &[(&str, &str)]) -> Page {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
-        let mut b = hyper::Request::builder().method(method).uri(&url).header("host", &self.host);
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+        extra: &[(&str, &str)],
+    ) -> Page {
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        };
+        let mut b = hyper::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("host", &self.host);
         for (k, v) in &self.headers {
             if !extra.iter().any(|(ek, _)| ek.eq_ignore_ascii_case(k)) {
                 b = b.header(k.as_str(), v.as_str());
@@ -242,15 +306,24 @@ impl Browser {
         for (k, v) in extra {
             b = b.header(*k, *v);
         }
-        let res = tokio::time::timeout(Duration::from_secs(20), self.client.request(b.body(Full::new(Bytes::from(body))).unwrap()))
-            .await
-            .expect("request timed out")
-            .expect("request failed");
+        let res = tokio::time::timeout(
+            Duration::from_secs(20),
+            self.client
+                .request(b.body(Full::new(Bytes::from(body))).unwrap()),
+        )
+        .await
+        .expect("request timed out")
+        .expect("request failed");
         let status = res.status().as_u16();
         let headers: Vec<(String, String)> = res
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         for (k, v) in &headers {
             if k == "set-cookie" {
@@ -266,7 +339,12 @@ impl Browser {
             }
         }
         let body = res.into_body().collect().await.unwrap().to_bytes();
-        Page { status, url, headers, body: String::from_utf8_lossy(&body).into_owned() }
+        Page {
+            status,
+            url,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
@@ -284,7 +362,10 @@ impl Browser {
             if !(300..400).contains(&page.status) {
                 return page;
             }
-            let loc = page.location().expect("redirect without Location").to_owned();
+            let loc = page
+                .location()
+                .expect("redirect without Location")
+                .to_owned();
             page = self.get(&loc).await;
         }
         panic!("redirect loop");
@@ -294,7 +375,14 @@ impl Browser {
     pub async fn post_form(&mut self, path: &str, fields: &BTreeMap<String, String>) -> Page {
         let body = encode(fields);
         let origin = self.base.clone();
-        self.request("POST", path, Some("application/x-www-form-urlencoded"), body.into_bytes(), &[("origin", &origin)]).await
+        self.request(
+            "POST",
+            path,
+            Some("application/x-www-form-urlencoded"),
+            body.into_bytes(),
+            &[("origin", &origin)],
+        )
+        .await
     }
 
     /// Fetches the form at `path`, fills `values` over its fields, submits it to the form's
@@ -312,7 +400,9 @@ impl Browser {
 
     /// Logs in through the login form; panics unless it redirects.
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
-        let r = self.submit("/login", &[("username", username), ("password", password)]).await;
+        let r = self
+            .submit("/login", &[("username", username), ("password", password)])
+            .await;
         assert_eq!(r.status, 303, "login as {username} failed: {}", r.body);
         r
     }
@@ -327,7 +417,13 @@ fn form_action(body: &str) -> Option<String> {
 pub fn encode(fields: &BTreeMap<String, String>) -> String {
     fields
         .iter()
-        .map(|(k, v)| format!("{}={}", auth_core::redirect::percent_encode(k), auth_core::redirect::percent_encode(v)))
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                auth_core::redirect::percent_encode(k),
+                auth_core::redirect::percent_encode(v)
+            )
+        })
         .collect::<Vec<_>>()
         .join("&")
 }

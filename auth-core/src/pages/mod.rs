@@ -60,17 +60,31 @@ pub fn routes(cfg: &AuthConfig, pages: Option<&[Page]>) -> Vec<Route> {
         (Page::Login, cfg.login_url.clone(), true),
         (Page::Logout, cfg.logout_url.clone(), true),
         (Page::Register, cfg.signup_url.clone(), cfg.signup_enabled),
-        (Page::PasswordReset, cfg.password_reset_url.clone(), cfg.password_reset_enabled),
-        (Page::PasswordResetDone, format!("{reset}/done"), cfg.password_reset_enabled),
+        (
+            Page::PasswordReset,
+            cfg.password_reset_url.clone(),
+            cfg.password_reset_enabled,
+        ),
+        (
+            Page::PasswordResetDone,
+            format!("{reset}/done"),
+            cfg.password_reset_enabled,
+        ),
         (
             Page::PasswordResetConfirm,
             format!("{reset}/confirm/{{uid}}/{{token}}"),
             cfg.password_reset_enabled,
         ),
-        (Page::PasswordResetComplete, format!("{reset}/complete"), cfg.password_reset_enabled),
+        (
+            Page::PasswordResetComplete,
+            format!("{reset}/complete"),
+            cfg.password_reset_enabled,
+        ),
     ];
     all.into_iter()
-        .filter(|(page, _, enabled)| *enabled && cfg.enabled && pages.is_none_or(|p| p.contains(page)))
+        .filter(|(page, _, enabled)| {
+            *enabled && cfg.enabled && pages.is_none_or(|p| p.contains(page))
+        })
         .map(|(page, path, _)| Route { path, page })
         .collect()
 }
@@ -199,8 +213,17 @@ impl AuthPages {
     }
 
     /// Runs one page.
-    pub async fn handle(&self, page: Page, auth: &mut AuthHandle, req: &PageRequest<'_>) -> PageResponse {
-        let method = if req.method == "HEAD" { "GET" } else { req.method };
+    pub async fn handle(
+        &self,
+        page: Page,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        let method = if req.method == "HEAD" {
+            "GET"
+        } else {
+            req.method
+        };
         match (page, method) {
             (Page::Login, "GET") => self.login_get(auth, req).await,
             (Page::Login, "POST") => self.login_post(auth, req).await,
@@ -211,21 +234,41 @@ impl AuthPages {
             (Page::PasswordReset, "POST") => self.reset_post(auth, req).await,
             (Page::PasswordResetDone, "GET") => {
                 let m = &auth.service().config().messages;
-                self.notice(auth, 200, &m.password_reset_title, &m.password_reset_sent, true)
+                self.notice(
+                    auth,
+                    200,
+                    &m.password_reset_title,
+                    &m.password_reset_sent,
+                    true,
+                )
             }
             (Page::PasswordResetConfirm, "GET") => self.confirm_get(auth, req).await,
             (Page::PasswordResetConfirm, "POST") => self.confirm_post(auth, req).await,
             (Page::PasswordResetComplete, "GET") => {
                 let m = &auth.service().config().messages;
-                self.notice(auth, 200, &m.password_reset_confirm_title, &m.password_reset_complete, true)
+                self.notice(
+                    auth,
+                    200,
+                    &m.password_reset_confirm_title,
+                    &m.password_reset_complete,
+                    true,
+                )
             }
             (Page::Logout, _) => PageResponse::method_not_allowed("POST"),
-            (Page::PasswordResetDone | Page::PasswordResetComplete, _) => PageResponse::method_not_allowed("GET, HEAD"),
+            (Page::PasswordResetDone | Page::PasswordResetComplete, _) => {
+                PageResponse::method_not_allowed("GET, HEAD")
+            }
             _ => PageResponse::method_not_allowed("GET, HEAD, POST"),
         }
     }
 
-    fn common<'c>(&self, auth: &AuthHandle, cfg: &'c AuthConfig, req: &PageRequest<'_>, notice: Option<String>) -> Common<'c> {
+    fn common<'c>(
+        &self,
+        auth: &AuthHandle,
+        cfg: &'c AuthConfig,
+        req: &PageRequest<'_>,
+        notice: Option<String>,
+    ) -> Common<'c> {
         let action = match req.query {
             Some(q) if !q.is_empty() => format!("{}?{q}", req.path),
             _ => req.path.to_owned(),
@@ -238,7 +281,14 @@ impl AuthPages {
         }
     }
 
-    fn notice(&self, auth: &AuthHandle, status: u16, title: &str, message: &str, login_link: bool) -> PageResponse {
+    fn notice(
+        &self,
+        auth: &AuthHandle,
+        status: u16,
+        title: &str,
+        message: &str,
+        login_link: bool,
+    ) -> PageResponse {
         let cfg = auth.service().config();
         let common = Common {
             config: cfg,
@@ -246,7 +296,10 @@ impl AuthPages {
             action: String::new(),
             notice: None,
         };
-        let link = login_link.then_some((cfg.login_url.as_str(), cfg.messages.back_to_login_link.as_str()));
+        let link = login_link.then_some((
+            cfg.login_url.as_str(),
+            cfg.messages.back_to_login_link.as_str(),
+        ));
         let html = self.renderer.notice(&NoticeView {
             common,
             title,
@@ -259,7 +312,13 @@ impl AuthPages {
     fn unavailable(&self, auth: &AuthHandle, e: &dyn std::fmt::Display) -> PageResponse {
         tracing::error!(error = %e, "auth page failed: a store or the hashing pool is unavailable");
         let m = &auth.service().config().messages;
-        self.notice(auth, 503, "Service unavailable", &m.service_unavailable, false)
+        self.notice(
+            auth,
+            503,
+            "Service unavailable",
+            &m.service_unavailable,
+            false,
+        )
     }
 
     /// Reads and checks a posted form: body, origin, CSRF token.
@@ -295,7 +354,15 @@ impl AuthPages {
         safe_next(next, &hosts, &cfg.login_redirect_url)
     }
 
-    fn render_login(&self, auth: &AuthHandle, req: &PageRequest<'_>, status: u16, identifier: String, errors: Vec<String>, next: Option<String>, notice: Option<String>) -> PageResponse {
+    fn render_login(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        identifier: String,
+        errors: Vec<String>,
+        next: Option<String>,
+        notice: Option<String>,
+    ) -> PageResponse {
         let cfg = auth.service().config();
         let m = &cfg.messages;
         let identifier_label = match cfg.login_fields.as_slice() {
@@ -305,7 +372,8 @@ impl AuthPages {
         };
         let hosts = allowed_hosts(cfg);
         let hosts: Vec<&str> = hosts.iter().map(String::as_str).collect();
-        let next = next.filter(|n| crate::redirect::url_has_allowed_host_and_scheme(n, &hosts, false));
+        let next =
+            next.filter(|n| crate::redirect::url_has_allowed_host_and_scheme(n, &hosts, false));
         let view = LoginView {
             common: self.common(auth, cfg, req, notice),
             identifier_label,
@@ -313,9 +381,11 @@ impl AuthPages {
             errors,
             next,
             signup_url: cfg.signup_enabled.then_some(cfg.signup_url.as_str()),
-            password_reset_url: cfg.password_reset_enabled.then_some(cfg.password_reset_url.as_str()),
+            password_reset_url: cfg
+                .password_reset_enabled
+                .then_some(cfg.password_reset_url.as_str()),
         };
-        PageResponse::html(status, self.renderer.login(&view))
+        PageResponse::html(200, self.renderer.login(&view))
     }
 
     async fn login_get(&self, auth: &mut AuthHandle, req: &PageRequest<'_>) -> PageResponse {
@@ -325,7 +395,7 @@ impl AuthPages {
             return PageResponse::redirect(self.next_target(&cfg, next.as_deref()));
         }
         let notice = take_flash(auth).await;
-        self.render_login(auth, req, 200, String::new(), vec![], next, notice)
+        self.render_login(auth, req, String::new(), vec![], next, notice)
     }
 
     async fn login_post(&self, auth: &mut AuthHandle, req: &PageRequest<'_>) -> PageResponse {
@@ -334,14 +404,17 @@ impl AuthPages {
             Ok(f) => f,
             Err(r) => return r,
         };
-        let next = form.opt("next").map(str::to_owned).or_else(|| query_param(req.query, "next"));
+        let next = form
+            .opt("next")
+            .map(str::to_owned)
+            .or_else(|| query_param(req.query, "next"));
         let identifier = form.get(&cfg.fields.login_username).to_owned();
         let password = form.get(&cfg.fields.login_password);
         match auth.authenticate_and_login(&identifier, password).await {
             Ok(_) => PageResponse::redirect(self.next_target(&cfg, next.as_deref())),
             Err(AuthError::InvalidCredentials) => {
                 let errors = vec![cfg.messages.invalid_login.clone()];
-                self.render_login(auth, req, 200, identifier, errors, next, None)
+                self.render_login(auth, req, identifier, errors, next, None)
             }
             Err(e) => self.unavailable(auth, &e),
         }
@@ -357,7 +430,15 @@ impl AuthPages {
         }
     }
 
-    fn render_register(&self, auth: &AuthHandle, req: &PageRequest<'_>, status: u16, username: String, email: String, errors: FormErrors) -> PageResponse {
+    fn render_register(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        status: u16,
+        username: String,
+        email: String,
+        errors: FormErrors,
+    ) -> PageResponse {
         let cfg = auth.service().config();
         let view = RegisterView {
             common: self.common(auth, cfg, req, None),
@@ -373,7 +454,14 @@ impl AuthPages {
         if cfg.redirect_authenticated_user && auth.is_authenticated() {
             return PageResponse::redirect(cfg.login_redirect_url.clone());
         }
-        self.render_register(auth, req, 200, String::new(), String::new(), FormErrors::default())
+        self.render_register(
+            auth,
+            req,
+            200,
+            String::new(),
+            String::new(),
+            FormErrors::default(),
+        )
     }
 
     async fn register_post(&self, auth: &mut AuthHandle, req: &PageRequest<'_>) -> PageResponse {
@@ -391,7 +479,8 @@ impl AuthPages {
         };
         match auth.service().register(&reg).await {
             Ok(_) => {
-                auth.session_insert(FLASH, cfg.messages.registered_notice.clone().into()).await;
+                auth.session_insert(FLASH, cfg.messages.registered_notice.clone().into())
+                    .await;
                 PageResponse::redirect(cfg.signup_redirect_url.clone())
             }
             Err(RegisterError::Invalid(errors)) => {
@@ -401,7 +490,13 @@ impl AuthPages {
         }
     }
 
-    fn reset_get(&self, auth: &AuthHandle, req: &PageRequest<'_>, email: String, errors: Vec<String>) -> PageResponse {
+    fn reset_get(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        email: String,
+        errors: Vec<String>,
+    ) -> PageResponse {
         let cfg = auth.service().config();
         let view = ResetRequestView {
             common: self.common(auth, cfg, req, None),
@@ -419,7 +514,11 @@ impl AuthPages {
         };
         let email = form.get(&cfg.fields.reset_email).trim().to_owned();
         if email.is_empty() || email.len() > 254 || !email.contains('@') {
-            let msg = if email.is_empty() { &cfg.messages.email_required } else { &cfg.messages.email_invalid };
+            let msg = if email.is_empty() {
+                &cfg.messages.email_required
+            } else {
+                &cfg.messages.email_invalid
+            };
             return self.reset_get(auth, req, email, vec![msg.clone()]);
         }
         let service = auth.service().clone();
@@ -431,7 +530,10 @@ impl AuthPages {
                 tracing::error!(error = %e, "password reset mail not sent");
             }
         });
-        PageResponse::redirect(format!("{}/done", cfg.password_reset_url.trim_end_matches('/')))
+        PageResponse::redirect(format!(
+            "{}/done",
+            cfg.password_reset_url.trim_end_matches('/')
+        ))
     }
 
     async fn confirm_get(&self, auth: &mut AuthHandle, req: &PageRequest<'_>) -> PageResponse {
@@ -466,20 +568,29 @@ impl AuthPages {
             None => false,
         };
         if !valid {
-            tracing::info!(event = "password_reset_link_invalid", "invalid password reset link");
+            tracing::info!(
+                event = "password_reset_link_invalid",
+                "invalid password reset link"
+            );
             return self.invalid_link(auth);
         }
-        auth.session_insert(RESET, serde_json::json!({ "uid": uid, "token": token })).await;
+        auth.session_insert(RESET, serde_json::json!({ "uid": uid, "token": token }))
+            .await;
         let reset = cfg.password_reset_url.trim_end_matches('/');
         PageResponse::redirect(format!("{reset}/confirm/{uid}/{SET_PASSWORD}"))
     }
 
     /// The user whose reset token the session holds for `uid`, if it is still valid.
-    async fn reset_user(&self, auth: &AuthHandle, uid: &str) -> Result<Option<crate::user::User>, crate::error::StoreError> {
+    async fn reset_user(
+        &self,
+        auth: &AuthHandle,
+        uid: &str,
+    ) -> Result<Option<crate::user::User>, crate::error::StoreError> {
         let Some(saved) = auth.session_get(RESET).await else {
             return Ok(None);
         };
-        let (Some(saved_uid), Some(token)) = (saved["uid"].as_str(), saved["token"].as_str()) else {
+        let (Some(saved_uid), Some(token)) = (saved["uid"].as_str(), saved["token"].as_str())
+        else {
             return Ok(None);
         };
         if saved_uid != uid {
@@ -491,11 +602,23 @@ impl AuthPages {
         let cfg = auth.service().config();
         Ok(auth.service().users().get_user(id).await?.filter(|u| {
             u.is_active
-                && crate::reset::check_token(auth.service().secret(), u, token, now_unix(), cfg.password_reset_timeout_secs)
+                && crate::reset::check_token(
+                    auth.service().secret(),
+                    u,
+                    token,
+                    now_unix(),
+                    cfg.password_reset_timeout_secs,
+                )
         }))
     }
 
-    fn render_confirm(&self, auth: &AuthHandle, req: &PageRequest<'_>, status: u16, errors: Vec<String>) -> PageResponse {
+    fn render_confirm(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        status: u16,
+        errors: Vec<String>,
+    ) -> PageResponse {
         let cfg = auth.service().config();
         let view = ResetConfirmView {
             common: self.common(auth, cfg, req, None),
@@ -516,7 +639,10 @@ impl AuthPages {
             },
             title: &m.password_reset_title,
             message: &m.password_reset_invalid_link,
-            link: Some((cfg.password_reset_url.as_str(), m.password_reset_button.as_str())),
+            link: Some((
+                cfg.password_reset_url.as_str(),
+                m.password_reset_button.as_str(),
+            )),
         });
         PageResponse::html(200, html)
     }
@@ -545,20 +671,32 @@ impl AuthPages {
             return self.unavailable(auth, &e);
         }
         auth.session_take(RESET).await;
-        tracing::info!(event = "password_reset", user_id = user.id, "password reset completed");
-        PageResponse::redirect(format!("{}/complete", cfg.password_reset_url.trim_end_matches('/')))
+        tracing::info!(
+            event = "password_reset",
+            user_id = user.id,
+            "password reset completed"
+        );
+        PageResponse::redirect(format!(
+            "{}/complete",
+            cfg.password_reset_url.trim_end_matches('/')
+        ))
     }
 }
 
 async fn take_flash(auth: &AuthHandle) -> Option<String> {
-    auth.session_take(FLASH).await.and_then(|v| v.as_str().map(str::to_owned))
+    auth.session_take(FLASH)
+        .await
+        .and_then(|v| v.as_str().map(str::to_owned))
 }
 
 /// Hosts that `next=` may point to: the host of `site_origin`, if set.
 fn allowed_hosts(cfg: &AuthConfig) -> Vec<String> {
     cfg.site_origin
         .as_deref()
-        .and_then(|o| o.split_once("://").map(|(_, h)| h.trim_end_matches('/').to_owned()))
+        .and_then(|o| {
+            o.split_once("://")
+                .map(|(_, h)| h.trim_end_matches('/').to_owned())
+        })
         .into_iter()
         .collect()
 }
@@ -571,16 +709,28 @@ pub async fn send_reset_mail(
     email: &str,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let Some(user) = service.users().find_by_email(email).await? else {
-        tracing::info!(event = "password_reset_requested", known = false, "password reset requested");
+        tracing::info!(
+            event = "password_reset_requested",
+            known = false,
+            "password reset requested"
+        );
         return Ok(());
     };
     if !user.is_active || !crate::password::is_usable(&user.password_hash) {
-        tracing::info!(event = "password_reset_requested", user_id = user.id, sent = false, "password reset refused: inactive or unusable");
+        tracing::info!(
+            event = "password_reset_requested",
+            user_id = user.id,
+            sent = false,
+            "password reset refused: inactive or unusable"
+        );
         return Ok(());
     }
     let cfg = service.config();
     let Some(origin) = cfg.site_origin.as_deref() else {
-        return Err("site_origin is not configured, so reset links cannot be built; set AUTH_SITE_ORIGIN".into());
+        return Err(
+            "site_origin is not configured, so reset links cannot be built; set AUTH_SITE_ORIGIN"
+                .into(),
+        );
     };
     let token = crate::reset::make_token(service.secret(), &user, now_unix());
     let link = format!(
@@ -602,7 +752,12 @@ pub async fn send_reset_mail(
         body: fill(&m.password_reset_email_body),
     };
     mailer.send(&email).await?;
-    tracing::info!(event = "password_reset_requested", user_id = user.id, sent = true, "password reset mail sent");
+    tracing::info!(
+        event = "password_reset_requested",
+        user_id = user.id,
+        sent = true,
+        "password reset mail sent"
+    );
     Ok(())
 }
 
@@ -694,7 +849,10 @@ impl PageResponse {
         let mut h = vec![
             ("cache-control", "no-store".to_owned()),
             ("x-frame-options", "DENY".to_owned()),
-            ("content-security-policy", "frame-ancestors 'none'".to_owned()),
+            (
+                "content-security-policy",
+                "frame-ancestors 'none'".to_owned(),
+            ),
             ("referrer-policy", "same-origin".to_owned()),
         ];
         if let Some(l) = &self.location {

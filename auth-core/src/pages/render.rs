@@ -301,7 +301,12 @@ pub fn password_reset_confirm(v: &ResetConfirmView<'_>) -> String {
             button type="submit" { (m.password_reset_confirm_button) }
         }
     };
-    layout(c.config, &m.password_reset_confirm_title, c.notice.as_deref(), body)
+    layout(
+        c.config,
+        &m.password_reset_confirm_title,
+        c.notice.as_deref(),
+        body,
+    )
 }
 
 /// The default one-message page.

@@ -83,7 +83,10 @@ async fn protected(auth: Auth) -> Html<String> {
 #[page(route = "/api/me", login_required)]
 async fn api_me(auth: Auth) -> Json<UserSnapshot> {
     let include = auth.service().config().user_snapshot_include_groups;
-    let snap = auth_axum::auth_core::user_snapshot(&auth, include).await.ok().flatten();
+    let snap = auth_axum::auth_core::user_snapshot(&auth, include)
+        .await
+        .ok()
+        .flatten();
     Json(snap.expect("the guard let a user in"))
 }
 
@@ -91,7 +94,10 @@ static NEXT_POST: AtomicI64 = AtomicI64::new(1);
 
 #[page(route = "/posts", method = "POST", login_required)]
 async fn create_post(auth: Auth, headers: HeaderMap, body: Bytes) -> Response {
-    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let title = if ct.starts_with("application/json") {
         serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
@@ -107,7 +113,11 @@ async fn create_post(auth: Auth, headers: HeaderMap, body: Bytes) -> Response {
     };
     let id = NEXT_POST.fetch_add(1, Ordering::Relaxed);
     let owner = auth.user().map(|u| u.username.clone());
-    (StatusCode::CREATED, Json(serde_json::json!({"id": id, "title": title, "owner": owner}))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(serde_json::json!({"id": id, "title": title, "owner": owner})),
+    )
+        .into_response()
 }
 
 #[page(route = "/posts/{id}/publish", method = "POST")]
@@ -120,25 +130,41 @@ async fn publish_post(auth: Auth, Path(id): Path<i64>) -> Json<serde_json::Value
 #[page(route = "/reports")]
 #[permission_required("shop.view_reports")]
 async fn reports(auth: Auth) -> Html<String> {
-    page_html(&auth, "Reports", html! { p { "Quarterly numbers, for those with shop.view_reports." } div.links { a href="/" { "Home" } } })
+    page_html(
+        &auth,
+        "Reports",
+        html! { p { "Quarterly numbers, for those with shop.view_reports." } div.links { a href="/" { "Home" } } },
+    )
 }
 
 #[page(route = "/editor")]
 #[group_required("Editors")]
 async fn editor(auth: Auth) -> Html<String> {
-    page_html(&auth, "Editor", html! { p { "The editors' desk." } div.links { a href="/" { "Home" } } })
+    page_html(
+        &auth,
+        "Editor",
+        html! { p { "The editors' desk." } div.links { a href="/" { "Home" } } },
+    )
 }
 
 #[page(route = "/admin-tools")]
 #[staff_required]
 async fn admin_tools(auth: Auth) -> Html<String> {
-    page_html(&auth, "Admin tools", html! { p { "Tools for staff." } div.links { a href="/" { "Home" } } })
+    page_html(
+        &auth,
+        "Admin tools",
+        html! { p { "Tools for staff." } div.links { a href="/" { "Home" } } },
+    )
 }
 
 #[page(route = "/superuser")]
 #[superuser_required]
 async fn superuser(auth: Auth) -> Html<String> {
-    page_html(&auth, "Superuser area", html! { p { "Only superusers get here." } div.links { a href="/" { "Home" } } })
+    page_html(
+        &auth,
+        "Superuser area",
+        html! { p { "Only superusers get here." } div.links { a href="/" { "Home" } } },
+    )
 }
 
 #[page(route = "/ws/echo", login_required)]
@@ -157,7 +183,10 @@ async fn echo(mut socket: WebSocket) {
 async fn not_found(req: Request) -> (StatusCode, Html<String>) {
     let cfg = AuthConfig::default();
     let body = html! { p { "Nothing lives at " code { (req.uri().path()) } "." } div.links { a href="/" { "Home" } } };
-    (StatusCode::NOT_FOUND, Html(layout(&cfg, "Not found", None, body)))
+    (
+        StatusCode::NOT_FOUND,
+        Html(layout(&cfg, "Not found", None, body)),
+    )
 }
 
 #[tokio::main]
@@ -188,7 +217,16 @@ async fn main() {
 
     let config = setup.service.config().clone();
     let app = auth_axum::pages![
-        index, protected, api_me, create_post, publish_post, reports, editor, admin_tools, superuser, ws_echo
+        index,
+        protected,
+        api_me,
+        create_post,
+        publish_post,
+        reports,
+        editor,
+        admin_tools,
+        superuser,
+        ws_echo
     ];
     let app = add_auth_pages_with(app, &config, setup.pages.clone()).fallback(not_found);
     // API routes answer denials in JSON whatever the client's Accept header says.

@@ -1,0 +1,298 @@
+//! An end-to-end test in a real headless Chromium, driven over WebDriver (chromedriver) with a
+//! small client: register, log in, see the protected page, log out. Screenshots go to
+//! `docs/screenshots/`.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use base64::Engine as _;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+
+use crate::server::Server;
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process and one browser session.
+pub struct Chrome {
+    driver: tokio::process::Child,
+    client: HyperClient<HttpConnector, Full<Bytes>>,
+    base: String,
+    session: String,
+    profile: PathBuf,
+}
+
+/// Where chromedriver is, if installed (`CHROMEDRIVER` overrides).
+pub fn chromedriver() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("CHROMEDRIVER").ok(),
+        Some("/usr/bin/chromedriver".into()),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+impl Chrome {
+    /// Starts chromedriver and a headless Chromium with the flags this machine needs.
+    pub async fn start() -> Chrome {
+        let driver_path = chromedriver().expect("chromedriver not found: install chromium-driver");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = tokio::process::Command::new(driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("chrome-profile-{port}"));
+        let binary = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let mut chrome = Chrome {
+            driver,
+            client: HyperClient::builder(TokioExecutor::new()).build_http(),
+            base,
+            session: String::new(),
+            profile: profile.clone(),
+        };
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", format!("--user-data-dir={}", profile.display()),
+                    "--window-size=1280,900",
+                ]
+            }
+        }}});
+        let v = chrome.call("POST", "/session", Some(caps)).await;
+        chrome.session = v["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_owned();
+        chrome
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}{}", self.base, path);
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let req = hyper::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let res = tokio::time::timeout(Duration::from_secs(60), self.client.request(req))
+            .await
+            .expect("webdriver timed out")
+            .expect("webdriver request");
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if let Some(err) = v["value"]["error"].as_str() {
+            panic!(
+                "webdriver {method} {path}: {err}: {}",
+                v["value"]["message"]
+            );
+        }
+        v["value"].clone()
+    }
+
+    fn s(&self, rest: &str) -> String {
+        format!("/session/{}{rest}", self.session)
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.call("POST", &self.s("/url"), Some(json!({"url": url})))
+            .await;
+    }
+
+    pub async fn url(&self) -> String {
+        self.call("GET", &self.s("/url"), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    pub async fn source(&self) -> String {
+        self.call("GET", &self.s("/source"), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let v = self
+            .call(
+                "POST",
+                &self.s("/element"),
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_owned()
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{id}/value")),
+            Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    pub async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.call(
+            "POST",
+            &self.s(&format!("/element/{id}/click")),
+            Some(json!({})),
+        )
+        .await;
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.call("GET", &self.s(&format!("/element/{id}/text")), None)
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            &self.s("/window/rect"),
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// Saves a PNG screenshot.
+    pub async fn screenshot(&self, path: &std::path::Path) {
+        let b64 = self.call("GET", &self.s("/screenshot"), None).await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    /// Waits until the current URL ends with `suffix`.
+    pub async fn wait_url(&self, suffix: &str) -> String {
+        for _ in 0..100 {
+            let u = self.url().await;
+            if u.ends_with(suffix) {
+                return u;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("URL never ended with {suffix}: {}", self.url().await);
+    }
+
+    pub async fn quit(mut self) {
+        let _ = self.call("DELETE", &self.s(""), None).await;
+        let _ = self.driver.start_kill();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Whether the browser test can run here; in CI it must.
+pub fn available() -> bool {
+    if chromedriver().is_some() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+        panic!(
+            "CI is set but chromedriver is missing: .ci/run installs chromium and chromium-driver"
+        );
+    }
+    eprintln!(
+        "SKIPPED: the headless-Chromium test needs chromedriver (apt-get install chromium chromium-driver)"
+    );
+    false
+}
+
+/// Register, log in, see the protected page, log out, in a real browser. Screenshots are named
+/// `{prefix}-login.png`, `{prefix}-login-phone.png`, `{prefix}-register.png`,
+/// `{prefix}-protected.png` in `shots`.
+pub async fn register_login_logout(server: &Server, shots: &std::path::Path, prefix: &str) {
+    let chrome = Chrome::start().await;
+    let base = &server.base;
+
+    chrome.goto(&format!("{base}/protected")).await;
+    let url = chrome.wait_url("/login?next=/protected").await;
+    assert!(url.contains("/login"));
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-login.png")))
+        .await;
+    chrome.resize(390, 844).await;
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-login-phone.png")))
+        .await;
+    chrome.resize(1280, 900).await;
+
+    chrome.goto(&format!("{base}/register")).await;
+    chrome.fill("input[name=username]", "browser_user").await;
+    chrome
+        .fill("input[name=email]", "browser@example.com")
+        .await;
+    chrome
+        .fill("input[name=password]", "a long browser password")
+        .await;
+    chrome
+        .fill("input[name=confirm_password]", "a long browser password")
+        .await;
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-register.png")))
+        .await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/login").await;
+    assert!(chrome.source().await.contains("Your account was created"));
+
+    chrome.goto(&format!("{base}/login?next=/protected")).await;
+    chrome.fill("input[name=username]", "browser_user").await;
+    chrome
+        .fill("input[name=password]", "a long browser password")
+        .await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/protected").await;
+    assert_eq!(chrome.text("h1").await, "Protected Page for browser_user");
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-protected.png")))
+        .await;
+
+    chrome.click("form[action='/logout'] button").await;
+    chrome.wait_url("/").await;
+    chrome.goto(&format!("{base}/protected")).await;
+    chrome.wait_url("/login?next=/protected").await;
+    chrome.quit().await;
+}
