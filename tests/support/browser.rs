@@ -206,16 +206,32 @@ impl Chrome {
         std::fs::write(path, png).unwrap();
     }
 
-    /// Waits until the current URL ends with `suffix`.
-    pub async fn wait_url(&self, suffix: &str) -> String {
+    /// Waits until the current URL's path and query are exactly `path` and the document has
+    /// loaded.
+    pub async fn wait_url(&self, path: &str) -> String {
         for _ in 0..100 {
             let u = self.url().await;
-            if u.ends_with(suffix) {
+            let ready = self
+                .call(
+                    "POST",
+                    &self.s("/execute/sync"),
+                    Some(json!({"script": "return document.readyState", "args": []})),
+                )
+                .await;
+            let here = u
+                .splitn(4, '/')
+                .nth(3)
+                .map(|p| format!("/{p}"))
+                .unwrap_or_default();
+            if here == path && ready == "complete" {
                 return u;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("URL never ended with {suffix}: {}", self.url().await);
+        panic!(
+            "the browser never reached {path}: it is at {}",
+            self.url().await
+        );
     }
 
     pub async fn quit(mut self) {
