@@ -288,10 +288,13 @@ impl Browser {
         } else {
             format!("{}{path}", self.base)
         };
+        // One connection per request: a server may close a connection after refusing a body it
+        // did not read (413), and a pooled connection would then fail the next request.
         let mut b = hyper::Request::builder()
             .method(method)
             .uri(&url)
-            .header("host", &self.host);
+            .header("host", &self.host)
+            .header("connection", "close");
         for (k, v) in &self.headers {
             if !extra.iter().any(|(ek, _)| ek.eq_ignore_ascii_case(k)) {
                 b = b.header(k.as_str(), v.as_str());
