@@ -12,6 +12,9 @@ use axum::routing::any;
 
 use crate::Auth;
 
+/// How much of an oversized body is read before answering 413.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
 /// Mounts every enabled built-in page at the paths in `config`, with the default look and the
 /// console mailer. Use [`add_auth_pages_with`] to change either.
 ///
@@ -113,9 +116,12 @@ async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: Request) -> Re
         })
     };
     let (uid, token) = (param("uid"), param("token"));
-    let body = axum::body::to_bytes(body, MAX_FORM_BYTES)
-        .await
-        .map_err(|_| FormError::TooLarge);
+    // Read (and so drain) bodies up to 1 MiB even when they are over the form limit, so the
+    // 413 reaches the client on a cleanly closed connection instead of a reset.
+    let body = match axum::body::to_bytes(body, DRAIN_LIMIT).await {
+        Ok(b) if b.len() <= MAX_FORM_BYTES => Ok(b),
+        _ => Err(FormError::TooLarge),
+    };
     let uri = parts
         .extensions
         .get::<OriginalUri>()
