@@ -560,3 +560,35 @@ async fn helpers_and_snapshot() {
     assert!(serde_json::to_value(&snap).unwrap().get("groups").is_none());
     assert!(user_snapshot(&anon, true).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn the_cleanup_task_removes_expired_sessions() {
+    let sessions = Arc::new(MemorySessionStore::new());
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mk = |expires_at| auth_core::SessionRecord {
+        id: auth_core::SessionId::generate(),
+        user_id: None,
+        auth_hash: None,
+        data: Default::default(),
+        created_at: now - 10,
+        last_seen: now - 10,
+        expires_at,
+    };
+    sessions.save(&mk(now - 1)).await.unwrap();
+    sessions.save(&mk(now + 3600)).await.unwrap();
+    assert_eq!(sessions.len(), 2);
+    let task =
+        auth_core::session::spawn_cleanup(sessions.clone(), std::time::Duration::from_millis(10));
+    for _ in 0..100 {
+        if sessions.len() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    task.abort();
+    assert_eq!(
+        sessions.len(),
+        1,
+        "the expired record was cleaned up, the live one kept"
+    );
+}

@@ -11,6 +11,7 @@ use auth_core::{
 pub mod blackbox;
 pub mod browser;
 pub mod conformance;
+pub mod pages;
 pub mod scenarios;
 pub mod server;
 
@@ -127,12 +128,17 @@ pub struct Fixture {
 }
 
 pub async fn fixture() -> Fixture {
-    let store = Arc::new(MemoryStore::new());
-    let sessions = Arc::new(MemorySessionStore::new());
-    let config = AuthConfig {
+    fixture_with(AuthConfig {
         secret_key: "test-secret-key-of-some-length".into(),
         ..AuthConfig::default()
-    };
+    })
+    .await
+}
+
+/// [`fixture`] with a given configuration.
+pub async fn fixture_with(config: AuthConfig) -> Fixture {
+    let store = Arc::new(MemoryStore::new());
+    let sessions = Arc::new(MemorySessionStore::new());
     let service = AuthService::new(config, store.clone(), store.clone(), sessions.clone());
     let hash = service.hasher().hash(PASSWORD.into()).await.unwrap();
     let mk = |name: &str| NewUser::new(name, format!("{name}@example.com"), hash.clone());
@@ -219,5 +225,84 @@ impl SessionStore for DownStore {
     }
     async fn delete_expired(&self, _: i64) -> Result<u64, auth_core::StoreError> {
         Err(auth_core::StoreError::unavailable("connection refused"))
+    }
+}
+
+/// A session store that counts loads, over the memory store: proves one lookup per request.
+#[derive(Default)]
+pub struct CountingStore {
+    pub inner: MemorySessionStore,
+    pub loads: std::sync::atomic::AtomicUsize,
+}
+
+#[auth_core::async_trait]
+impl SessionStore for CountingStore {
+    async fn load(
+        &self,
+        id: &auth_core::SessionId,
+    ) -> Result<Option<auth_core::SessionRecord>, auth_core::StoreError> {
+        self.loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.load(id).await
+    }
+    async fn save(&self, r: &auth_core::SessionRecord) -> Result<(), auth_core::StoreError> {
+        self.inner.save(r).await
+    }
+    async fn delete(&self, id: &auth_core::SessionId) -> Result<(), auth_core::StoreError> {
+        self.inner.delete(id).await
+    }
+    async fn delete_user_sessions(
+        &self,
+        u: i64,
+        k: Option<&auth_core::SessionId>,
+    ) -> Result<u64, auth_core::StoreError> {
+        self.inner.delete_user_sessions(u, k).await
+    }
+    async fn delete_expired(&self, now: i64) -> Result<u64, auth_core::StoreError> {
+        self.inner.delete_expired(now).await
+    }
+}
+
+/// A permission store that counts grant reads, over the memory store.
+#[derive(Default)]
+pub struct CountingPerms {
+    pub inner: MemoryStore,
+    pub reads: std::sync::atomic::AtomicUsize,
+}
+
+#[auth_core::async_trait]
+impl auth_core::PermissionChecker for CountingPerms {
+    async fn grants(&self, user_id: i64) -> Result<auth_core::Grants, auth_core::StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.grants(user_id).await
+    }
+    async fn ensure_group(&self, name: &str) -> Result<auth_core::Group, auth_core::StoreError> {
+        self.inner.ensure_group(name).await
+    }
+    async fn add_user_to_group(&self, u: i64, g: &str) -> Result<(), auth_core::StoreError> {
+        self.inner.add_user_to_group(u, g).await
+    }
+    async fn remove_user_from_group(&self, u: i64, g: &str) -> Result<(), auth_core::StoreError> {
+        self.inner.remove_user_from_group(u, g).await
+    }
+    async fn grant_user_permission(
+        &self,
+        u: i64,
+        p: &Permission,
+    ) -> Result<(), auth_core::StoreError> {
+        self.inner.grant_user_permission(u, p).await
+    }
+    async fn revoke_user_permission(
+        &self,
+        u: i64,
+        p: &Permission,
+    ) -> Result<(), auth_core::StoreError> {
+        self.inner.revoke_user_permission(u, p).await
+    }
+    async fn grant_group_permission(
+        &self,
+        g: &str,
+        p: &Permission,
+    ) -> Result<(), auth_core::StoreError> {
+        self.inner.grant_group_permission(g, p).await
     }
 }

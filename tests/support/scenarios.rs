@@ -393,3 +393,36 @@ pub async fn store_down_fails_closed(c: &impl Client, f: &Fixture) {
 fn enc(s: &str) -> String {
     auth_core::redirect::percent_encode(s)
 }
+
+/// One session load and at most one permission read per request, however many guards and
+/// `Auth` extractors the handler has. Needs an app over [`crate::CountingStore`] and
+/// [`crate::CountingPerms`] where `cookie` is bob's session (in Editors, with
+/// `shop.view_reports`).
+pub async fn one_session_load_and_one_permission_read_per_request(
+    c: &impl Client,
+    cookie: &str,
+    loads: &std::sync::atomic::AtomicUsize,
+    reads: &std::sync::atomic::AtomicUsize,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    let (l0, r0) = (loads.load(SeqCst), reads.load(SeqCst));
+    let r = c.send(Req::get("/reports").cookie(cookie)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        loads.load(SeqCst) - l0,
+        1,
+        "one session load for three stacked guards"
+    );
+    assert_eq!(
+        reads.load(SeqCst) - r0,
+        1,
+        "one permission read for a group and a permission check"
+    );
+    let r = c.send(Req::get("/dashboard").cookie(cookie)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        reads.load(SeqCst) - r0,
+        1,
+        "login_required alone reads no permissions"
+    );
+}
