@@ -41,6 +41,7 @@
 
 mod extract;
 mod middleware;
+mod pages;
 mod response;
 
 pub use auth_core;
@@ -49,7 +50,25 @@ pub use auth_core::{
     Registration, Requirement, User, Wants,
 };
 pub use auth_macros::{
-    group_required, login_required, permission_required, staff_required, superuser_required,
+    group_required, login_required, page, permission_required, staff_required, superuser_required,
 };
 pub use extract::{Auth, Deny, Guard, MissingAuthMiddleware};
+pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use middleware::{AuthMiddleware, AuthMiddlewareService};
+pub use pages::{
+    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout, register_password_reset,
+    register_signup,
+};
+pub use response::denial_response;
+
+/// WebSocket support (actix-ws), for guarded upgrade handlers.
+#[cfg(feature = "ws")]
+pub use actix_ws as ws;
+
+#[doc(hidden)]
+pub use pages::__private as __pages_private;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use actix_web;
+}

@@ -21,7 +21,7 @@ impl Shared {
     pub(crate) async fn deny(&self, denial: Denial, req: HttpRequest) -> HttpResponse {
         match &self.on_denied {
             Some(handler) => handler(denial, req).await,
-            None => crate::response::builtin(&denial, self.service.config()),
+            None => crate::response::denial_response(&denial, self.service.config()),
         }
     }
 }

@@ -4,8 +4,9 @@ use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
 use auth_core::{AuthConfig, Denial, DenialResponse};
 
-/// The built-in answer to a denial.
-pub(crate) fn builtin(d: &Denial, cfg: &AuthConfig) -> HttpResponse {
+/// The built-in answer to a denial: what guards answer when neither the guard nor the
+/// middleware has an `on_denied` handler. Useful inside your own handler to fall back to it.
+pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> HttpResponse {
     match DenialResponse::for_denial(d, cfg) {
         DenialResponse::Redirect { location } => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, location))

@@ -2,7 +2,7 @@
 //! handlers on an axum `Router`.
 
 use auth_core::AuthConfig;
-use auth_core::form::{FormError, MAX_FORM_BYTES};
+use auth_core::form::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
 use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, Request};
@@ -11,9 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
 use crate::Auth;
-
-/// How much of an oversized body is read before answering 413.
-const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// Mounts every enabled built-in page at the paths in `config`, with the default look and the
 /// console mailer. Use [`add_auth_pages_with`] to change either.
@@ -116,9 +113,7 @@ async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: Request) -> Re
         })
     };
     let (uid, token) = (param("uid"), param("token"));
-    // Read (and so drain) bodies up to 1 MiB even when they are over the form limit, so the
-    // 413 reaches the client on a cleanly closed connection instead of a reset.
-    let body = match axum::body::to_bytes(body, DRAIN_LIMIT).await {
+    let body = match axum::body::to_bytes(body, DRAIN_BYTES).await {
         Ok(b) if b.len() <= MAX_FORM_BYTES => Ok(b),
         _ => Err(FormError::TooLarge),
     };

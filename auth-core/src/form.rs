@@ -5,6 +5,10 @@ use std::collections::HashMap;
 /// The largest form body the built-in pages accept.
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
+/// How much of an oversized body adapters read (and so drain) before answering 413, so that
+/// the answer reaches the client on a cleanly closed connection instead of a reset.
+pub const DRAIN_BYTES: usize = 1024 * 1024;
+
 /// Why a form body was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FormError {

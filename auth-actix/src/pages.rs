@@ -1,0 +1,156 @@
+//! Mounting the built-in pages (login, registration, password reset, logout) and `#[page]`
+//! handlers on an actix-web `App`, through `ServiceConfig`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use auth_core::AuthConfig;
+use auth_core::form::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
+use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
+use futures_util::StreamExt;
+
+use crate::Auth;
+
+/// Every enabled built-in page at the paths in `config`, with the default look and the console
+/// mailer, for `App::configure`. Use [`add_auth_pages_with`] to change either.
+///
+/// `config` must be the one the [`crate::AuthMiddleware`]'s service uses.
+///
+/// ```
+/// use auth_actix::{AuthConfig, AuthMiddleware, AuthService, add_auth_pages};
+/// let config = AuthConfig::default();
+/// let service = AuthService::in_memory(config.clone());
+/// let app = actix_web::App::new().configure(add_auth_pages(&config)).wrap(AuthMiddleware::new(service));
+/// ```
+pub fn add_auth_pages(config: &AuthConfig) -> impl FnOnce(&mut web::ServiceConfig) {
+    add_auth_pages_with(config, AuthPages::new())
+}
+
+/// [`add_auth_pages`] with your renderer and mailer.
+pub fn add_auth_pages_with(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+    mount(routes(config, None), pages)
+}
+
+/// The login page only.
+pub fn register_login(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+    mount(routes(config, Some(&[Page::Login])), pages)
+}
+
+/// `POST` logout only.
+pub fn register_logout(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+    mount(routes(config, Some(&[Page::Logout])), pages)
+}
+
+/// The registration page only (if `signup_enabled`).
+pub fn register_signup(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+    mount(routes(config, Some(&[Page::Register])), pages)
+}
+
+/// The password reset pages (request, done, confirm, complete; if `password_reset_enabled`).
+pub fn register_password_reset(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+    let reset = [
+        Page::PasswordReset,
+        Page::PasswordResetDone,
+        Page::PasswordResetConfirm,
+        Page::PasswordResetComplete,
+    ];
+    mount(routes(config, Some(&reset)), pages)
+}
+
+/// An app-drawn login form with the toolkit's login and logout flows behind it.
+pub fn login_ui(ui: &LoginUi) -> impl FnOnce(&mut web::ServiceConfig) {
+    mount(ui.routes(), ui.pages().clone())
+}
+
+fn mount(routes: Vec<Route>, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        for Route { path, page } in routes {
+            let pages = pages.clone();
+            cfg.route(
+                &path,
+                web::route().to(move |auth: Auth, req: HttpRequest, body: web::Payload| {
+                    serve(page, pages.clone(), auth, req, body)
+                }),
+            );
+        }
+    }
+}
+
+async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, FormError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| FormError::TooLarge)?;
+        if buf.len() + chunk.len() > DRAIN_BYTES {
+            return Err(FormError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    if buf.len() > MAX_FORM_BYTES {
+        return Err(FormError::TooLarge);
+    }
+    Ok(buf)
+}
+
+async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+    let body = read_body(payload).await;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let request = PageRequest {
+        method: req.method().as_str(),
+        path: req.path(),
+        query: Some(req.query_string()).filter(|q| !q.is_empty()),
+        content_type: header("content-type"),
+        body: body.as_deref().map_err(Clone::clone),
+        origin: header("origin"),
+        referer: header("referer"),
+        host: header("host"),
+        uid: req.match_info().get("uid"),
+        token: req.match_info().get("token"),
+    };
+    let answer = pages.handle(page, &mut auth, &request).await;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status).body(answer.html.clone().unwrap_or_default());
+    for (name, value) in answer.headers() {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(HeaderName::from_static(name), v);
+        }
+    }
+    response
+}
+
+#[doc(hidden)]
+pub mod __private {
+    use actix_web::http::Method;
+    use actix_web::{Route, web};
+
+    /// The route for a `#[page]` handler's method.
+    pub fn page_route(method: &'static str) -> Route {
+        web::method(Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET))
+    }
+}
+
+/// A `ServiceConfig` function that mounts every listed `#[page]` handler at its route.
+///
+/// ```
+/// use auth_actix::{Auth, page};
+///
+/// #[page(route = "/")]
+/// async fn index() -> &'static str { "home" }
+///
+/// #[page(route = "/dashboard", login_required)]
+/// async fn dashboard(auth: Auth) -> String { auth.user().unwrap().username.clone() }
+///
+/// let app = actix_web::App::new().configure(auth_actix::pages![index, dashboard]);
+/// ```
+#[macro_export]
+macro_rules! pages {
+    ($($page:path),* $(,)?) => {
+        |cfg: &mut $crate::__private::actix_web::web::ServiceConfig| {
+            $(
+                cfg.route(
+                    <$page as $crate::auth_core::PageRoute>::ROUTE,
+                    $crate::__pages_private::page_route(<$page as $crate::auth_core::PageRoute>::METHOD).to($page),
+                );
+            )*
+        }
+    };
+}
