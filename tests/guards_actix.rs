@@ -331,14 +331,38 @@ async fn one_session_load_and_one_permission_read_per_request() {
     let users = Arc::new(MemoryStore::new());
     let perms = Arc::new(auth_tests::CountingPerms::default());
     let sessions = Arc::new(auth_tests::CountingStore::default());
-    let cfg = AuthConfig { secret_key: "k".into(), ..AuthConfig::default() };
+    let cfg = AuthConfig {
+        secret_key: "k".into(),
+        ..AuthConfig::default()
+    };
     let service = AuthService::new(cfg, users.clone(), perms.clone(), sessions.clone());
     use auth_core::{PermissionChecker as _, UserStore as _};
-    let bob = users.create_user(auth_core::NewUser::new("bob", "", "!")).await.unwrap();
-    perms.inner.create_user(auth_core::NewUser::new("bob", "", "!")).await.unwrap();
+    let bob = users
+        .create_user(auth_core::NewUser::new("bob", "", "!"))
+        .await
+        .unwrap();
+    perms
+        .inner
+        .create_user(auth_core::NewUser::new("bob", "", "!"))
+        .await
+        .unwrap();
     perms.add_user_to_group(bob.id, "Editors").await.unwrap();
-    perms.grant_user_permission(bob.id, &"shop.view_reports".parse().unwrap()).await.unwrap();
+    perms
+        .grant_user_permission(bob.id, &"shop.view_reports".parse().unwrap())
+        .await
+        .unwrap();
     let cookie = auth_tests::login_cookie(&service, &bob).await;
-    let app = test::init_service(App::new().configure(routes).wrap(AuthMiddleware::new(service))).await;
-    scenarios::one_session_load_and_one_permission_read_per_request(&TestApp(app), &cookie, &sessions.loads, &perms.reads).await;
+    let app = test::init_service(
+        App::new()
+            .configure(routes)
+            .wrap(AuthMiddleware::new(service)),
+    )
+    .await;
+    scenarios::one_session_load_and_one_permission_read_per_request(
+        &TestApp(app),
+        &cookie,
+        &sessions.loads,
+        &perms.reads,
+    )
+    .await;
 }

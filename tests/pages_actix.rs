@@ -17,7 +17,8 @@ async fn dashboard(_auth: Auth) -> &'static str {
 }
 
 async fn whoami(auth: Auth) -> String {
-    auth.user().map_or("anonymous".into(), |u| u.username.clone())
+    auth.user()
+        .map_or("anonymous".into(), |u| u.username.clone())
 }
 
 struct TestApp<S>(S);
@@ -28,7 +29,9 @@ where
     B: MessageBody,
 {
     async fn send(&self, req: Req) -> Resp {
-        let mut t = test::TestRequest::default().method(req.method.parse().unwrap()).uri(&req.path);
+        let mut t = test::TestRequest::default()
+            .method(req.method.parse().unwrap())
+            .uri(&req.path);
         for (k, v) in &req.headers {
             t = t.append_header((k.as_str(), v.as_str()));
         }
@@ -37,10 +40,19 @@ where
         let headers = res
             .headers()
             .iter()
-            .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
             .collect();
         let body = test::read_body(res).await;
-        Resp { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 }
 
@@ -54,7 +66,10 @@ macro_rules! with_app {
             .wrap(AuthMiddleware::new(f.service.clone()));
         let app = match $mount {
             Mount::All => app.configure(add_auth_pages(&config)),
-            Mount::Marked => app.configure(add_auth_pages_with(&config, AuthPages::new().renderer(pages::MarkedRenderer))),
+            Mount::Marked => app.configure(add_auth_pages_with(
+                &config,
+                AuthPages::new().renderer(pages::MarkedRenderer),
+            )),
             Mount::LoginOnly => app
                 .configure(register_login(&config, AuthPages::new()))
                 .configure(register_logout(&config, AuthPages::new())),
@@ -66,25 +81,36 @@ macro_rules! with_app {
 }
 
 fn config() -> auth_core::AuthConfig {
-    auth_core::AuthConfig { secret_key: "k".into(), ..Default::default() }
+    auth_core::AuthConfig {
+        secret_key: "k".into(),
+        ..Default::default()
+    }
 }
 
 #[actix_web::test]
 async fn renderer_override_is_honoured() {
-    with_app!(config(), Mount::Marked, |app| pages::renderer_override_is_honoured(&app).await);
+    with_app!(config(), Mount::Marked, |app| {
+        pages::renderer_override_is_honoured(&app).await
+    });
 }
 
 #[actix_web::test]
 async fn register_functions_mount_one_page_each() {
-    with_app!(config(), Mount::LoginOnly, |app| pages::register_functions_mount_one_page_each(&app).await);
+    with_app!(config(), Mount::LoginOnly, |app| {
+        pages::register_functions_mount_one_page_each(&app).await
+    });
 }
 
 #[actix_web::test]
 async fn custom_login_ui_runs_the_flow() {
-    with_app!(config(), Mount::CustomUi, |app| pages::custom_login_ui_runs_the_flow(&app).await);
+    with_app!(config(), Mount::CustomUi, |app| {
+        pages::custom_login_ui_runs_the_flow(&app).await
+    });
 }
 
 #[actix_web::test]
 async fn configuration_is_honoured() {
-    with_app!(pages::variant_config(), Mount::All, |app| pages::configuration_is_honoured(&app).await);
+    with_app!(pages::variant_config(), Mount::All, |app| {
+        pages::configuration_is_honoured(&app).await
+    });
 }

@@ -45,6 +45,7 @@ mod pages;
 mod response;
 
 pub use auth_core;
+pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use auth_core::{
     AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission,
     Registration, Requirement, User, Wants,
@@ -53,11 +54,10 @@ pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
 };
 pub use extract::{Auth, Deny, Guard, MissingAuthMiddleware};
-pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use middleware::{AuthMiddleware, AuthMiddlewareService};
 pub use pages::{
-    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout, register_password_reset,
-    register_signup,
+    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
+    register_password_reset, register_signup,
 };
 pub use response::denial_response;
 

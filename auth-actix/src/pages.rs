@@ -27,27 +27,42 @@ pub fn add_auth_pages(config: &AuthConfig) -> impl FnOnce(&mut web::ServiceConfi
 }
 
 /// [`add_auth_pages`] with your renderer and mailer.
-pub fn add_auth_pages_with(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn add_auth_pages_with(
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     mount(routes(config, None), pages)
 }
 
 /// The login page only.
-pub fn register_login(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn register_login(
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     mount(routes(config, Some(&[Page::Login])), pages)
 }
 
 /// `POST` logout only.
-pub fn register_logout(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn register_logout(
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     mount(routes(config, Some(&[Page::Logout])), pages)
 }
 
 /// The registration page only (if `signup_enabled`).
-pub fn register_signup(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn register_signup(
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     mount(routes(config, Some(&[Page::Register])), pages)
 }
 
 /// The password reset pages (request, done, confirm, complete; if `password_reset_enabled`).
-pub fn register_password_reset(config: &AuthConfig, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
+pub fn register_password_reset(
+    config: &AuthConfig,
+    pages: AuthPages,
+) -> impl FnOnce(&mut web::ServiceConfig) {
     let reset = [
         Page::PasswordReset,
         Page::PasswordResetDone,
@@ -91,7 +106,13 @@ async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, FormError> {
     Ok(buf)
 }
 
-async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+async fn serve(
+    page: Page,
+    pages: AuthPages,
+    mut auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let body = read_body(payload).await;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let request = PageRequest {
@@ -111,7 +132,9 @@ async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: HttpRequest, p
     let mut response = HttpResponse::build(status).body(answer.html.clone().unwrap_or_default());
     for (name, value) in answer.headers() {
         if let Ok(v) = HeaderValue::from_str(&value) {
-            response.headers_mut().insert(HeaderName::from_static(name), v);
+            response
+                .headers_mut()
+                .insert(HeaderName::from_static(name), v);
         }
     }
     response

@@ -7,7 +7,7 @@ use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::any;
 
 use crate::Auth;
@@ -136,7 +136,10 @@ async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: Request) -> Re
     };
     let answer = pages.handle(page, &mut auth, &request).await;
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, answer.html.clone().unwrap_or_default()).into_response();
+    let mut response = Response::new(axum::body::Body::from(
+        answer.html.clone().unwrap_or_default(),
+    ));
+    *response.status_mut() = status;
     for (name, value) in answer.headers() {
         if let Ok(v) = HeaderValue::from_str(&value) {
             response

@@ -12,6 +12,7 @@ pub mod blackbox;
 pub mod browser;
 pub mod conformance;
 pub mod pages;
+pub mod parity;
 pub mod scenarios;
 pub mod server;
 

@@ -1,0 +1,14 @@
+//! Register, log in, see the protected page and log out in a real headless Chromium.
+//! Screenshots: `docs/screenshots/actix-*.png`.
+
+use auth_tests::{browser, server::Server};
+
+#[tokio::test]
+async fn register_login_protected_logout_in_chromium() {
+    if !browser::available() {
+        return;
+    }
+    let server = Server::start(env!("CARGO_BIN_EXE_local-auth-actix")).await;
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    browser::register_login_logout(&server, &shots, "actix").await;
+}
