@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, Responder, ResponseError, test, web};
 use auth_actix::{
@@ -12,7 +10,8 @@ use auth_actix::{
     staff_required, superuser_required,
 };
 use auth_core::{AuthConfig, AuthService, MemoryStore};
-use auth_tests::{Client, Fixture, Req, Resp, fixture, scenarios};
+use auth_tests::clients::ActixApp;
+use auth_tests::{Client, Fixture, Req, fixture, scenarios};
 use serde::Deserialize;
 
 #[login_required]
@@ -210,41 +209,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/password", web::post().to(change_password));
 }
 
-struct TestApp<S>(S);
-
-impl<S, B> Client for TestApp<S>
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    async fn send(&self, req: Req) -> Resp {
-        let mut t = test::TestRequest::default()
-            .method(req.method.parse().unwrap())
-            .uri(&req.path);
-        for (k, v) in &req.headers {
-            t = t.append_header((k.as_str(), v.as_str()));
-        }
-        let res = test::call_service(&self.0, t.set_payload(req.body).to_request()).await;
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = test::read_body(res).await;
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-}
-
 macro_rules! scenario {
     ($name:ident) => {
         #[actix_web::test]
@@ -256,7 +220,7 @@ macro_rules! scenario {
                     .wrap(AuthMiddleware::new(f.service.clone())),
             )
             .await;
-            scenarios::$name(&TestApp(app)).await;
+            scenarios::$name(&ActixApp(app)).await;
         }
     };
     ($name:ident, fixture) => {
@@ -269,7 +233,7 @@ macro_rules! scenario {
                     .wrap(AuthMiddleware::new(f.service.clone())),
             )
             .await;
-            scenarios::$name(&TestApp(app), &f).await;
+            scenarios::$name(&ActixApp(app), &f).await;
         }
     };
 }
@@ -298,7 +262,7 @@ async fn app_wide_denial_handler() {
         ))
     });
     let app = test::init_service(App::new().configure(routes).wrap(mw)).await;
-    scenarios::app_wide_denial_handler(&TestApp(app), &f).await;
+    scenarios::app_wide_denial_handler(&ActixApp(app), &f).await;
 }
 
 #[actix_web::test]
@@ -313,12 +277,12 @@ async fn store_down_fails_closed() {
     );
     let app =
         test::init_service(App::new().configure(routes).wrap(AuthMiddleware::new(down))).await;
-    scenarios::store_down_fails_closed(&TestApp(app), &f).await;
+    scenarios::store_down_fails_closed(&ActixApp(app), &f).await;
 }
 
 #[actix_web::test]
 async fn missing_middleware_is_a_500_that_says_what_to_add() {
-    let app = TestApp(test::init_service(App::new().configure(routes)).await);
+    let app = ActixApp(test::init_service(App::new().configure(routes)).await);
     let r = app.send(Req::get("/dashboard")).await;
     assert_eq!(r.status, 500);
     assert!(r.body.contains("AuthMiddleware::new"), "{}", r.body);
@@ -359,7 +323,7 @@ async fn one_session_load_and_one_permission_read_per_request() {
     )
     .await;
     scenarios::one_session_load_and_one_permission_read_per_request(
-        &TestApp(app),
+        &ActixApp(app),
         &cookie,
         &sessions.loads,
         &perms.reads,

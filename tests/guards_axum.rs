@@ -8,16 +8,14 @@ use auth_axum::{
     superuser_required,
 };
 use auth_core::{AuthConfig, AuthService, MemoryStore};
-use auth_tests::{Client, Fixture, Req, Resp, fixture, scenarios};
+use auth_tests::clients::AxumApp;
+use auth_tests::{Client, Fixture, Req, fixture, scenarios};
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Form, Json, Path, Query};
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use http_body_util::BodyExt;
 use serde::Deserialize;
-use tower::ServiceExt;
 
 #[login_required]
 async fn dashboard(auth: Auth) -> impl IntoResponse {
@@ -219,43 +217,12 @@ fn routes() -> Router {
         .route("/password", post(change_password))
 }
 
-struct App(Router);
-
-impl Client for App {
-    async fn send(&self, req: Req) -> Resp {
-        let mut b = Request::builder().method(req.method).uri(&req.path);
-        for (k, v) in &req.headers {
-            b = b.header(k, v);
-        }
-        let res = self
-            .0
-            .clone()
-            .oneshot(b.body(Body::from(req.body)).unwrap())
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-}
-
-async fn app() -> (App, Fixture) {
+async fn app() -> (AxumApp, Fixture) {
     let f = fixture().await;
-    (App(routes().layer(AuthLayer::new(f.service.clone()))), f)
+    (
+        AxumApp(routes().layer(AuthLayer::new(f.service.clone()))),
+        f,
+    )
 }
 
 macro_rules! scenario {
@@ -298,7 +265,7 @@ async fn app_wide_denial_handler() {
             format!("app-wide: {} anonymous={}", d.requirement, d.anonymous),
         )
     });
-    scenarios::app_wide_denial_handler(&App(routes().layer(layer)), &f).await;
+    scenarios::app_wide_denial_handler(&AxumApp(routes().layer(layer)), &f).await;
 }
 
 #[tokio::test]
@@ -311,12 +278,12 @@ async fn store_down_fails_closed() {
         store,
         Arc::new(auth_tests::DownStore),
     );
-    scenarios::store_down_fails_closed(&App(routes().layer(AuthLayer::new(down))), &f).await;
+    scenarios::store_down_fails_closed(&AxumApp(routes().layer(AuthLayer::new(down))), &f).await;
 }
 
 #[tokio::test]
 async fn missing_layer_is_a_500_that_says_what_to_add() {
-    let app = App(routes());
+    let app = AxumApp(routes());
     let r = app.send(Req::get("/dashboard")).await;
     assert_eq!(r.status, 500);
     assert!(r.body.contains("AuthLayer::new"), "{}", r.body);
@@ -350,7 +317,7 @@ async fn one_session_load_and_one_permission_read_per_request() {
         .await
         .unwrap();
     let cookie = auth_tests::login_cookie(&service, &bob).await;
-    let app = App(routes().layer(AuthLayer::new(service)));
+    let app = AxumApp(routes().layer(AuthLayer::new(service)));
     scenarios::one_session_load_and_one_permission_read_per_request(
         &app,
         &cookie,

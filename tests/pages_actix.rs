@@ -1,15 +1,14 @@
 //! The built-in pages' configuration on actix-web, in-process: the same scenarios as
 //! `pages_axum.rs`.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{App, test, web};
 use auth_actix::{
     Auth, AuthMiddleware, AuthPages, add_auth_pages, add_auth_pages_with, login_required, login_ui,
     register_login, register_logout,
 };
+use auth_tests::clients::ActixApp;
+use auth_tests::fixture_with;
 use auth_tests::pages::{self, Mount};
-use auth_tests::{Client, Req, Resp, fixture_with};
 
 #[login_required]
 async fn dashboard(_auth: Auth) -> &'static str {
@@ -19,41 +18,6 @@ async fn dashboard(_auth: Auth) -> &'static str {
 async fn whoami(auth: Auth) -> String {
     auth.user()
         .map_or("anonymous".into(), |u| u.username.clone())
-}
-
-struct TestApp<S>(S);
-
-impl<S, B> Client for TestApp<S>
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    async fn send(&self, req: Req) -> Resp {
-        let mut t = test::TestRequest::default()
-            .method(req.method.parse().unwrap())
-            .uri(&req.path);
-        for (k, v) in &req.headers {
-            t = t.append_header((k.as_str(), v.as_str()));
-        }
-        let res = test::call_service(&self.0, t.set_payload(req.body).to_request()).await;
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = test::read_body(res).await;
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
 }
 
 macro_rules! with_app {
@@ -75,7 +39,7 @@ macro_rules! with_app {
                 .configure(register_logout(&config, AuthPages::new())),
             Mount::CustomUi => app.configure(login_ui(&pages::custom_login_ui())),
         };
-        let $app = TestApp(test::init_service(app).await);
+        let $app = ActixApp(test::init_service(app).await);
         $body
     }};
 }

@@ -5,14 +5,11 @@ use auth_axum::{
     Auth, AuthLayer, AuthPages, add_auth_pages, add_auth_pages_with, login_required, login_ui,
     register_login, register_logout,
 };
+use auth_tests::clients::AxumApp;
+use auth_tests::fixture_with;
 use auth_tests::pages::{self, Mount};
-use auth_tests::{Client, Req, Resp, fixture_with};
 use axum::Router;
-use axum::body::Body;
-use axum::http::Request;
 use axum::routing::get;
-use http_body_util::BodyExt;
-use tower::ServiceExt;
 
 #[login_required]
 async fn dashboard(_auth: Auth) -> &'static str {
@@ -24,41 +21,7 @@ async fn whoami(auth: Auth) -> String {
         .map_or("anonymous".into(), |u| u.username.clone())
 }
 
-struct App(Router);
-
-impl Client for App {
-    async fn send(&self, req: Req) -> Resp {
-        let mut b = Request::builder().method(req.method).uri(&req.path);
-        for (k, v) in &req.headers {
-            b = b.header(k, v);
-        }
-        let res = self
-            .0
-            .clone()
-            .oneshot(b.body(Body::from(req.body)).unwrap())
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let headers = res
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = res.into_body().collect().await.unwrap().to_bytes();
-        Resp {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
-    }
-}
-
-async fn app(config: auth_core::AuthConfig, mount: Mount) -> App {
+async fn app(config: auth_core::AuthConfig, mount: Mount) -> AxumApp {
     let f = fixture_with(config.clone()).await;
     let base = Router::new()
         .route("/dashboard", get(dashboard))
@@ -77,7 +40,7 @@ async fn app(config: auth_core::AuthConfig, mount: Mount) -> App {
         ),
         Mount::CustomUi => login_ui(base, &pages::custom_login_ui()),
     };
-    App(router.layer(AuthLayer::new(f.service)))
+    AxumApp(router.layer(AuthLayer::new(f.service)))
 }
 
 fn config() -> auth_core::AuthConfig {

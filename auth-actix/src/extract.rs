@@ -2,9 +2,7 @@
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
@@ -12,7 +10,7 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use auth_core::__private::Resolve;
-use auth_core::{Adapter, AuthContext, AuthHandle, Grants, Policy, StoreError, User, Wants};
+use auth_core::{Adapter, AuthHandle, Policy, Wants};
 use futures_util::future::LocalBoxFuture;
 
 use crate::middleware::{RequestExt, Shared};
@@ -24,18 +22,7 @@ use crate::middleware::{RequestExt, Shared};
 #[derive(Clone, Debug)]
 pub struct Auth(AuthHandle);
 
-impl Deref for Auth {
-    type Target = AuthHandle;
-    fn deref(&self) -> &AuthHandle {
-        &self.0
-    }
-}
-
-impl DerefMut for Auth {
-    fn deref_mut(&mut self) -> &mut AuthHandle {
-        &mut self.0
-    }
-}
+auth_core::__auth_handle_newtype!(Auth);
 
 /// The error when [`Auth`] is used without [`crate::AuthMiddleware`]: a 500, since it is a
 /// setup bug, with a message that says what to add.
@@ -95,19 +82,6 @@ impl FromRequest for Auth {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Auth::from_req(req).map(|(a, _)| a))
-    }
-}
-
-#[auth_core::async_trait]
-impl AuthContext for Auth {
-    fn current_user(&self) -> Option<&User> {
-        self.0.current_user()
-    }
-    async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
-        self.0.grants().await
-    }
-    fn is_unavailable(&self) -> bool {
-        self.0.is_unavailable()
     }
 }
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, Responder};
 use auth_core::{AuthService, Denial, RequestAuth};
 use futures_util::future::LocalBoxFuture;
@@ -134,15 +134,11 @@ where
             let mut res = service.call(req).await?;
             let fin = request.finish().await;
             let headers = res.headers_mut();
-            for cookie in fin.set_cookies {
-                if let Ok(v) = HeaderValue::from_str(&cookie) {
-                    headers.append(header::SET_COOKIE, v);
+            for (name, value) in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    headers.append(HeaderName::from_static(name), v);
                 }
             }
-            if fin.authenticated && !headers.contains_key(header::CACHE_CONTROL) {
-                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
-            headers.append(header::VARY, HeaderValue::from_static("Cookie"));
             Ok(res)
         })
     }

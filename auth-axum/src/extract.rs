@@ -2,12 +2,11 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::sync::Arc;
 
 use auth_core::__private::Resolve;
-use auth_core::{Adapter, AuthContext, AuthHandle, Grants, Policy, StoreError, User, Wants};
+use auth_core::{Adapter, AuthHandle, Policy, Wants};
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -22,18 +21,7 @@ use crate::layer::RequestExt;
 #[derive(Clone, Debug)]
 pub struct Auth(AuthHandle);
 
-impl Deref for Auth {
-    type Target = AuthHandle;
-    fn deref(&self) -> &AuthHandle {
-        &self.0
-    }
-}
-
-impl DerefMut for Auth {
-    fn deref_mut(&mut self) -> &mut AuthHandle {
-        &mut self.0
-    }
-}
+auth_core::__auth_handle_newtype!(Auth);
 
 /// The rejection when [`Auth`] is used without [`crate::AuthLayer`]: a 500, since it is a setup
 /// bug, with a message that says what to add.
@@ -86,19 +74,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Auth::from_parts(parts).map(|(a, _)| a)
-    }
-}
-
-#[auth_core::async_trait]
-impl AuthContext for Auth {
-    fn current_user(&self) -> Option<&User> {
-        self.0.current_user()
-    }
-    async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
-        self.0.grants().await
-    }
-    fn is_unavailable(&self) -> bool {
-        self.0.is_unavailable()
     }
 }
 

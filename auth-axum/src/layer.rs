@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use auth_core::{AuthService, Denial, RequestAuth};
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -138,15 +138,11 @@ where
             let mut res = inner.call(req).await?;
             let fin = request.finish().await;
             let headers = res.headers_mut();
-            for cookie in fin.set_cookies {
-                if let Ok(v) = HeaderValue::from_str(&cookie) {
-                    headers.append(header::SET_COOKIE, v);
+            for (name, value) in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    headers.append(HeaderName::from_static(name), v);
                 }
             }
-            if fin.authenticated && !headers.contains_key(header::CACHE_CONTROL) {
-                headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            }
-            headers.append(header::VARY, HeaderValue::from_static("Cookie"));
             Ok(res)
         })
     }

@@ -72,3 +72,39 @@ pub async fn check_service<C: AuthContext + ?Sized>(
         .await
         .map_err(|f| f.into_denial(String::new(), crate::guard::Wants::Json, None))
 }
+
+/// Implements `Deref`/`DerefMut` to [`crate::AuthHandle`] and [`AuthContext`] for an
+/// adapter's `Auth` newtype (`struct Auth(AuthHandle)`), so both adapters share them.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __auth_handle_newtype {
+    ($ty:ident) => {
+        impl ::std::ops::Deref for $ty {
+            type Target = $crate::AuthHandle;
+            fn deref(&self) -> &$crate::AuthHandle {
+                &self.0
+            }
+        }
+
+        impl ::std::ops::DerefMut for $ty {
+            fn deref_mut(&mut self) -> &mut $crate::AuthHandle {
+                &mut self.0
+            }
+        }
+
+        #[$crate::async_trait]
+        impl $crate::AuthContext for $ty {
+            fn current_user(&self) -> ::std::option::Option<&$crate::User> {
+                $crate::AuthContext::current_user(&self.0)
+            }
+            async fn grants(
+                &self,
+            ) -> ::std::result::Result<::std::sync::Arc<$crate::Grants>, $crate::StoreError> {
+                $crate::AuthContext::grants(&self.0).await
+            }
+            fn is_unavailable(&self) -> bool {
+                $crate::AuthContext::is_unavailable(&self.0)
+            }
+        }
+    };
+}

@@ -43,6 +43,24 @@ pub struct Finish {
     pub failed: bool,
 }
 
+impl Finish {
+    /// The headers to append to the response: each `Set-Cookie`, `Cache-Control: no-store`
+    /// for authenticated requests (unless the handler set its own `Cache-Control`), and
+    /// `Vary: Cookie`.
+    pub fn headers(&self, has_cache_control: bool) -> Vec<(&'static str, String)> {
+        let mut h: Vec<(&'static str, String)> = self
+            .set_cookies
+            .iter()
+            .map(|c| ("set-cookie", c.clone()))
+            .collect();
+        if self.authenticated && !has_cache_control {
+            h.push(("cache-control", "no-store".into()));
+        }
+        h.push(("vary", "Cookie".into()));
+        h
+    }
+}
+
 impl RequestAuth {
     /// Loads the session named by the request's `Cookie` headers.
     pub async fn load<'h>(

@@ -10,6 +10,7 @@ use auth_core::{
 
 pub mod blackbox;
 pub mod browser;
+pub mod clients;
 pub mod conformance;
 pub mod pages;
 pub mod parity;
