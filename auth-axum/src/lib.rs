@@ -56,8 +56,3 @@ pub use pages::__private as __pages_private;
 pub mod __private {
     pub use axum;
 }
-
-/// The README's example compiles.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-struct ReadmeDoctests;

@@ -1,6 +1,11 @@
 //! Shared test support: a framework-neutral HTTP client trait, a fixture of users, and the
 //! guard scenarios that run unchanged against the axum and the actix-web app.
 
+/// The README's examples compile (both frameworks).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
+
 use std::future::Future;
 use std::sync::Arc;
 
