@@ -1,6 +1,7 @@
-//! The store conformance suite against every backend available here: memory and SQLite.
-//! (PostgreSQL and Redis join when their backends exist; they read `DATABASE_URL` and
-//! `REDIS_URL`.)
+//! The store conformance suite against every backend: memory, SQLite, PostgreSQL (users,
+//! permissions, sessions; `DATABASE_URL`) and Redis (sessions; `REDIS_URL`). Each PostgreSQL
+//! run works in its own schema and each Redis run under its own key prefix, so runs never
+//! collide. Without `DATABASE_URL` / `REDIS_URL` those tests say that they skipped.
 
 use std::sync::Arc;
 
@@ -27,7 +28,7 @@ async fn memory_backend() {
     conformance::concurrent_writers(store.clone(), "").await;
     conformance::permissions(store.as_ref(), store.as_ref(), "").await;
     let ids = two_users(store.as_ref(), "").await;
-    conformance::sessions(&MemorySessionStore::new(), ids).await;
+    conformance::sessions(&MemorySessionStore::new(), ids, false).await;
 }
 
 async fn sqlite_file() -> (SqliteStore, std::path::PathBuf) {
@@ -55,7 +56,7 @@ async fn sqlite_backend() {
     conformance::concurrent_writers(Arc::new(store.clone()), "").await;
     conformance::permissions(&store, &store, "").await;
     let ids = two_users(&store, "").await;
-    conformance::sessions(&store, ids).await;
+    conformance::sessions(&store, ids, false).await;
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -65,7 +66,7 @@ async fn sqlite_in_memory_backend() {
     conformance::users(&store, "").await;
     conformance::permissions(&store, &store, "").await;
     let ids = two_users(&store, "").await;
-    conformance::sessions(&store, ids).await;
+    conformance::sessions(&store, ids, false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,4 +99,94 @@ async fn sqlite_unreachable_is_a_clear_error() {
         "{err}"
     );
     assert!(err.to_string().contains("unavailable"), "{err}");
+}
+
+/// `DATABASE_URL` if it names PostgreSQL, else a clear skip message.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(u) if u.starts_with("postgres") => Some(u),
+        _ => {
+            eprintln!("SKIPPED: set DATABASE_URL=postgres://... to run the PostgreSQL tests (.ci/run does)");
+            None
+        }
+    }
+}
+
+/// `REDIS_URL`, else a clear skip message.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("REDIS_URL") {
+        Ok(u) if u.starts_with("redis") => Some(u),
+        _ => {
+            eprintln!("SKIPPED: set REDIS_URL=redis://... to run the Redis tests (.ci/run does)");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_backend() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("auth_test_{}", rand_suffix().to_lowercase().replace('-', "_"));
+    let store = auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)).await.unwrap();
+    conformance::users(&store, "").await;
+    conformance::concurrent_writers(Arc::new(store.clone()), "").await;
+    conformance::permissions(&store, &store, "").await;
+    let ids = two_users(&store, "").await;
+    conformance::sessions(&store, ids, false).await;
+    // The hot paths are index lookups.
+    let plan: Vec<String> = sqlx::query_scalar("EXPLAIN SELECT * FROM auth_session WHERE id = 'x'")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(plan.join(" ").contains("auth_session_pkey"), "{plan:?}");
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(store.pool()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migrations_run_once_from_two_processes_at_once() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("auth_mig_{}", rand_suffix().to_lowercase().replace('-', "_"));
+    let (a, b) = tokio::join!(
+        auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)),
+        auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    a.create_user(NewUser::new("x", "", "!")).await.unwrap();
+    assert!(b.find_by_username("x").await.unwrap().is_some());
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_migrations").fetch_one(a.pool()).await.unwrap();
+    assert_eq!(n, 1);
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(a.pool()).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_backend() {
+    let Some(url) = redis_url() else { return };
+    let prefix = format!("auth-test-{}:", rand_suffix());
+    let sessions = auth_core::redis::RedisSessionStore::connect(&url, &prefix).await.unwrap();
+    conformance::sessions(&sessions, [1, 2], true).await;
+    // Server-side expiry: the key carries a TTL no later than the session's deadline.
+    let now = auth_core::session::now_unix();
+    let rec = auth_core::SessionRecord {
+        id: auth_core::SessionId::generate(),
+        user_id: Some(7),
+        auth_hash: None,
+        data: Default::default(),
+        created_at: now,
+        last_seen: now,
+        expires_at: now + 100,
+    };
+    auth_core::SessionStore::save(&sessions, &rec).await.unwrap();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let ttl: i64 = redis::cmd("TTL").arg(format!("{prefix}session:{}", rec.id.as_str())).query_async(&mut conn).await.unwrap();
+    assert!((90..=100).contains(&ttl), "ttl {ttl}");
+    assert_eq!(auth_core::SessionStore::delete_user_sessions(&sessions, 7, None).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn unreachable_servers_are_clear_errors() {
+    let err = auth_core::postgres::PgStore::connect("postgres://postgres@127.0.0.1:1/none").await.unwrap_err();
+    assert!(matches!(err, auth_core::StoreError::Unavailable { .. }), "{err}");
+    let err = auth_core::redis::RedisSessionStore::connect("redis://127.0.0.1:1", "x:").await.unwrap_err();
+    assert!(matches!(err, auth_core::StoreError::Unavailable { .. }), "{err}");
 }

@@ -41,7 +41,11 @@ pub mod pages;
 pub mod password;
 mod perm_syntax;
 pub mod permission;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod redirect;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod request;
 pub mod reset;
 pub mod response;

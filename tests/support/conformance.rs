@@ -235,7 +235,9 @@ fn record(user_id: Option<i64>, now: i64, expires_in: i64) -> SessionRecord {
 
 /// Sessions: save/load round trip, update, delete, per-user deletion, expiry and cleanup.
 /// `user_ids` are ids of two distinct users of this store (sessions may reference users).
-pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2]) {
+/// With `server_side_expiry` (Redis), the server drops expired records by itself, so
+/// `delete_expired` has nothing left to count.
+pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2], server_side_expiry: bool) {
     let now = auth_core::session::now_unix();
     let [u1, u2] = user_ids;
     let a = record(Some(u1), now, 3600);
@@ -280,7 +282,9 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2]) {
     store.save(&old).await.unwrap();
     assert!(store.load(&old.id).await.unwrap().is_none());
     let removed = store.delete_expired(now).await.unwrap();
-    assert!(removed >= 1, "cleanup removed {removed}");
+    if !server_side_expiry {
+        assert!(removed >= 1, "cleanup removed {removed}");
+    }
     assert_eq!(
         store.delete_user_sessions(u2, None).await.unwrap(),
         0,
