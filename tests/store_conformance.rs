@@ -106,7 +106,9 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var("DATABASE_URL") {
         Ok(u) if u.starts_with("postgres") => Some(u),
         _ => {
-            eprintln!("SKIPPED: set DATABASE_URL=postgres://... to run the PostgreSQL tests (.ci/run does)");
+            eprintln!(
+                "SKIPPED: set DATABASE_URL=postgres://... to run the PostgreSQL tests (.ci/run does)"
+            );
             None
         }
     }
@@ -126,8 +128,13 @@ pub fn redis_url() -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_backend() {
     let Some(url) = postgres_url() else { return };
-    let schema = format!("auth_test_{}", rand_suffix().to_lowercase().replace('-', "_"));
-    let store = auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)).await.unwrap();
+    let schema = format!(
+        "auth_test_{}",
+        rand_suffix().to_lowercase().replace('-', "_")
+    );
+    let store = auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
     conformance::users(&store, "").await;
     conformance::concurrent_writers(Arc::new(store.clone()), "").await;
     conformance::permissions(&store, &store, "").await;
@@ -139,13 +146,19 @@ async fn postgres_backend() {
         .await
         .unwrap();
     assert!(plan.join(" ").contains("auth_session_pkey"), "{plan:?}");
-    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(store.pool()).await.unwrap();
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(store.pool())
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_migrations_run_once_from_two_processes_at_once() {
     let Some(url) = postgres_url() else { return };
-    let schema = format!("auth_mig_{}", rand_suffix().to_lowercase().replace('-', "_"));
+    let schema = format!(
+        "auth_mig_{}",
+        rand_suffix().to_lowercase().replace('-', "_")
+    );
     let (a, b) = tokio::join!(
         auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)),
         auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)),
@@ -153,16 +166,24 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
     let (a, b) = (a.unwrap(), b.unwrap());
     a.create_user(NewUser::new("x", "", "!")).await.unwrap();
     assert!(b.find_by_username("x").await.unwrap().is_some());
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_migrations").fetch_one(a.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_migrations")
+        .fetch_one(a.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 1);
-    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(a.pool()).await.unwrap();
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(a.pool())
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_backend() {
     let Some(url) = redis_url() else { return };
     let prefix = format!("auth-test-{}:", rand_suffix());
-    let sessions = auth_core::redis::RedisSessionStore::connect(&url, &prefix).await.unwrap();
+    let sessions = auth_core::redis::RedisSessionStore::connect(&url, &prefix)
+        .await
+        .unwrap();
     conformance::sessions(&sessions, [1, 2], true).await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
     let now = auth_core::session::now_unix();
@@ -175,18 +196,39 @@ async fn redis_backend() {
         last_seen: now,
         expires_at: now + 100,
     };
-    auth_core::SessionStore::save(&sessions, &rec).await.unwrap();
+    auth_core::SessionStore::save(&sessions, &rec)
+        .await
+        .unwrap();
     let client = redis::Client::open(url.as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let ttl: i64 = redis::cmd("TTL").arg(format!("{prefix}session:{}", rec.id.as_str())).query_async(&mut conn).await.unwrap();
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(format!("{prefix}session:{}", rec.id.as_str()))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
     assert!((90..=100).contains(&ttl), "ttl {ttl}");
-    assert_eq!(auth_core::SessionStore::delete_user_sessions(&sessions, 7, None).await.unwrap(), 1);
+    assert_eq!(
+        auth_core::SessionStore::delete_user_sessions(&sessions, 7, None)
+            .await
+            .unwrap(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn unreachable_servers_are_clear_errors() {
-    let err = auth_core::postgres::PgStore::connect("postgres://postgres@127.0.0.1:1/none").await.unwrap_err();
-    assert!(matches!(err, auth_core::StoreError::Unavailable { .. }), "{err}");
-    let err = auth_core::redis::RedisSessionStore::connect("redis://127.0.0.1:1", "x:").await.unwrap_err();
-    assert!(matches!(err, auth_core::StoreError::Unavailable { .. }), "{err}");
+    let err = auth_core::postgres::PgStore::connect("postgres://postgres@127.0.0.1:1/none")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, auth_core::StoreError::Unavailable { .. }),
+        "{err}"
+    );
+    let err = auth_core::redis::RedisSessionStore::connect("redis://127.0.0.1:1", "x:")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, auth_core::StoreError::Unavailable { .. }),
+        "{err}"
+    );
 }

@@ -100,8 +100,14 @@ impl PgStore {
     pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
         let mut opts = PgConnectOptions::from_str(url).map_err(unavailable)?;
         if let Some(schema) = schema {
-            if schema.is_empty() || !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(StoreError::Corrupt(format!("invalid schema name {schema:?}")));
+            if schema.is_empty()
+                || !schema
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(StoreError::Corrupt(format!(
+                    "invalid schema name {schema:?}"
+                )));
             }
             let admin = PgPoolOptions::new()
                 .max_connections(1)
@@ -112,9 +118,18 @@ impl PgStore {
             // Under the migration lock: two processes creating the schema at once would
             // otherwise race in the catalog.
             let mut conn = admin.acquire().await.map_err(unavailable)?;
-            sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await.map_err(unavailable)?;
-            let created = sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")).execute(&mut *conn).await;
-            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+                .map_err(unavailable)?;
+            let created = sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                .execute(&mut *conn)
+                .await;
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await;
             created.map_err(unavailable)?;
             unlocked.map_err(unavailable)?;
             drop(conn);
@@ -136,7 +151,11 @@ impl PgStore {
     /// processes starting at once apply each migration exactly once.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(unavailable)?;
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await.map_err(unavailable)?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
         let result = async {
             sqlx::raw_sql(
                 "CREATE TABLE IF NOT EXISTS auth_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -165,7 +184,10 @@ impl PgStore {
             Ok::<_, sqlx::Error>(())
         }
         .await;
-        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await;
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await;
         result.map_err(unavailable)?;
         unlocked.map_err(unavailable)?;
         Ok(())

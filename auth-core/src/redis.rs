@@ -32,7 +32,9 @@ pub struct RedisSessionStore {
 
 impl std::fmt::Debug for RedisSessionStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisSessionStore").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisSessionStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -50,7 +52,9 @@ impl RedisSessionStore {
             .set_response_timeout(Duration::from_secs(2))
             .set_number_of_retries(2)
             .set_max_delay(500);
-        let conn = ConnectionManager::new_with_config(client, config).await.map_err(unavailable)?;
+        let conn = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(unavailable)?;
         Ok(RedisSessionStore {
             conn,
             prefix: prefix.to_owned(),
@@ -72,8 +76,8 @@ impl SessionStore for RedisSessionStore {
         let mut conn = self.conn.clone();
         let raw: Option<String> = conn.get(self.key(id)).await.map_err(unavailable)?;
         let Some(raw) = raw else { return Ok(None) };
-        let record: SessionRecord =
-            serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
+        let record: SessionRecord = serde_json::from_str(&raw)
+            .map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
         Ok((record.id == *id && !record.is_expired(now_unix())).then_some(record))
     }
 
@@ -108,15 +112,25 @@ impl SessionStore for RedisSessionStore {
         conn.del::<_, ()>(self.key(id)).await.map_err(unavailable)
     }
 
-    async fn delete_user_sessions(&self, user_id: UserId, keep: Option<&SessionId>) -> Result<u64, StoreError> {
+    async fn delete_user_sessions(
+        &self,
+        user_id: UserId,
+        keep: Option<&SessionId>,
+    ) -> Result<u64, StoreError> {
         let mut conn = self.conn.clone();
         let set = self.user_key(user_id);
         let ids: Vec<String> = conn.smembers(&set).await.map_err(unavailable)?;
-        let doomed: Vec<String> = ids.into_iter().filter(|id| keep.is_none_or(|k| k.as_str() != id)).collect();
+        let doomed: Vec<String> = ids
+            .into_iter()
+            .filter(|id| keep.is_none_or(|k| k.as_str() != id))
+            .collect();
         if doomed.is_empty() {
             return Ok(0);
         }
-        let keys: Vec<String> = doomed.iter().map(|id| format!("{}session:{id}", self.prefix)).collect();
+        let keys: Vec<String> = doomed
+            .iter()
+            .map(|id| format!("{}session:{id}", self.prefix))
+            .collect();
         let (deleted, _): (u64, u64) = ::redis::pipe()
             .atomic()
             .del(&keys)

@@ -4,7 +4,10 @@
 //! | variable | meaning | default |
 //! | --- | --- | --- |
 //! | `BIND_ADDR` | address to listen on | `127.0.0.1:3000` |
-//! | `DATABASE_URL` | `sqlite://file.db`, a file path, or `sqlite::memory:` | `sqlite://local_auth.db` (created on first run) |
+//! | `DATABASE_URL` | `sqlite://file.db`, a file path, `sqlite::memory:`, or `postgres://user@host/db` (feature `postgres`) | `sqlite://local_auth.db` (created on first run) |
+//! | `AUTH_DB_SCHEMA` | PostgreSQL schema for the auth tables (created if missing) | the database's default |
+//! | `SESSION_URL` | `redis://host:port` to keep sessions in Redis (feature `redis`) | sessions in the database |
+//! | `SESSION_PREFIX` | prefix of the Redis keys | `auth:` |
 //! | `AUTH_CONFIG` | a TOML file with [`AuthConfig`] keys | none |
 //! | `AUTH_*` | overrides of single keys, e.g. `AUTH_SECRET_KEY`, `AUTH_LOGIN_URL` | none |
 //! | `SITE_ORIGIN` | origin used in emailed links | `http://` + `BIND_ADDR` |
@@ -18,6 +21,7 @@ use crate::mail::{ConsoleMailer, FileMailer, Mailer};
 use crate::pages::AuthPages;
 use crate::service::AuthService;
 use crate::sqlite::SqliteStore;
+use crate::store::{PermissionChecker, SessionStore, UserStore};
 
 /// Everything an app needs, read from the environment.
 #[derive(Clone, Debug)]
@@ -49,7 +53,9 @@ pub enum SetupError {
         source: StoreError,
     },
     /// The URL names a backend this build does not have.
-    #[error("unsupported DATABASE_URL {0:?}: use sqlite://path/to/file.db (or a file path)")]
+    #[error(
+        "unsupported store URL {0:?}: use sqlite://path/to/file.db, a file path, postgres://... (feature `postgres`) or, for SESSION_URL, redis://... (feature `redis`)"
+    )]
     UnsupportedUrl(String),
 }
 
@@ -67,20 +73,56 @@ impl Setup {
         }
         config.validate()?;
         let database_url = env("DATABASE_URL").unwrap_or_else(|| "sqlite://local_auth.db".into());
-        let is_sqlite = database_url.starts_with("sqlite:") || !database_url.contains("://");
-        if !is_sqlite {
+        let store_err = |source| SetupError::Store {
+            url: database_url.clone(),
+            source,
+        };
+        let (users, perms, mut sessions): (
+            Arc<dyn UserStore>,
+            Arc<dyn PermissionChecker>,
+            Arc<dyn SessionStore>,
+        ) = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
+        {
+            #[cfg(feature = "postgres")]
+            {
+                let schema = env("AUTH_DB_SCHEMA");
+                let store = Arc::new(
+                    crate::postgres::PgStore::connect_in_schema(&database_url, schema.as_deref())
+                        .await
+                        .map_err(store_err)?,
+                );
+                (store.clone(), store.clone(), store)
+            }
+            #[cfg(not(feature = "postgres"))]
             return Err(SetupError::UnsupportedUrl(database_url));
+        } else if database_url.starts_with("sqlite:") || !database_url.contains("://") {
+            let store = Arc::new(
+                SqliteStore::connect(&database_url)
+                    .await
+                    .map_err(store_err)?,
+            );
+            (store.clone(), store.clone(), store)
+        } else {
+            return Err(SetupError::UnsupportedUrl(database_url));
+        };
+        if let Some(session_url) = env("SESSION_URL") {
+            #[cfg(feature = "redis")]
+            {
+                let prefix = env("SESSION_PREFIX").unwrap_or_else(|| "auth:".into());
+                sessions = Arc::new(
+                    crate::redis::RedisSessionStore::connect(&session_url, &prefix)
+                        .await
+                        .map_err(|source| SetupError::Store {
+                            url: session_url.clone(),
+                            source,
+                        })?,
+                );
+            }
+            #[cfg(not(feature = "redis"))]
+            return Err(SetupError::UnsupportedUrl(session_url));
         }
-        let store = Arc::new(
-            SqliteStore::connect(&database_url)
-                .await
-                .map_err(|source| SetupError::Store {
-                    url: database_url.clone(),
-                    source,
-                })?,
-        );
-        crate::session::spawn_cleanup(store.clone(), std::time::Duration::from_secs(600));
-        let service = AuthService::new(config, store.clone(), store.clone(), store);
+        crate::session::spawn_cleanup(sessions.clone(), std::time::Duration::from_secs(600));
+        let service = AuthService::new(config, users, perms, sessions);
         let mailer: Arc<dyn Mailer> = match env("AUTH_MAIL_DIR") {
             Some(dir) => Arc::new(FileMailer::new(dir)),
             None => Arc::new(ConsoleMailer),

@@ -17,6 +17,7 @@ pub mod blackbox;
 pub mod browser;
 pub mod clients;
 pub mod conformance;
+pub mod multiprocess;
 pub mod pages;
 pub mod parity;
 pub mod scenarios;

@@ -254,6 +254,12 @@ impl Browser {
         }
     }
 
+    /// Sends the next requests to another address (cookies are kept).
+    pub fn retarget(&mut self, base: &str, host: &str) {
+        self.base = base.to_owned();
+        self.host = host.to_owned();
+    }
+
     /// An API client: asks for JSON.
     pub fn api(server: &Server) -> Browser {
         let mut b = Browser::new(server);
