@@ -29,6 +29,7 @@ async fn memory_backend() {
     conformance::permissions(store.as_ref(), store.as_ref(), "").await;
     let ids = two_users(store.as_ref(), "").await;
     conformance::sessions(&MemorySessionStore::new(), ids, false).await;
+    conformance::attempts(&auth_core::MemoryAttemptStore::new(), "").await;
 }
 
 async fn sqlite_file() -> (SqliteStore, std::path::PathBuf) {
@@ -57,6 +58,7 @@ async fn sqlite_backend() {
     conformance::permissions(&store, &store, "").await;
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
+    conformance::attempts(&store, "").await;
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -85,7 +87,7 @@ async fn sqlite_migrations_are_idempotent_and_safe_from_two_connections_at_once(
         .fetch_one(again.pool())
         .await
         .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "both migrations, once");
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -140,6 +142,7 @@ async fn postgres_backend() {
     conformance::permissions(&store, &store, "").await;
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
+    conformance::attempts(&store, "").await;
     // The hot paths are index lookups.
     let plan: Vec<String> = sqlx::query_scalar("EXPLAIN SELECT * FROM auth_session WHERE id = 'x'")
         .fetch_all(store.pool())
@@ -170,7 +173,7 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
         .fetch_one(a.pool())
         .await
         .unwrap();
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "both migrations, once");
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(a.pool())
         .await
@@ -185,6 +188,7 @@ async fn redis_backend() {
         .await
         .unwrap();
     conformance::sessions(&sessions, [1, 2], true).await;
+    conformance::attempts(&sessions, "").await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
     let now = auth_core::session::now_unix();
     let rec = auth_core::SessionRecord {

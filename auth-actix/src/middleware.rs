@@ -126,7 +126,11 @@ where
                 .headers()
                 .get_all(header::COOKIE)
                 .filter_map(|v| v.to_str().ok());
-            let request = RequestAuth::load(&shared.service, cookies).await;
+            let peer = req.peer_addr().map(|a| a.ip());
+            let client = shared.service.config().client_ip(peer, |name| {
+                req.headers().get(name).and_then(|v| v.to_str().ok())
+            });
+            let request = RequestAuth::load(&shared.service, cookies, client).await;
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
                 shared,

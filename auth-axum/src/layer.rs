@@ -130,7 +130,14 @@ where
                 .get_all(header::COOKIE)
                 .iter()
                 .filter_map(|v| v.to_str().ok());
-            let request = RequestAuth::load(&shared.service, cookies).await;
+            let peer = req
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip());
+            let client = shared.service.config().client_ip(peer, |name| {
+                req.headers().get(name).and_then(|v| v.to_str().ok())
+            });
+            let request = RequestAuth::load(&shared.service, cookies, client).await;
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
                 shared,

@@ -148,7 +148,8 @@ impl AdminCommand {
                 inactive,
             } => {
                 let password = password_from(password)?;
-                let problems = service.validate_new_password(&password, &password);
+                let problems =
+                    service.validate_new_password(&password, &password, &username, &email);
                 if !problems.is_empty() {
                     return Err(AdminError::Password(problems.join(" ")));
                 }
@@ -171,7 +172,12 @@ impl AdminCommand {
             AdminCommand::Changepassword { username, password } => {
                 let user = find(service, &username).await?;
                 let password = password_from(password)?;
-                let problems = service.validate_new_password(&password, &password);
+                let problems = service.validate_new_password(
+                    &password,
+                    &password,
+                    &user.username,
+                    &user.email,
+                );
                 if !problems.is_empty() {
                     return Err(AdminError::Password(problems.join(" ")));
                 }

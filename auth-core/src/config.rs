@@ -46,6 +46,14 @@ pub struct Messages {
     pub password_too_long: String,
     /// The confirmation differs.
     pub password_mismatch: String,
+    /// The password is on the common-password list.
+    pub password_too_common: String,
+    /// The password is all digits.
+    pub password_entirely_numeric: String,
+    /// The password is too similar to the username or email; `{field}` is replaced.
+    pub password_too_similar: String,
+    /// Too many failed logins; `{minutes}` is replaced.
+    pub login_throttled: String,
     /// Password change: the current password is wrong.
     pub password_incorrect: String,
     /// Title of the login page.
@@ -116,6 +124,10 @@ impl Default for Messages {
             password_too_short: "This password is too short. It must contain at least {min} characters.".into(),
             password_too_long: "This password is too long. Use at most 4096 bytes.".into(),
             password_mismatch: "The two password fields didn't match.".into(),
+            password_too_common: "This password is too common. Choose one that is harder to guess.".into(),
+            password_entirely_numeric: "This password is entirely numeric. Add letters or symbols.".into(),
+            password_too_similar: "The password is too similar to the {field}.".into(),
+            login_throttled: "Too many failed login attempts. Wait {minutes} minutes, then try again.".into(),
             password_incorrect: "Your old password was entered incorrectly. Please enter it again.".into(),
             login_title: "Log in".into(),
             username_label: "Username".into(),
@@ -230,6 +242,29 @@ pub struct AuthConfig {
     pub login_fields: Vec<LoginField>,
     /// Minimum password length in characters. Default 8.
     pub password_min_length: usize,
+    /// Refuse the 30,000 most common passwords. Default `true`.
+    pub password_check_common: bool,
+    /// Refuse passwords made only of digits. Default `true`.
+    pub password_check_numeric: bool,
+    /// Refuse passwords this similar (in percent) to the username or email; 0 turns the check
+    /// off. Default 70.
+    pub password_max_similarity_percent: u8,
+    /// Whether a password change keeps the user's other sessions. Default `false`: they end.
+    pub password_change_keeps_other_sessions: bool,
+    /// Failed logins for one account from one client address before that pair is locked out.
+    /// Default 5.
+    pub login_failures_per_client: u32,
+    /// Failed logins from one client address (any account) before it is locked out. Default 100.
+    pub login_failures_per_ip: u32,
+    /// Failed logins for one account from all addresses that raise an `account_under_attack`
+    /// warning (it does not lock the account, so nobody can lock a victim out). Default 50.
+    pub login_failures_alert_per_account: u32,
+    /// The window in seconds over which failures count, and so the longest lockout. Default
+    /// 900 (15 minutes).
+    pub login_failure_window_secs: u64,
+    /// A request header with the client address set by your proxy (for example
+    /// `x-forwarded-for`; its first address is used). Default none: the socket's peer address.
+    pub client_ip_header: Option<String>,
     /// Every user-visible message.
     pub messages: Messages,
     /// Form field names of the built-in pages (`[fields]`).
@@ -284,6 +319,15 @@ impl Default for AuthConfig {
             redirect_authenticated_user: false,
             login_fields: vec![LoginField::Username],
             password_min_length: 8,
+            password_check_common: true,
+            password_check_numeric: true,
+            password_max_similarity_percent: 70,
+            password_change_keeps_other_sessions: false,
+            login_failures_per_client: 5,
+            login_failures_per_ip: 100,
+            login_failures_alert_per_account: 50,
+            login_failure_window_secs: 900,
+            client_ip_header: None,
             messages: Messages::default(),
             fields: FieldNames::default(),
             password_reset_timeout_secs: 3 * 24 * 3600,
@@ -407,6 +451,15 @@ impl AuthConfig {
             "redirect_authenticated_user",
             "login_fields",
             "password_min_length",
+            "password_check_common",
+            "password_check_numeric",
+            "password_max_similarity_percent",
+            "password_change_keeps_other_sessions",
+            "login_failures_per_client",
+            "login_failures_per_ip",
+            "login_failures_alert_per_account",
+            "login_failure_window_secs",
+            "client_ip_header",
             "password_reset_timeout_secs",
             "brand_text",
             "brand_icon_src",
@@ -449,6 +502,17 @@ impl AuthConfig {
                 )));
             }
         }
+        if self.login_failures_per_client == 0
+            || self.login_failures_per_ip == 0
+            || self.login_failure_window_secs == 0
+        {
+            return bad(
+                "login_failures_per_client, login_failures_per_ip and login_failure_window_secs must be at least 1",
+            );
+        }
+        if self.password_max_similarity_percent > 100 {
+            return bad("password_max_similarity_percent is a percentage: 0 to 100");
+        }
         if self.session_absolute_timeout_secs == 0 || self.session_idle_timeout_secs == 0 {
             return bad("session timeouts must be positive");
         }
@@ -461,6 +525,58 @@ impl AuthConfig {
             return bad("session_cookie_name must be non-empty ASCII letters, digits, `_` or `-`");
         }
         Ok(())
+    }
+
+    /// Settings that are unsafe in production, as warnings (logged when the service starts):
+    /// the equivalent of Django's deployment checks.
+    pub fn security_warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.secret_key.is_empty() {
+            w.push("secret_key is empty: a random key is used, so sessions and reset links die with the process (set AUTH_SECRET_KEY)".to_string());
+        } else if self.secret_key.len() < 32 {
+            w.push("secret_key is shorter than 32 characters: use a long random value".to_string());
+        }
+        let https = self
+            .site_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"));
+        if https && !self.cookie_secure() {
+            w.push("site_origin is https but session_cookie_secure is off: the session cookie can leak over plain http (set session_cookie_secure or session_cookie_host_prefix)".to_string());
+        }
+        if self.password_min_length < 8 {
+            w.push(format!(
+                "password_min_length is {}: use at least 8",
+                self.password_min_length
+            ));
+        }
+        if !self.password_check_common {
+            w.push("password_check_common is off: common passwords are accepted".to_string());
+        }
+        if self.login_failures_per_client == 0 || self.login_failures_per_client > 100 {
+            w.push(
+                "login_failures_per_client is 0 or above 100: brute-force protection is weak"
+                    .to_string(),
+            );
+        }
+        if self.session_absolute_timeout_secs > 30 * 24 * 3600 {
+            w.push("session_absolute_timeout_secs is above 30 days".to_string());
+        }
+        w
+    }
+
+    /// The client's address: from `client_ip_header` (its first address) when configured and
+    /// present, else the socket's peer address.
+    pub fn client_ip<'h>(
+        &self,
+        peer: Option<std::net::IpAddr>,
+        header: impl Fn(&str) -> Option<&'h str>,
+    ) -> Option<std::net::IpAddr> {
+        if let Some(name) = &self.client_ip_header
+            && let Some(value) = header(name)
+        {
+            return value.split(',').next().and_then(|v| v.trim().parse().ok());
+        }
+        peer
     }
 
     /// The cookie name as sent, with the `__Host-` prefix when configured.
@@ -483,7 +599,7 @@ fn override_value(key: &str, raw: &str) -> Result<toml::Value, String> {
     let defaults = toml::Value::try_from(AuthConfig::default()).map_err(|e| e.to_string())?;
     let sample = defaults.get(key);
     Ok(match (key, sample) {
-        ("brand_icon_src" | "site_origin", _) => Value::String(raw.to_owned()),
+        ("brand_icon_src" | "site_origin" | "client_ip_header", _) => Value::String(raw.to_owned()),
         (_, Some(Value::Boolean(_))) => match raw.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => Value::Boolean(true),
             "0" | "false" | "no" | "off" => Value::Boolean(false),

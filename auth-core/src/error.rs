@@ -47,6 +47,12 @@ pub enum AuthError {
     /// variant, so that callers cannot tell these apart and leak it to clients.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// Too many failed logins from this client: retry after the window ends.
+    #[error("too many failed login attempts; retry in {retry_after_secs} seconds")]
+    Throttled {
+        /// Seconds until the lockout surely ends.
+        retry_after_secs: u64,
+    },
     /// A password failed validation (too short, too long, confirmation differs, ...).
     #[error("{0}")]
     InvalidPassword(String),

@@ -57,6 +57,7 @@ pub mod setup;
 pub mod sqlite;
 pub mod store;
 pub mod user;
+pub mod validators;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -72,7 +73,7 @@ pub use guard::{
 pub use helpers::{
     CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot,
 };
-pub use memory::{MemorySessionStore, MemoryStore};
+pub use memory::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 pub use permission::{Grants, Permission, PermissionError};
 pub use request::{AuthHandle, Finish, RequestAuth};
 pub use response::DenialResponse;
@@ -80,5 +81,5 @@ pub use service::{
     AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState,
 };
 pub use session::{SessionId, SessionRecord};
-pub use store::{PermissionChecker, SessionStore, UserStore};
+pub use store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
 pub use user::{Group, NewUser, User, UserId};

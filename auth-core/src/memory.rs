@@ -367,3 +367,47 @@ impl SessionStore for MemorySessionStore {
         Ok(ids.len() as u64)
     }
 }
+
+/// Failed-login counters in memory (one process only; use the database or Redis to share
+/// them between processes).
+#[derive(Debug, Default)]
+pub struct MemoryAttemptStore {
+    inner: std::sync::Mutex<HashMap<String, (u32, i64)>>,
+}
+
+impl MemoryAttemptStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+#[async_trait]
+impl crate::store::AttemptStore for MemoryAttemptStore {
+    async fn record_failure(&self, key: &str, window_secs: u64) -> Result<u32, StoreError> {
+        let now = crate::session::now_unix();
+        let mut g = self.inner.lock().map_err(|_| poisoned())?;
+        if g.len() > 100_000 {
+            g.retain(|_, (_, until)| *until > now);
+        }
+        let e = g.entry(key.to_owned()).or_insert((0, 0));
+        if e.1 <= now {
+            *e = (0, now + window_secs as i64);
+        }
+        e.0 += 1;
+        Ok(e.0)
+    }
+
+    async fn failures(&self, key: &str) -> Result<u32, StoreError> {
+        let now = crate::session::now_unix();
+        let g = self.inner.lock().map_err(|_| poisoned())?;
+        Ok(g.get(key)
+            .filter(|(_, until)| *until > now)
+            .map_or(0, |(n, _)| *n))
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        self.inner.lock().map_err(|_| poisoned())?.remove(key);
+        Ok(())
+    }
+}

@@ -147,3 +147,39 @@ impl SessionStore for RedisSessionStore {
         Ok(0)
     }
 }
+
+/// Failed-login counters in Redis (`INCR` with an expiry set by the first failure).
+#[async_trait]
+impl crate::store::AttemptStore for RedisSessionStore {
+    async fn record_failure(&self, key: &str, window_secs: u64) -> Result<u32, StoreError> {
+        let key = format!("{}attempt:{key}", self.prefix);
+        let mut conn = self.conn.clone();
+        let (n, _): (u32, bool) = ::redis::pipe()
+            .atomic()
+            .incr(&key, 1)
+            .cmd("EXPIRE")
+            .arg(&key)
+            .arg(window_secs.max(1))
+            .arg("NX")
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        Ok(n)
+    }
+
+    async fn failures(&self, key: &str) -> Result<u32, StoreError> {
+        let mut conn = self.conn.clone();
+        let n: Option<u32> = conn
+            .get(format!("{}attempt:{key}", self.prefix))
+            .await
+            .map_err(unavailable)?;
+        Ok(n.unwrap_or(0))
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        conn.del::<_, ()>(format!("{}attempt:{key}", self.prefix))
+            .await
+            .map_err(unavailable)
+    }
+}

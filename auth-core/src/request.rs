@@ -22,6 +22,7 @@ pub struct RequestAuth {
     user: Option<Arc<User>>,
     grants: Arc<OnceCell<Arc<Grants>>>,
     unavailable: bool,
+    client_ip: Option<std::net::IpAddr>,
 }
 
 /// The CSRF nonce of a request: the one its cookie carried, or a new one to send.
@@ -66,6 +67,7 @@ impl RequestAuth {
     pub async fn load<'h>(
         service: &AuthService,
         cookie_headers: impl IntoIterator<Item = &'h str>,
+        client_ip: Option<std::net::IpAddr>,
     ) -> Arc<Self> {
         let name = service.config().cookie_name();
         let headers: Vec<&str> = cookie_headers.into_iter().collect();
@@ -77,6 +79,7 @@ impl RequestAuth {
         Arc::new(RequestAuth {
             service: service.clone(),
             csrf: std::sync::Mutex::new(Csrf { nonce, send: false }),
+            client_ip,
             user: state.user().cloned(),
             unavailable: state.is_unavailable(),
             state: Mutex::new(state),
@@ -149,6 +152,12 @@ impl AuthHandle {
         self.user.is_some()
     }
 
+    /// The client's address, as the middleware determined it (see
+    /// [`crate::AuthConfig::client_ip`]).
+    pub fn client_ip(&self) -> Option<std::net::IpAddr> {
+        self.req.client_ip
+    }
+
     /// The service (stores and configuration).
     pub fn service(&self) -> &AuthService {
         &self.req.service
@@ -201,7 +210,11 @@ impl AuthHandle {
         identifier: &str,
         password: &str,
     ) -> Result<User, AuthError> {
-        let user = self.req.service.authenticate(identifier, password).await?;
+        let user = self
+            .req
+            .service
+            .authenticate_from(identifier, password, self.req.client_ip)
+            .await?;
         self.login(&user).await?;
         Ok(user)
     }

@@ -12,10 +12,10 @@ use time::OffsetDateTime;
 
 use crate::config::{AuthConfig, LoginField};
 use crate::error::{AuthError, StoreError};
-use crate::memory::{MemorySessionStore, MemoryStore};
+use crate::memory::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 use crate::password::{self, HashPool, PasswordError};
 use crate::session::{SessionId, SessionRecord, now_unix};
-use crate::store::{PermissionChecker, SessionStore, UserStore};
+use crate::store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
 use crate::user::{NewUser, User, UserId};
 
 /// The longest password accepted, in bytes. Longer ones are refused with a message, never
@@ -39,7 +39,9 @@ pub struct AuthService {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
+    attempts: Arc<dyn AttemptStore>,
     config: AuthConfig,
     users: Arc<dyn UserStore>,
     perms: Arc<dyn PermissionChecker>,
@@ -74,8 +76,12 @@ impl AuthService {
             config.secret_key.as_bytes().to_vec()
         };
         let pool = HashPool::new(config.password_hash_concurrency);
+        for warning in config.security_warnings() {
+            tracing::warn!(event = "insecure_setting", "{warning}");
+        }
         AuthService {
             inner: Arc::new(Inner {
+                attempts: Arc::new(MemoryAttemptStore::new()),
                 config,
                 users,
                 perms,
@@ -95,6 +101,16 @@ impl AuthService {
             store,
             Arc::new(MemorySessionStore::new()),
         )
+    }
+
+    /// Keeps failed-login counters in `store` (by default they are in this process's memory);
+    /// give every process the same store so that limits hold across processes.
+    pub fn with_attempt_store(self, store: Arc<dyn AttemptStore>) -> Self {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| (*shared).clone());
+        inner.attempts = store;
+        AuthService {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The configuration.
@@ -139,6 +155,78 @@ impl AuthService {
     /// unusable or malformed stored hash, inactive account. Each costs one hash, so timing
     /// does not tell them apart. A correct password stored in an old format is rehashed.
     pub async fn authenticate(&self, identifier: &str, password: &str) -> Result<User, AuthError> {
+        self.authenticate_from(identifier, password, None).await
+    }
+
+    /// [`authenticate`](Self::authenticate) for a client at `client` (its IP address), with
+    /// brute-force protection:
+    /// - after `login_failures_per_client` failures for one identifier from one address within
+    ///   `login_failure_window_secs`, that pair is locked out ([`AuthError::Throttled`]) until
+    ///   the window ends; a success from that address clears its count;
+    /// - after `login_failures_per_ip` failures from one address (any identifier), the address
+    ///   is locked out likewise;
+    /// - failures for one identifier from all addresses only raise an `account_under_attack`
+    ///   warning at `login_failures_alert_per_account`: locking the account itself would let
+    ///   anyone lock its owner out. Unknown identifiers are counted like known ones, so
+    ///   lockouts say nothing about which accounts exist.
+    ///
+    /// If the counters cannot be read or written, the login is refused (fail closed).
+    pub async fn authenticate_from(
+        &self,
+        identifier: &str,
+        password: &str,
+        client: Option<std::net::IpAddr>,
+    ) -> Result<User, AuthError> {
+        let cfg = &self.inner.config;
+        let attempts = &self.inner.attempts;
+        let window = cfg.login_failure_window_secs;
+        let ident = crate::user::fold_case(identifier.trim());
+        let client_str = client.map(|c| c.to_string()).unwrap_or_default();
+        let pair = format!("pair:{client_str}|{ident}");
+        let ip = client.map(|c| format!("ip:{c}"));
+        let locked = attempts.failures(&pair).await? >= cfg.login_failures_per_client
+            || match &ip {
+                Some(ip) => attempts.failures(ip).await? >= cfg.login_failures_per_ip,
+                None => false,
+            };
+        if locked {
+            tracing::warn!(event = "lockout", client = %client_str, "login refused: too many failures");
+            return Err(AuthError::Throttled {
+                retry_after_secs: window,
+            });
+        }
+        match self.check_credentials(identifier, password).await {
+            Ok(user) => {
+                if let Err(e) = attempts.clear(&pair).await {
+                    tracing::warn!(error = %e, "could not clear failed-login count");
+                }
+                Ok(user)
+            }
+            Err(AuthError::InvalidCredentials) => {
+                let n = attempts.record_failure(&pair, window).await?;
+                if let Some(ip) = &ip {
+                    attempts.record_failure(ip, window).await?;
+                }
+                let total = attempts
+                    .record_failure(&format!("acct:{ident}"), window)
+                    .await?;
+                if total == cfg.login_failures_alert_per_account {
+                    tracing::warn!(
+                        event = "account_under_attack",
+                        failures = total,
+                        "many failed logins for one identifier from several addresses"
+                    );
+                }
+                if n == cfg.login_failures_per_client {
+                    tracing::warn!(event = "lockout", client = %client_str, "client locked out after repeated failures");
+                }
+                Err(AuthError::InvalidCredentials)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn check_credentials(&self, identifier: &str, password: &str) -> Result<User, AuthError> {
         if password.len() > MAX_PASSWORD_BYTES || identifier.len() > 512 {
             return Err(AuthError::InvalidCredentials);
         }
@@ -392,18 +480,20 @@ impl AuthService {
         &self.inner.secret
     }
 
-    /// Checks a new password against the configured rules; messages a user can act on.
-    pub fn validate_new_password(&self, password: &str, confirm: &str) -> Vec<String> {
-        let m = &self.inner.config.messages;
-        let min = self.inner.config.password_min_length;
-        let mut errors = Vec::new();
-        if password.len() > MAX_PASSWORD_BYTES {
-            errors.push(m.password_too_long.clone());
-        } else if password.chars().count() < min {
-            errors.push(m.password_too_short.replace("{min}", &min.to_string()));
-        }
+    /// Checks a new password against every configured rule (see [`crate::validators`]) and the
+    /// confirmation; messages a user can act on. `username` and `email` feed the similarity
+    /// rule.
+    pub fn validate_new_password(
+        &self,
+        password: &str,
+        confirm: &str,
+        username: &str,
+        email: &str,
+    ) -> Vec<String> {
+        let mut errors =
+            crate::validators::validate_password(&self.inner.config, password, username, email);
         if password != confirm {
-            errors.push(m.password_mismatch.clone());
+            errors.push(self.inner.config.messages.password_mismatch.clone());
         }
         errors
     }
@@ -441,7 +531,9 @@ impl AuthService {
                 }
             }
         };
-        for e in self.validate_new_password(&reg.password, &reg.confirm_password) {
+        for e in
+            self.validate_new_password(&reg.password, &reg.confirm_password, username, &reg.email)
+        {
             errors.field("password", &e);
         }
         if !errors.is_empty() {
@@ -495,19 +587,31 @@ impl AuthService {
                 &self.inner.config.messages.password_incorrect,
             );
         }
-        for e in self.validate_new_password(new, confirm) {
+        for e in self.validate_new_password(new, confirm, &user.username, &user.email) {
             errors.field("new_password", &e);
         }
         if !errors.is_empty() {
             return Err(PasswordChangeError::Invalid(errors));
         }
-        let user = self.set_password(user.id, new).await?;
+        let keep_others = self.inner.config.password_change_keeps_other_sessions;
+        let user = self.store_password(user.id, new, keep_others).await?;
         self.login(st, &user).await?;
         Ok(())
     }
 
     /// Sets a user's password (admin commands, password reset) and ends all their sessions.
     pub async fn set_password(&self, user_id: UserId, new: &str) -> Result<User, AuthError> {
+        self.store_password(user_id, new, false).await
+    }
+
+    /// Sets a user's password; ends all their sessions unless `keep_sessions` (the explicit
+    /// opt-out, `password_change_keeps_other_sessions`).
+    pub async fn store_password(
+        &self,
+        user_id: UserId,
+        new: &str,
+        keep_sessions: bool,
+    ) -> Result<User, AuthError> {
         if new.len() > MAX_PASSWORD_BYTES {
             return Err(AuthError::InvalidPassword(
                 self.inner.config.messages.password_too_long.clone(),
@@ -515,11 +619,14 @@ impl AuthService {
         }
         let hash = self.inner.pool.hash(new.to_owned()).await?;
         self.inner.users.set_password_hash(user_id, &hash).await?;
-        let ended = self
-            .inner
-            .sessions
-            .delete_user_sessions(user_id, None)
-            .await?;
+        let ended = if keep_sessions {
+            0
+        } else {
+            self.inner
+                .sessions
+                .delete_user_sessions(user_id, None)
+                .await?
+        };
         tracing::info!(
             event = "password_changed",
             user_id,

@@ -21,7 +21,7 @@ use crate::mail::{ConsoleMailer, FileMailer, Mailer};
 use crate::pages::AuthPages;
 use crate::service::AuthService;
 use crate::sqlite::SqliteStore;
-use crate::store::{PermissionChecker, SessionStore, UserStore};
+use crate::store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
 
 /// Everything an app needs, read from the environment.
 #[derive(Clone, Debug)]
@@ -77,10 +77,11 @@ impl Setup {
             url: database_url.clone(),
             source,
         };
-        let (users, perms, mut sessions): (
+        let (users, perms, mut sessions, mut attempts): (
             Arc<dyn UserStore>,
             Arc<dyn PermissionChecker>,
             Arc<dyn SessionStore>,
+            Arc<dyn AttemptStore>,
         ) = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
         {
             #[cfg(feature = "postgres")]
@@ -91,7 +92,7 @@ impl Setup {
                         .await
                         .map_err(store_err)?,
                 );
-                (store.clone(), store.clone(), store)
+                (store.clone(), store.clone(), store.clone(), store)
             }
             #[cfg(not(feature = "postgres"))]
             return Err(SetupError::UnsupportedUrl(database_url));
@@ -101,7 +102,7 @@ impl Setup {
                     .await
                     .map_err(store_err)?,
             );
-            (store.clone(), store.clone(), store)
+            (store.clone(), store.clone(), store.clone(), store)
         } else {
             return Err(SetupError::UnsupportedUrl(database_url));
         };
@@ -109,7 +110,7 @@ impl Setup {
             #[cfg(feature = "redis")]
             {
                 let prefix = env("SESSION_PREFIX").unwrap_or_else(|| "auth:".into());
-                sessions = Arc::new(
+                let redis = Arc::new(
                     crate::redis::RedisSessionStore::connect(&session_url, &prefix)
                         .await
                         .map_err(|source| SetupError::Store {
@@ -117,12 +118,14 @@ impl Setup {
                             source,
                         })?,
                 );
+                sessions = redis.clone();
+                attempts = redis;
             }
             #[cfg(not(feature = "redis"))]
             return Err(SetupError::UnsupportedUrl(session_url));
         }
         crate::session::spawn_cleanup(sessions.clone(), std::time::Duration::from_secs(600));
-        let service = AuthService::new(config, users, perms, sessions);
+        let service = AuthService::new(config, users, perms, sessions).with_attempt_store(attempts);
         let mailer: Arc<dyn Mailer> = match env("AUTH_MAIL_DIR") {
             Some(dir) => Arc::new(FileMailer::new(dir)),
             None => Arc::new(ConsoleMailer),

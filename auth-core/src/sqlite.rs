@@ -19,11 +19,18 @@ use crate::store::{PermissionChecker, SessionStore, UserStore};
 use crate::user::{Group, NewUser, User, UserId, fold_case};
 
 /// The embedded migrations, applied in order.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "initial",
-    include_str!("../migrations/sqlite/0001_initial.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../migrations/sqlite/0001_initial.sql"),
+    ),
+    (
+        2,
+        "login_attempts",
+        include_str!("../migrations/sqlite/0002_login_attempts.sql"),
+    ),
+];
 
 /// Users, groups, permissions and sessions in SQLite. Implements [`UserStore`],
 /// [`PermissionChecker`] and [`SessionStore`].
@@ -514,5 +521,39 @@ impl SessionStore for SqliteStore {
             .await
             .map_err(map_write)?;
         Ok(done.rows_affected())
+    }
+}
+
+#[async_trait]
+impl crate::store::AttemptStore for SqliteStore {
+    async fn record_failure(&self, key: &str, window_secs: u64) -> Result<u32, StoreError> {
+        let n: i64 = sqlx::query_scalar("INSERT INTO auth_attempt (key, count, expires_at) VALUES (?1, 1, ?2 + ?3) ON CONFLICT (key) DO UPDATE SET count = CASE WHEN auth_attempt.expires_at <= ?2 THEN 1 ELSE auth_attempt.count + 1 END, expires_at = CASE WHEN auth_attempt.expires_at <= ?2 THEN ?2 + ?3 ELSE auth_attempt.expires_at END RETURNING count")
+            .bind(key)
+            .bind(crate::session::now_unix())
+            .bind(window_secs as i64)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(n.max(0) as u32)
+    }
+
+    async fn failures(&self, key: &str) -> Result<u32, StoreError> {
+        let n: Option<i64> =
+            sqlx::query_scalar("SELECT count FROM auth_attempt WHERE key = ?1 AND expires_at > ?2")
+                .bind(key)
+                .bind(crate::session::now_unix())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        Ok(n.unwrap_or(0).max(0) as u32)
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM auth_attempt WHERE key = ?1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 }

@@ -79,3 +79,16 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Deletes every session that expired before `now` (Unix seconds); returns the count.
     async fn delete_expired(&self, now: i64) -> Result<u64, StoreError>;
 }
+
+/// Counters of failed logins, for brute-force protection. Keep them in a store every process
+/// shares (the database or Redis) so that limits hold across processes.
+#[async_trait]
+pub trait AttemptStore: Send + Sync + 'static {
+    /// Counts one failure under `key` in a fixed window of `window_secs` that starts with the
+    /// first failure; returns the count in the current window.
+    async fn record_failure(&self, key: &str, window_secs: u64) -> Result<u32, StoreError>;
+    /// The count in the current window (0 once it has passed).
+    async fn failures(&self, key: &str) -> Result<u32, StoreError>;
+    /// Forgets `key` (after a successful login).
+    async fn clear(&self, key: &str) -> Result<(), StoreError>;
+}

@@ -592,3 +592,179 @@ async fn the_cleanup_task_removes_expired_sessions() {
         "the expired record was cleaned up, the live one kept"
     );
 }
+
+#[tokio::test]
+async fn brute_force_lockout_per_client_and_per_ip() {
+    let s = setup(AuthConfig {
+        login_failures_per_client: 3,
+        login_failures_per_ip: 6,
+        ..config()
+    });
+    user(&s, "victim", "victim password 1").await;
+    user(&s, "other", "other password 1").await;
+    let attacker: std::net::IpAddr = "203.0.113.9".parse().unwrap();
+    let owner: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    for _ in 0..3 {
+        let e = s
+            .auth
+            .authenticate_from("victim", "guess", Some(attacker))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, AuthError::InvalidCredentials));
+    }
+    // Locked for this identifier from this address, even with the right password; no hash.
+    let before = s.auth.hasher().runs();
+    let e = s
+        .auth
+        .authenticate_from("victim", "victim password 1", Some(attacker))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            AuthError::Throttled {
+                retry_after_secs: 900
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        s.auth.hasher().runs(),
+        before,
+        "a locked-out attempt costs no hash"
+    );
+    // The owner, from their own address, is not locked out.
+    assert!(
+        s.auth
+            .authenticate_from("VICTIM", "victim password 1", Some(owner))
+            .await
+            .is_ok()
+    );
+    // Unknown identifiers are counted and locked the same way (no enumeration).
+    for _ in 0..3 {
+        let _ = s
+            .auth
+            .authenticate_from("ghost", "guess", Some(owner))
+            .await;
+    }
+    let e = s
+        .auth
+        .authenticate_from("ghost", "guess", Some(owner))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AuthError::Throttled { .. }));
+    // Per-address limit across identifiers: 3 more failures from the attacker on other names.
+    for name in ["a", "b", "c"] {
+        let _ = s
+            .auth
+            .authenticate_from(name, "guess", Some(attacker))
+            .await;
+    }
+    let e = s
+        .auth
+        .authenticate_from("other", "other password 1", Some(attacker))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, AuthError::Throttled { .. }),
+        "the address is locked for every account"
+    );
+    assert!(
+        s.auth
+            .authenticate_from("other", "other password 1", Some(owner))
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_success_clears_the_count_and_lockouts_end_with_the_window() {
+    let s = setup(AuthConfig {
+        login_failures_per_client: 2,
+        login_failure_window_secs: 1,
+        ..config()
+    });
+    user(&s, "alice", "password-one").await;
+    let ip = Some("192.0.2.1".parse().unwrap());
+    let _ = s.auth.authenticate_from("alice", "x", ip).await;
+    assert!(
+        s.auth
+            .authenticate_from("alice", "password-one", ip)
+            .await
+            .is_ok()
+    );
+    let _ = s.auth.authenticate_from("alice", "x", ip).await;
+    assert!(
+        s.auth
+            .authenticate_from("alice", "password-one", ip)
+            .await
+            .is_ok(),
+        "the success cleared the count"
+    );
+    let _ = s.auth.authenticate_from("alice", "x", ip).await;
+    let _ = s.auth.authenticate_from("alice", "x", ip).await;
+    assert!(matches!(
+        s.auth.authenticate_from("alice", "password-one", ip).await,
+        Err(AuthError::Throttled { .. })
+    ));
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert!(
+        s.auth
+            .authenticate_from("alice", "password-one", ip)
+            .await
+            .is_ok(),
+        "never locked for longer than the window"
+    );
+}
+
+#[test]
+fn startup_warns_about_unsafe_settings() {
+    let warnings = AuthConfig {
+        site_origin: Some("https://shop.example".into()),
+        password_min_length: 6,
+        ..AuthConfig::default()
+    }
+    .security_warnings();
+    assert!(warnings.iter().any(|w| w.contains("secret_key is empty")));
+    assert!(warnings.iter().any(|w| w.contains("session_cookie_secure")));
+    assert!(warnings.iter().any(|w| w.contains("password_min_length")));
+    let safe = AuthConfig {
+        secret_key: "x".repeat(40),
+        site_origin: Some("https://shop.example".into()),
+        session_cookie_host_prefix: true,
+        ..AuthConfig::default()
+    };
+    assert!(
+        safe.security_warnings().is_empty(),
+        "{:?}",
+        safe.security_warnings()
+    );
+}
+
+#[tokio::test]
+async fn keeping_other_sessions_on_password_change_is_explicit() {
+    let s = setup(AuthConfig {
+        password_change_keeps_other_sessions: true,
+        ..config()
+    });
+    let alice = user(&s, "alice", "password-one").await;
+    let mut a = s.auth.load_session(None).await;
+    let mut b = s.auth.load_session(None).await;
+    s.auth.login(&mut a, &alice).await.unwrap();
+    s.auth.login(&mut b, &alice).await.unwrap();
+    s.auth
+        .change_password(
+            &mut a,
+            "password-one",
+            "a new passphrase",
+            "a new passphrase",
+        )
+        .await
+        .unwrap();
+    // The record stays, but its auth hash no longer matches: the session still ends.
+    let b_id = b.record().unwrap().id.clone();
+    assert!(
+        s.sessions.load(&b_id).await.unwrap().is_some(),
+        "not deleted when keeping"
+    );
+}

@@ -292,3 +292,33 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2], server_side_
     );
     store.delete(&anon.id).await.unwrap();
 }
+
+/// Failed-login counters: counting in a window, reading, clearing, expiry.
+pub async fn attempts(store: &dyn auth_core::AttemptStore, prefix: &str) {
+    let k = format!("{prefix}pair:1.2.3.4|alice");
+    assert_eq!(store.failures(&k).await.unwrap(), 0);
+    assert_eq!(store.record_failure(&k, 60).await.unwrap(), 1);
+    assert_eq!(store.record_failure(&k, 60).await.unwrap(), 2);
+    assert_eq!(store.failures(&k).await.unwrap(), 2);
+    let other = format!("{prefix}ip:1.2.3.4");
+    assert_eq!(
+        store.record_failure(&other, 60).await.unwrap(),
+        1,
+        "keys are separate"
+    );
+    store.clear(&k).await.unwrap();
+    assert_eq!(store.failures(&k).await.unwrap(), 0);
+    let short = format!("{prefix}short");
+    store.record_failure(&short, 1).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        store.failures(&short).await.unwrap(),
+        0,
+        "the window passed"
+    );
+    assert_eq!(
+        store.record_failure(&short, 1).await.unwrap(),
+        1,
+        "a new window starts at 1"
+    );
+}

@@ -125,6 +125,8 @@ pub struct PageResponse {
     pub html: Option<String>,
     /// `Allow`, for 405.
     pub allow: Option<&'static str>,
+    /// `Retry-After` in seconds, for 429.
+    pub retry_after: Option<u64>,
 }
 
 impl PageResponse {
@@ -134,6 +136,7 @@ impl PageResponse {
             location: None,
             html: Some(html),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -143,6 +146,7 @@ impl PageResponse {
             location: Some(location.into()),
             html: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -152,6 +156,7 @@ impl PageResponse {
             location: None,
             html: None,
             allow: Some(allow),
+            retry_after: None,
         }
     }
 }
@@ -416,6 +421,18 @@ impl AuthPages {
                 let errors = vec![cfg.messages.invalid_login.clone()];
                 self.render_login(auth, req, identifier, errors, next, None)
             }
+            Err(AuthError::Throttled { retry_after_secs }) => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                let errors = vec![
+                    cfg.messages
+                        .login_throttled
+                        .replace("{minutes}", &minutes.to_string()),
+                ];
+                let mut r = self.render_login(auth, req, identifier, errors, next, None);
+                r.status = 429;
+                r.retry_after = Some(retry_after_secs);
+                r
+            }
             Err(e) => self.unavailable(auth, &e),
         }
     }
@@ -663,7 +680,9 @@ impl AuthPages {
         };
         let new = form.get(&cfg.fields.reset_new_password);
         let confirm = form.get(&cfg.fields.reset_confirm_password);
-        let errors = auth.service().validate_new_password(new, confirm);
+        let errors =
+            auth.service()
+                .validate_new_password(new, confirm, &user.username, &user.email);
         if !errors.is_empty() {
             return self.render_confirm(auth, req, 200, errors);
         }
@@ -860,6 +879,9 @@ impl PageResponse {
         }
         if let Some(a) = self.allow {
             h.push(("allow", a.to_owned()));
+        }
+        if let Some(secs) = self.retry_after {
+            h.push(("retry-after", secs.to_string()));
         }
         if self.html.is_some() {
             h.push(("content-type", "text/html; charset=utf-8".to_owned()));

@@ -248,10 +248,13 @@ async fn main() {
         }
     };
     tracing::info!(addr = %setup.bind_addr, database = %setup.database_url, "local-auth-axum listening on http://{}", setup.bind_addr);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .expect("server error");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .expect("server error");
 }
