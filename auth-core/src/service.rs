@@ -627,6 +627,9 @@ impl AuthService {
                 .delete_user_sessions(user_id, None)
                 .await?
         };
+        if ended > 0 {
+            tracing::info!(event = "session_invalidated", reason = "password changed", user_id, sessions = ended, "sessions ended");
+        }
         tracing::info!(
             event = "password_changed",
             user_id,
@@ -661,6 +664,9 @@ impl AuthService {
             .sessions
             .delete_user_sessions(user_id, None)
             .await?;
+        if ended > 0 {
+            tracing::info!(event = "session_invalidated", reason = "user deactivated", user_id, sessions = ended, "sessions ended");
+        }
         tracing::info!(
             event = "user_deactivated",
             user_id,

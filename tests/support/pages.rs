@@ -85,6 +85,11 @@ impl<'c, C: Client> Session<'c, C> {
         r
     }
 
+    /// The values of every cookie held.
+    pub fn jar_values(&self) -> Vec<String> {
+        self.jar.values().cloned().collect()
+    }
+
     /// GETs `path`, then posts its form with `values` filled in.
     pub async fn submit(&mut self, path: &str, post_to: &str, values: &[(&str, &str)]) -> Resp {
         let page = self.send(Req::get(path).html()).await;

@@ -30,3 +30,9 @@ blackbox!(
     guarded_websocket,
     cookies_and_headers,
 );
+
+#[tokio::test]
+async fn brute_force_lockout() {
+    let server = Server::start_with(BIN, blackbox::LOCKOUT_ENV).await;
+    blackbox::brute_force_lockout(&server).await;
+}
