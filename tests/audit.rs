@@ -3,7 +3,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use auth_axum::{Auth, AuthLayer, AuthPages, add_auth_pages_with, login_required, permission_required};
+use auth_axum::{
+    Auth, AuthLayer, AuthPages, add_auth_pages_with, login_required, permission_required,
+};
 use auth_core::mail::{Email, MailError, Mailer};
 use auth_tests::clients::AxumApp;
 use auth_tests::pages::{Session, token_in};
@@ -57,7 +59,10 @@ struct Change {
 
 #[login_required]
 async fn change(mut auth: Auth, Form(f): Form<Change>) -> &'static str {
-    auth.change_password(&f.old, &f.new, &f.new).await.map(|_| "changed").unwrap_or("refused")
+    auth.change_password(&f.old, &f.new, &f.new)
+        .await
+        .map(|_| "changed")
+        .unwrap_or("refused")
 }
 
 const PW1: &str = "first secret phrase";
@@ -82,24 +87,60 @@ async fn security_events_are_logged_without_secrets() {
     };
     let f = fixture_with(config.clone()).await;
     let outbox = Outbox::default();
-    let routes = Router::new().route("/publish", get(publish)).route("/change", post(change));
+    let routes = Router::new()
+        .route("/publish", get(publish))
+        .route("/change", post(change));
     let app = AxumApp(
-        add_auth_pages_with(routes, &config, AuthPages::new().mailer(outbox.clone())).layer(AuthLayer::new(f.service.clone())),
+        add_auth_pages_with(routes, &config, AuthPages::new().mailer(outbox.clone()))
+            .layer(AuthLayer::new(f.service.clone())),
     );
     let mut secrets: Vec<String> = vec![PW1.into(), PW2.into(), PW3.into(), "wrong guess".into()];
 
     let mut s = Session::new(&app);
     let r = s
-        .submit("/register", "/register", &[("username", "auditor"), ("email", "auditor@example.com"), ("password", PW1), ("confirm_password", PW1)])
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "auditor"),
+                ("email", "auditor@example.com"),
+                ("password", PW1),
+                ("confirm_password", PW1),
+            ],
+        )
         .await;
     assert_eq!(r.status, 303);
-    s.submit("/login", "/login", &[("username", "auditor"), ("password", "wrong guess")]).await;
-    let r = s.submit("/login", "/login", &[("username", "auditor"), ("password", PW1)]).await;
+    s.submit(
+        "/login",
+        "/login",
+        &[("username", "auditor"), ("password", "wrong guess")],
+    )
+    .await;
+    let r = s
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "auditor"), ("password", PW1)],
+        )
+        .await;
     assert_eq!(r.status, 303);
-    let other = auth_tests::login_cookie(&f.service, &auth_core::UserStore::find_by_username(f.service.users().as_ref(), "auditor").await.unwrap().unwrap()).await;
+    let other = auth_tests::login_cookie(
+        &f.service,
+        &auth_core::UserStore::find_by_username(f.service.users().as_ref(), "auditor")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+    .await;
     secrets.push(other.trim_start_matches("sessionid=").to_owned());
     assert_eq!(s.send(Req::get("/publish")).await.status, 403);
-    let r = s.send(Req::post("/change").form(&format!("old={}&new={}", PW1.replace(' ', "+"), PW2.replace(' ', "+")))).await;
+    let r = s
+        .send(Req::post("/change").form(&format!(
+            "old={}&new={}",
+            PW1.replace(' ', "+"),
+            PW2.replace(' ', "+")
+        )))
+        .await;
     assert_eq!(r.body, "changed");
     // The other session is now invalid; loading it ends it.
     let r = app.send(Req::get("/publish").cookie(&other)).await;
@@ -109,12 +150,24 @@ async fn security_events_are_logged_without_secrets() {
     }
     let page = s.send(Req::get("/login")).await;
     secrets.push(token_in(&page.body).unwrap());
-    let r = s.send(Req::post("/logout").form(&format!("csrf_token={}", token_in(&page.body).unwrap())).header("origin", "http://testserver")).await;
+    let r = s
+        .send(
+            Req::post("/logout")
+                .form(&format!("csrf_token={}", token_in(&page.body).unwrap()))
+                .header("origin", "http://testserver"),
+        )
+        .await;
     assert_eq!(r.status, 303);
 
     // Reset: request, follow the link, set a password.
     let mut r2 = Session::new(&app);
-    let r = r2.submit("/password-reset", "/password-reset", &[("email", "auditor@example.com")]).await;
+    let r = r2
+        .submit(
+            "/password-reset",
+            "/password-reset",
+            &[("email", "auditor@example.com")],
+        )
+        .await;
     assert_eq!(r.status, 303);
     for _ in 0..100 {
         if !outbox.0.lock().unwrap().is_empty() {
@@ -124,18 +177,33 @@ async fn security_events_are_logged_without_secrets() {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
     let mail = outbox.0.lock().unwrap()[0].body.clone();
-    let link = mail.split_whitespace().find(|w| w.contains("/confirm/")).unwrap().to_owned();
+    let link = mail
+        .split_whitespace()
+        .find(|w| w.contains("/confirm/"))
+        .unwrap()
+        .to_owned();
     let path = link.trim_start_matches("http://testserver").to_owned();
     secrets.push(path.rsplit('/').next().unwrap().to_owned());
     let r = r2.send(Req::get(&path).html()).await;
     let form = r.header("location").unwrap().to_owned();
-    let r = r2.submit(&form, &form, &[("new_password", PW3), ("confirm_password", PW3)]).await;
+    let r = r2
+        .submit(
+            &form,
+            &form,
+            &[("new_password", PW3), ("confirm_password", PW3)],
+        )
+        .await;
     assert_eq!(r.status, 303);
 
     // Lockout.
     let mut r3 = Session::new(&app);
     for _ in 0..3 {
-        r3.submit("/login", "/login", &[("username", "auditor"), ("password", "wrong guess")]).await;
+        r3.submit(
+            "/login",
+            "/login",
+            &[("username", "auditor"), ("password", "wrong guess")],
+        )
+        .await;
     }
 
     let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
@@ -155,6 +223,9 @@ async fn security_events_are_logged_without_secrets() {
     }
     for secret in &secrets {
         assert!(secret.len() >= 8, "{secret}");
-        assert!(!text.contains(secret.as_str()), "the log contains a secret ({secret}):\n{text}");
+        assert!(
+            !text.contains(secret.as_str()),
+            "the log contains a secret ({secret}):\n{text}"
+        );
     }
 }

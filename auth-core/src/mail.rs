@@ -101,6 +101,89 @@ impl Mailer for FileMailer {
     }
 }
 
+/// Sends mail through an SMTP server (feature `smtp`), with lettre.
+///
+/// ```no_run
+/// use auth_core::mail::SmtpMailer;
+/// let mailer = SmtpMailer::new("smtp.internal", 25, "Shop <no-reply@shop.example>")
+///     .unwrap()
+///     .credentials("user", "secret");
+/// ```
+#[cfg(feature = "smtp")]
+#[derive(Clone)]
+pub struct SmtpMailer {
+    host: String,
+    port: u16,
+    from: lettre::message::Mailbox,
+    credentials: Option<lettre::transport::smtp::authentication::Credentials>,
+}
+
+#[cfg(feature = "smtp")]
+impl std::fmt::Debug for SmtpMailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpMailer")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "smtp")]
+impl SmtpMailer {
+    /// A mailer for the SMTP server at `host:port`, sending as `from` (`Name <addr>` or `addr`).
+    pub fn new(host: impl Into<String>, port: u16, from: &str) -> Result<Self, MailError> {
+        let from = from
+            .parse()
+            .map_err(|e| MailError::Transport(format!("invalid sender address {from:?}: {e}")))?;
+        Ok(SmtpMailer {
+            host: host.into(),
+            port,
+            from,
+            credentials: None,
+        })
+    }
+
+    /// Logs in with a username and password (only over a connection you trust).
+    pub fn credentials(mut self, user: &str, password: &str) -> Self {
+        self.credentials = Some(lettre::transport::smtp::authentication::Credentials::new(
+            user.to_owned(),
+            password.to_owned(),
+        ));
+        self
+    }
+}
+
+#[cfg(feature = "smtp")]
+#[async_trait]
+impl Mailer for SmtpMailer {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+        let to = email
+            .to
+            .parse()
+            .map_err(|e| MailError::Transport(format!("invalid recipient address: {e}")))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(email.body.clone())
+            .map_err(|e| MailError::Transport(e.to_string()))?;
+        let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .timeout(Some(std::time::Duration::from_secs(10)));
+        if let Some(c) = &self.credentials {
+            transport = transport.credentials(c.clone());
+        }
+        transport
+            .build()
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Transport(e.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

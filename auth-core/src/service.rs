@@ -628,7 +628,13 @@ impl AuthService {
                 .await?
         };
         if ended > 0 {
-            tracing::info!(event = "session_invalidated", reason = "password changed", user_id, sessions = ended, "sessions ended");
+            tracing::info!(
+                event = "session_invalidated",
+                reason = "password changed",
+                user_id,
+                sessions = ended,
+                "sessions ended"
+            );
         }
         tracing::info!(
             event = "password_changed",
@@ -665,7 +671,13 @@ impl AuthService {
             .delete_user_sessions(user_id, None)
             .await?;
         if ended > 0 {
-            tracing::info!(event = "session_invalidated", reason = "user deactivated", user_id, sessions = ended, "sessions ended");
+            tracing::info!(
+                event = "session_invalidated",
+                reason = "user deactivated",
+                user_id,
+                sessions = ended,
+                "sessions ended"
+            );
         }
         tracing::info!(
             event = "user_deactivated",

@@ -730,28 +730,58 @@ pub async fn cookies_and_headers(s: &Server) {
 
 /// The environment [`brute_force_lockout`] needs: client addresses from `X-Forwarded-For`
 /// (so one machine can play several clients) and a low limit.
-pub const LOCKOUT_ENV: &[(&str, &str)] = &[("AUTH_CLIENT_IP_HEADER", "x-forwarded-for"), ("AUTH_LOGIN_FAILURES_PER_CLIENT", "3")];
+pub const LOCKOUT_ENV: &[(&str, &str)] = &[
+    ("AUTH_CLIENT_IP_HEADER", "x-forwarded-for"),
+    ("AUTH_LOGIN_FAILURES_PER_CLIENT", "3"),
+];
 
 pub async fn brute_force_lockout(s: &Server) {
     seed_one(s, "target").await;
     let mut attacker = Browser::new(s);
-    attacker.headers.push(("x-forwarded-for".into(), "203.0.113.66".into()));
+    attacker
+        .headers
+        .push(("x-forwarded-for".into(), "203.0.113.66".into()));
     for _ in 0..3 {
-        let r = attacker.submit("/login", &[("username", "target"), ("password", "guess")]).await;
+        let r = attacker
+            .submit("/login", &[("username", "target"), ("password", "guess")])
+            .await;
         assert_eq!(r.status, 200);
     }
-    let r = attacker.submit("/login", &[("username", "target"), ("password", PW)]).await;
+    let r = attacker
+        .submit("/login", &[("username", "target"), ("password", PW)])
+        .await;
     assert_eq!(r.status, 429, "locked out even with the right password");
     assert_eq!(r.header("retry-after"), Some("900"));
-    assert!(r.body.contains("Too many failed login attempts. Wait 15 minutes"), "{}", r.body);
+    assert!(
+        r.body
+            .contains("Too many failed login attempts. Wait 15 minutes"),
+        "{}",
+        r.body
+    );
     // The same for an identifier that does not exist: lockouts reveal nothing.
     for _ in 0..3 {
-        attacker.submit("/login", &[("username", "no-such-user"), ("password", "guess")]).await;
+        attacker
+            .submit(
+                "/login",
+                &[("username", "no-such-user"), ("password", "guess")],
+            )
+            .await;
     }
-    assert_eq!(attacker.submit("/login", &[("username", "no-such-user"), ("password", "guess")]).await.status, 429);
+    assert_eq!(
+        attacker
+            .submit(
+                "/login",
+                &[("username", "no-such-user"), ("password", "guess")]
+            )
+            .await
+            .status,
+        429
+    );
     // The owner, from another address, logs in.
     let mut owner = Browser::new(s);
-    owner.headers.push(("x-forwarded-for".into(), "198.51.100.20".into()));
+    owner
+        .headers
+        .push(("x-forwarded-for".into(), "198.51.100.20".into()));
     owner.login("target", PW).await;
     assert_eq!(owner.get("/protected").await.status, 200);
 }

@@ -1,0 +1,171 @@
+//! The SMTP mailer against a real SMTP server (Python's aiosmtpd, started by the test;
+//! `.ci/run` installs it from PyPI), alone and behind the password reset page.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use auth_axum::{AuthLayer, AuthPages, add_auth_pages_with};
+use auth_core::mail::{Email, Mailer, SmtpMailer};
+use auth_tests::clients::AxumApp;
+use auth_tests::fixture_with;
+use auth_tests::pages::Session;
+
+struct Sink {
+    child: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn aiosmtpd_available() -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false") {
+            panic!("CI is set but aiosmtpd is missing: .ci/run installs it with pip");
+        }
+        eprintln!("SKIPPED: the SMTP test needs Python's aiosmtpd (pip install aiosmtpd)");
+    }
+    ok
+}
+
+fn start_sink() -> Sink {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = std::env::temp_dir().join(format!("smtp-sink-{port}"));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp_sink.py");
+    let child = std::process::Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(&dir)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the SMTP sink");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Sink { child, port, dir };
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("the SMTP sink did not start");
+}
+
+fn received(dir: &std::path::Path) -> Vec<String> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect()
+}
+
+async fn wait_for(dir: &std::path::Path, n: usize) -> Vec<String> {
+    for _ in 0..200 {
+        let got = received(dir);
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    received(dir)
+}
+
+#[tokio::test]
+async fn smtp_mailer_delivers_to_a_real_server() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let sink = start_sink();
+    let mailer = SmtpMailer::new("127.0.0.1", sink.port, "Shop <no-reply@shop.example>").unwrap();
+    mailer
+        .send(&Email {
+            to: "bob@example.com".into(),
+            subject: "Hello ünïcode".into(),
+            body: "Line one\nLine two".into(),
+        })
+        .await
+        .unwrap();
+    let got = wait_for(&sink.dir, 1).await;
+    assert_eq!(got.len(), 1);
+    let m = &got[0];
+    assert!(m.contains("X-Envelope-To: bob@example.com"), "{m}");
+    assert!(m.contains("From: Shop <no-reply@shop.example>"), "{m}");
+    assert!(m.contains("Line one"), "{m}");
+
+    // A server that is not there is a clear error, not a hang.
+    let dead = SmtpMailer::new("127.0.0.1", 1, "a@example.com").unwrap();
+    let err = dead
+        .send(&Email {
+            to: "b@example.com".into(),
+            subject: "x".into(),
+            body: "y".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("mail transport failed"), "{err}");
+    assert!(SmtpMailer::new("127.0.0.1", 25, "not an address").is_err());
+}
+
+#[tokio::test]
+async fn reset_mail_goes_over_smtp_to_the_stored_address() {
+    if !aiosmtpd_available() {
+        return;
+    }
+    let sink = start_sink();
+    let config = auth_core::AuthConfig {
+        secret_key: "smtp-test-secret".into(),
+        site_origin: Some("https://shop.example".into()),
+        ..Default::default()
+    };
+    let f = fixture_with(config.clone()).await;
+    let mailer = SmtpMailer::new("127.0.0.1", sink.port, "no-reply@shop.example").unwrap();
+    let app = AxumApp(
+        add_auth_pages_with(
+            axum::Router::new(),
+            &config,
+            AuthPages::new().mailer(mailer),
+        )
+        .layer(AuthLayer::new(f.service.clone())),
+    );
+    let mut s = Session::new(&app);
+    // Typed in another case: the mail goes to the address on record.
+    let r = s
+        .submit(
+            "/password-reset",
+            "/password-reset",
+            &[("email", "ALICE@EXAMPLE.COM")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = s
+        .submit(
+            "/password-reset",
+            "/password-reset",
+            &[("email", "nobody@example.com")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let got = wait_for(&sink.dir, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let got_after = received(&sink.dir);
+    assert_eq!(got_after.len(), 1, "one mail: none for the unknown address");
+    let m = &got[0];
+    assert!(m.contains("X-Envelope-To: alice@example.com"), "{m}");
+    assert!(
+        m.contains("https://shop.example/password-reset/confirm/"),
+        "links use site_origin: {m}"
+    );
+}
