@@ -77,12 +77,7 @@ impl Setup {
             url: database_url.clone(),
             source,
         };
-        let (users, perms, mut sessions, mut attempts): (
-            Arc<dyn UserStore>,
-            Arc<dyn PermissionChecker>,
-            Arc<dyn SessionStore>,
-            Arc<dyn AttemptStore>,
-        ) = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
+        let (users, perms, mut sessions, mut attempts): Stores = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
         {
             #[cfg(feature = "postgres")]
             {
@@ -138,6 +133,14 @@ impl Setup {
         })
     }
 }
+
+/// The four stores an app needs.
+type Stores = (
+    Arc<dyn UserStore>,
+    Arc<dyn PermissionChecker>,
+    Arc<dyn SessionStore>,
+    Arc<dyn AttemptStore>,
+);
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
