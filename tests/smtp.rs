@@ -19,6 +19,7 @@ struct Sink {
 impl Drop for Sink {
     fn drop(&mut self) {
         let _ = self.child.kill();
+        let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -45,6 +46,7 @@ fn start_sink() -> Sink {
         .port();
     let dir = std::env::temp_dir().join(format!("smtp-sink-{port}"));
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("smtp_sink.py");
+    #[allow(clippy::zombie_processes)] // reaped in Sink's Drop
     let child = std::process::Command::new("python3")
         .arg(script)
         .arg(port.to_string())
