@@ -94,3 +94,19 @@ fn malformed_rows_are_errors_not_false() {
         }
     }
 }
+
+#[test]
+fn check_format_agrees_with_verify_without_hashing() {
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("vectors/password-hashes.json")).unwrap();
+    for r in &rows {
+        let enc = r["encoded"].as_str().unwrap();
+        let malformed = r.get("malformed") == Some(&serde_json::Value::Bool(true));
+        let got = password::check_format(enc);
+        if malformed && r["algorithm"] != "unusable" {
+            assert!(got.is_err(), "{enc}");
+        } else {
+            assert!(got.is_ok(), "{enc}: {got:?}");
+        }
+    }
+}

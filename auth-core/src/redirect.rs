@@ -39,6 +39,11 @@ fn check(url: &str, allowed_hosts: &[&str], require_https: bool) -> bool {
     if parts.netloc.is_empty() && !parts.scheme.is_empty() {
         return false;
     }
+    // `//` with an empty host: Django lets it through; a browser may still read it as
+    // scheme-relative. Stricter here (found by the fuzzer).
+    if parts.netloc.is_empty() && parts.rest_starts_with_slashes {
+        return false;
+    }
     // Browsers ignore some leading control characters and may then see `//host`.
     if url.chars().next().is_some_and(is_control_or_format) {
         return false;
@@ -55,6 +60,7 @@ fn check(url: &str, allowed_hosts: &[&str], require_https: bool) -> bool {
 struct Parts {
     scheme: String,
     netloc: String,
+    rest_starts_with_slashes: bool,
 }
 
 /// The scheme and network location, as Python's `urllib.parse.urlsplit` finds them.
@@ -78,6 +84,7 @@ fn split(url: &str) -> Option<Parts> {
         rest = &rest[i + 1..];
     }
     let mut netloc = String::new();
+    let rest_starts_with_slashes = rest.starts_with("//");
     if let Some(after) = rest.strip_prefix("//") {
         let end = after.find(['/', '?', '#']).unwrap_or(after.len());
         netloc = after[..end].to_owned();
@@ -85,7 +92,11 @@ fn split(url: &str) -> Option<Parts> {
             return None; // urlsplit raises "Invalid IPv6 URL"
         }
     }
-    Some(Parts { scheme, netloc })
+    Some(Parts {
+        scheme,
+        netloc,
+        rest_starts_with_slashes,
+    })
 }
 
 /// Unicode general category C (control, format, private use, surrogate, unassigned) for the
@@ -177,6 +188,9 @@ mod tests {
             "///evil.example",
             "/\t/evil.example",
             "\u{200B}//evil.example",
+            "//",
+            "//?x",
+            "\\\\",
         ];
         for url in bad {
             assert!(

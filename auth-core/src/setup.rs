@@ -77,7 +77,9 @@ impl Setup {
             url: database_url.clone(),
             source,
         };
-        let (users, perms, mut sessions, mut attempts): Stores = if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
+        let (users, perms, mut sessions, mut attempts): Stores = if database_url
+            .starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
         {
             #[cfg(feature = "postgres")]
             {

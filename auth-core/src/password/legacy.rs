@@ -19,6 +19,7 @@ pub(super) fn verify_bcrypt(
     pw: &[u8],
     encoded: &str,
     format: &'static str,
+    dry: bool,
 ) -> Result<bool, PasswordError> {
     let b = encoded.as_bytes();
     if b.len() != 60 {
@@ -46,7 +47,7 @@ pub(super) fn verify_bcrypt(
             "salt and checksum use characters outside bcrypt's base64",
         ));
     }
-    if pw.contains(&0) {
+    if dry || pw.contains(&0) {
         // bcrypt treats NUL as the end of the key; passlib refuses such passwords.
         return Ok(false);
     }
@@ -54,12 +55,16 @@ pub(super) fn verify_bcrypt(
 }
 
 /// Django `bcrypt_sha256$` + bcrypt over the lowercase hex SHA-256 of the password.
-pub(super) fn verify_bcrypt_sha256(pw: &[u8], encoded: &str) -> Result<bool, PasswordError> {
+pub(super) fn verify_bcrypt_sha256(
+    pw: &[u8],
+    encoded: &str,
+    dry: bool,
+) -> Result<bool, PasswordError> {
     use sha2::Digest;
     let inner = &encoded["bcrypt_sha256$".len()..];
     let digest = sha2::Sha256::digest(pw);
     let hex = hex_lower(&digest);
-    verify_bcrypt(hex.as_bytes(), inner, "Django bcrypt_sha256")
+    verify_bcrypt(hex.as_bytes(), inner, "Django bcrypt_sha256", dry)
 }
 
 /// The digests Django's PBKDF2 hashers use.
@@ -74,6 +79,7 @@ pub(super) fn verify_pbkdf2(
     pw: &[u8],
     encoded: &str,
     digest: Pbkdf2Digest,
+    dry: bool,
 ) -> Result<bool, PasswordError> {
     let format = match digest {
         Pbkdf2Digest::Sha256 => "pbkdf2_sha256",
@@ -113,6 +119,9 @@ pub(super) fn verify_pbkdf2(
             "the hash has the wrong length for its digest",
         ));
     }
+    if dry {
+        return Ok(false);
+    }
     let mut derived = vec![0u8; size];
     let (salt, rounds) = (salt.as_bytes(), iterations as u32);
     match digest {
@@ -123,7 +132,7 @@ pub(super) fn verify_pbkdf2(
 }
 
 /// Django `scrypt$<N>$<salt>$<r>$<p>$<base64>`.
-pub(super) fn verify_scrypt(pw: &[u8], encoded: &str) -> Result<bool, PasswordError> {
+pub(super) fn verify_scrypt(pw: &[u8], encoded: &str, dry: bool) -> Result<bool, PasswordError> {
     const F: &str = "Django scrypt";
     let fields: Vec<&str> = encoded.split('$').collect();
     let [_, n, salt, r, p, b64] = fields[..] else {
@@ -155,6 +164,9 @@ pub(super) fn verify_scrypt(pw: &[u8], encoded: &str) -> Result<bool, PasswordEr
     }
     let params = scrypt::Params::new(n.trailing_zeros() as u8, r as u32, p as u32, expected.len())
         .map_err(|_| malformed(F, "invalid scrypt parameters"))?;
+    if dry {
+        return Ok(false);
+    }
     let mut derived = vec![0u8; expected.len()];
     scrypt::scrypt(pw, salt.as_bytes(), &params, &mut derived)
         .map_err(|_| malformed(F, "invalid scrypt output length"))?;
@@ -162,7 +174,7 @@ pub(super) fn verify_scrypt(pw: &[u8], encoded: &str) -> Result<bool, PasswordEr
 }
 
 /// Django `md5$<salt>$<hex(md5(salt + password))>`.
-pub(super) fn verify_md5(pw: &[u8], encoded: &str) -> Result<bool, PasswordError> {
+pub(super) fn verify_md5(pw: &[u8], encoded: &str, dry: bool) -> Result<bool, PasswordError> {
     use md5::Digest;
     const F: &str = "Django md5";
     let mut parts = encoded.split('$');
@@ -176,6 +188,9 @@ pub(super) fn verify_md5(pw: &[u8], encoded: &str) -> Result<bool, PasswordError
     }
     if hex.len() != 32 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
         return Err(malformed(F, "the hash is not 32 hex digits"));
+    }
+    if dry {
+        return Ok(false);
     }
     let mut h = md5::Md5::new();
     h.update(salt.as_bytes());
@@ -220,23 +235,42 @@ mod tests {
     #[test]
     fn bcrypt_shape_is_checked() {
         let good = "$2b$12$XDFXCZY/IA.UYGgqrSM/weXM08s2gAiT2rorKxK1GV6Pfwrm2/uT.";
-        assert!(verify_bcrypt(b"x", &good[..40], "bcrypt").is_err());
-        assert!(verify_bcrypt(b"x", &good.replace("$2b$", "$2z$"), "bcrypt").is_err());
-        assert!(verify_bcrypt(b"x", &good.replace("$12$", "$99$"), "bcrypt").is_err());
-        assert!(verify_bcrypt(b"x", &good.replace('X', "!"), "bcrypt").is_err());
-        assert_eq!(verify_bcrypt(b"Tr0ub4dor&3\0", good, "bcrypt"), Ok(false));
+        assert!(verify_bcrypt(b"x", &good[..40], "bcrypt", false).is_err());
+        assert!(verify_bcrypt(b"x", &good.replace("$2b$", "$2z$"), "bcrypt", false).is_err());
+        assert!(verify_bcrypt(b"x", &good.replace("$12$", "$99$"), "bcrypt", false).is_err());
+        assert!(verify_bcrypt(b"x", &good.replace('X', "!"), "bcrypt", false).is_err());
+        assert_eq!(
+            verify_bcrypt(b"Tr0ub4dor&3\0", good, "bcrypt", false),
+            Ok(false)
+        );
     }
 
     #[test]
     fn md5_and_pbkdf2_shapes_are_checked() {
-        assert!(verify_md5(b"x", "md5$$0123456789abcdef0123456789abcdef").is_err());
-        assert!(verify_md5(b"x", "md5$salt$zz").is_err());
-        assert!(verify_md5(b"x", "md5$a$b$c").is_err());
-        assert!(verify_pbkdf2(b"x", "pbkdf2_sha256$0$salt$AAAA", Pbkdf2Digest::Sha256).is_err());
-        assert!(verify_pbkdf2(b"x", "pbkdf2_sha256$10$salt$AAAA", Pbkdf2Digest::Sha256).is_err());
-        assert!(verify_pbkdf2(b"x", "pbkdf2_sha256$10$salt", Pbkdf2Digest::Sha256).is_err());
-        assert!(verify_scrypt(b"x", "scrypt$1000$salt$8$1$AAAA").is_err());
-        assert!(verify_scrypt(b"x", "scrypt$1073741824$salt$8$1$AAAA").is_err());
+        assert!(verify_md5(b"x", "md5$$0123456789abcdef0123456789abcdef", false).is_err());
+        assert!(verify_md5(b"x", "md5$salt$zz", false).is_err());
+        assert!(verify_md5(b"x", "md5$a$b$c", false).is_err());
+        assert!(
+            verify_pbkdf2(
+                b"x",
+                "pbkdf2_sha256$0$salt$AAAA",
+                Pbkdf2Digest::Sha256,
+                false
+            )
+            .is_err()
+        );
+        assert!(
+            verify_pbkdf2(
+                b"x",
+                "pbkdf2_sha256$10$salt$AAAA",
+                Pbkdf2Digest::Sha256,
+                false
+            )
+            .is_err()
+        );
+        assert!(verify_pbkdf2(b"x", "pbkdf2_sha256$10$salt", Pbkdf2Digest::Sha256, false).is_err());
+        assert!(verify_scrypt(b"x", "scrypt$1000$salt$8$1$AAAA", false).is_err());
+        assert!(verify_scrypt(b"x", "scrypt$1073741824$salt$8$1$AAAA", false).is_err());
     }
 
     #[test]
@@ -246,7 +280,7 @@ mod tests {
         let mut h = md5::Md5::new();
         h.update(b"saltpw");
         let enc = format!("md5$salt${}", hex_lower(&h.finalize()));
-        assert_eq!(verify_md5(b"pw", &enc), Ok(true));
-        assert_eq!(verify_md5(b"pW", &enc), Ok(false));
+        assert_eq!(verify_md5(b"pw", &enc, false), Ok(true));
+        assert_eq!(verify_md5(b"pW", &enc, false), Ok(false));
     }
 }

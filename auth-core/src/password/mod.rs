@@ -139,24 +139,47 @@ pub fn hash(password: &str) -> Result<String, PasswordError> {
 /// `Ok(false)` for a wrong password or an unusable marker; `Err` for a hash that cannot be
 /// parsed. The comparison of derived keys is constant-time.
 pub fn verify(password: &str, encoded: &str) -> Result<bool, PasswordError> {
-    let pw = password.as_bytes();
+    run(password.as_bytes(), encoded, false)
+}
+
+/// Checks that `encoded` is a well-formed hash of a known format, without computing any hash
+/// (cheap: for validating stored data, and what the fuzzer exercises).
+///
+/// ```
+/// use auth_core::password::{check_format, Format};
+/// assert_eq!(check_format("md5$salt$0123456789abcdef0123456789abcdef"), Ok(Format::Md5));
+/// assert!(check_format("pbkdf2_sha256$1e6$salt$AAAA").is_err());
+/// ```
+pub fn check_format(encoded: &str) -> Result<Format, PasswordError> {
+    run(b"", encoded, true)?;
+    Ok(identify(encoded).expect("run checked the prefix"))
+}
+
+fn run(pw: &[u8], encoded: &str, dry: bool) -> Result<bool, PasswordError> {
     match identify(encoded).ok_or(PasswordError::UnknownFormat)? {
         Format::Unusable => Ok(false),
-        Format::Argon2 => verify_phc(pw, encoded, "argon2"),
-        Format::DjangoArgon2 => verify_phc(pw, &encoded["argon2".len()..], "Django argon2"),
-        Format::Bcrypt => legacy::verify_bcrypt(pw, encoded, "bcrypt"),
+        Format::Argon2 => verify_phc(pw, encoded, "argon2", dry),
+        Format::DjangoArgon2 => verify_phc(pw, &encoded["argon2".len()..], "Django argon2", dry),
+        Format::Bcrypt => legacy::verify_bcrypt(pw, encoded, "bcrypt", dry),
         Format::DjangoBcrypt => {
-            legacy::verify_bcrypt(pw, &encoded["bcrypt$".len()..], "Django bcrypt")
+            legacy::verify_bcrypt(pw, &encoded["bcrypt$".len()..], "Django bcrypt", dry)
         }
-        Format::DjangoBcryptSha256 => legacy::verify_bcrypt_sha256(pw, encoded),
-        Format::Pbkdf2Sha256 => legacy::verify_pbkdf2(pw, encoded, legacy::Pbkdf2Digest::Sha256),
-        Format::Pbkdf2Sha1 => legacy::verify_pbkdf2(pw, encoded, legacy::Pbkdf2Digest::Sha1),
-        Format::Scrypt => legacy::verify_scrypt(pw, encoded),
-        Format::Md5 => legacy::verify_md5(pw, encoded),
+        Format::DjangoBcryptSha256 => legacy::verify_bcrypt_sha256(pw, encoded, dry),
+        Format::Pbkdf2Sha256 => {
+            legacy::verify_pbkdf2(pw, encoded, legacy::Pbkdf2Digest::Sha256, dry)
+        }
+        Format::Pbkdf2Sha1 => legacy::verify_pbkdf2(pw, encoded, legacy::Pbkdf2Digest::Sha1, dry),
+        Format::Scrypt => legacy::verify_scrypt(pw, encoded, dry),
+        Format::Md5 => legacy::verify_md5(pw, encoded, dry),
     }
 }
 
-fn verify_phc(pw: &[u8], phc: &str, format: &'static str) -> Result<bool, PasswordError> {
+fn verify_phc(
+    pw: &[u8],
+    phc: &str,
+    format: &'static str,
+    dry: bool,
+) -> Result<bool, PasswordError> {
     let malformed = |reason| PasswordError::Malformed { format, reason };
     let parsed = PasswordHash::new(phc).map_err(|_| malformed("not a valid PHC string"))?;
     let Some(output) = parsed.hash else {
@@ -168,6 +191,9 @@ fn verify_phc(pw: &[u8], phc: &str, format: &'static str) -> Result<bool, Passwo
     let params = Params::try_from(&parsed).map_err(|_| malformed("invalid parameters"))?;
     if u64::from(params.m_cost()) * 1024 > MAX_HASH_MEMORY {
         return Err(malformed("memory cost exceeds the 1 GiB limit"));
+    }
+    if dry {
+        return Ok(false);
     }
     match Argon2::default().verify_password(pw, &parsed) {
         Ok(()) => Ok(true),
