@@ -15,7 +15,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rounds: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(300);
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
     let auth = AuthService::in_memory(AuthConfig {
         secret_key: "timing-secret-timing-secret-timing".into(),
         // Measure the credential check, not the lockout that would start after 5 failures.
@@ -23,9 +26,13 @@ async fn main() {
         login_failures_per_ip: u32::MAX,
         ..AuthConfig::default()
     });
-    auth.register(&Registration::new("known_user", "known@example.com", "the real password 1"))
-        .await
-        .unwrap();
+    auth.register(&Registration::new(
+        "known_user",
+        "known@example.com",
+        "the real password 1",
+    ))
+    .await
+    .unwrap();
     // Warm up (first use of the dummy hash, allocator, caches).
     for _ in 0..10 {
         let _ = auth.authenticate("known_user", "wrong").await;
@@ -33,14 +40,26 @@ async fn main() {
     }
     let (mut unknown, mut known) = (Vec::new(), Vec::new());
     for i in 0..rounds {
-        let order = if i % 2 == 0 { [true, false] } else { [false, true] };
+        let order = if i % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        };
         for is_known in order {
-            let who = if is_known { "known_user" } else { "unknown_user" };
+            let who = if is_known {
+                "known_user"
+            } else {
+                "unknown_user"
+            };
             let t = Instant::now();
             let r = auth.authenticate(who, "a wrong password").await;
             let d = t.elapsed();
             assert!(r.is_err());
-            if is_known { known.push(d) } else { unknown.push(d) }
+            if is_known {
+                known.push(d)
+            } else {
+                unknown.push(d)
+            }
         }
     }
     let (mu, mk) = (median(unknown), median(known));
@@ -49,6 +68,10 @@ async fn main() {
         "login timing over {rounds} rounds each: unknown user median {:.2} ms, known user + wrong password median {:.2} ms, ratio {ratio:.3} ({})",
         mu.as_secs_f64() * 1e3,
         mk.as_secs_f64() * 1e3,
-        if (ratio - 1.0).abs() <= 0.10 { "within 10%" } else { "NOT within 10%" }
+        if (ratio - 1.0).abs() <= 0.10 {
+            "within 10%"
+        } else {
+            "NOT within 10%"
+        }
     );
 }

@@ -144,7 +144,11 @@ impl AuthService {
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.inner.secret)
             .expect("HMAC takes any key length");
         mac.update(b"auth-core.session-auth-hash\0");
-        mac.update(password_hash.as_bytes());
+        // With the explicit opt-out, sessions do not depend on the password, so a password
+        // change leaves the other sessions logged in (deactivation still ends them).
+        if !self.inner.config.password_change_keeps_other_sessions {
+            mac.update(password_hash.as_bytes());
+        }
         let bytes = mac.finalize().into_bytes();
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }

@@ -761,10 +761,87 @@ async fn keeping_other_sessions_on_password_change_is_explicit() {
         )
         .await
         .unwrap();
-    // The record stays, but its auth hash no longer matches: the session still ends.
     let b_id = b.record().unwrap().id.clone();
     assert!(
         s.sessions.load(&b_id).await.unwrap().is_some(),
         "not deleted when keeping"
+    );
+    assert_eq!(
+        s.auth.load_session(Some(b_id)).await.user().unwrap().id,
+        alice.id,
+        "still logged in"
+    );
+    // Deactivation still ends every session.
+    s.auth.deactivate(alice.id).await.unwrap();
+    assert!(s.sessions.is_empty());
+}
+
+#[tokio::test]
+async fn every_place_that_sets_a_password_validates_it() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let e = s
+        .auth
+        .register(&Registration::new("bob", "bob@example.com", "password1"))
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("too common"), "{e}");
+    let mut st = s.auth.load_session(None).await;
+    s.auth.login(&mut st, &alice).await.unwrap();
+    let e = s
+        .auth
+        .change_password(&mut st, "password-one", "123456789012", "123456789012")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("entirely numeric"), "{e}");
+    let e = s
+        .auth
+        .change_password(&mut st, "password-one", "aliceee!", "aliceee!")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("too similar to the username"), "{e}");
+}
+
+#[tokio::test]
+async fn no_reset_mail_for_inactive_users_or_unusable_passwords() {
+    #[derive(Default)]
+    struct Count(std::sync::atomic::AtomicUsize);
+    #[auth_core::async_trait]
+    impl auth_core::mail::Mailer for Count {
+        async fn send(&self, _: &auth_core::mail::Email) -> Result<(), auth_core::mail::MailError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        }
+    }
+    let s = setup(AuthConfig {
+        site_origin: Some("https://x.example".into()),
+        ..config()
+    });
+    user(&s, "active", "password-one").await;
+    let inactive = user(&s, "inactive", "password-one").await;
+    s.auth.deactivate(inactive.id).await.unwrap();
+    s.store
+        .create_user(NewUser::new(
+            "nopw",
+            "nopw@example.com",
+            auth_core::password::make_unusable(),
+        ))
+        .await
+        .unwrap();
+    let mailer = Count::default();
+    for email in [
+        "inactive@example.com",
+        "nopw@example.com",
+        "nobody@example.com",
+        "active@example.com",
+    ] {
+        auth_core::pages::send_reset_mail(&s.auth, &mailer, email)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        mailer.0.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "only the active user with a password"
     );
 }

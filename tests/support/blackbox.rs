@@ -616,6 +616,16 @@ pub async fn csrf_and_bad_input(s: &Server) {
         )
         .await;
     assert_eq!(r.status, 403, "a cross-site post");
+    // Every state-changing page checks the token.
+    for path in ["/register", "/password-reset", "/logout"] {
+        let r = b
+            .post_form(
+                path,
+                &fields(&[("email", "careful@example.com"), ("username", "x")]),
+            )
+            .await;
+        assert_eq!(r.status, 403, "{path} without a CSRF token");
+    }
     // Huge, non-UTF-8 and wrongly typed bodies get clear errors.
     let huge = vec![b'a'; 200 * 1024];
     let r = b
