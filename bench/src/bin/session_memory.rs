@@ -1,0 +1,39 @@
+//! Memory per live session in the memory store: the resident-set growth when 1,000,000
+//! logged-in sessions are stored, divided by their number.
+//!
+//! `cargo run --release --manifest-path bench/Cargo.toml --bin session_memory [COUNT]`
+
+use auth_axum::auth_core::session::{SessionId, SessionRecord, now_unix};
+use auth_axum::auth_core::{MemorySessionStore, SessionStore};
+
+fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let n: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let store = MemorySessionStore::new();
+    let now = now_unix();
+    let before = rss_bytes();
+    for i in 0..n {
+        let rec = SessionRecord {
+            id: SessionId::generate(),
+            user_id: Some((i % 50_000) as i64 + 1),
+            auth_hash: Some("f".repeat(64)),
+            data: Default::default(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + 7 * 86400,
+        };
+        store.save(&rec).await.unwrap();
+    }
+    let after = rss_bytes();
+    println!(
+        "memory store: {n} sessions, resident set +{:.1} MiB, {:.0} bytes per session",
+        (after - before) as f64 / (1 << 20) as f64,
+        (after - before) as f64 / n as f64
+    );
+}

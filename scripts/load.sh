@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The load comparison of issue 7: builds every server in bench/, checks that each one really
+# enforces its guard (anonymous refused, the session cookie accepted), then runs wrk against
+# GET /protected (32 keep-alive connections) with the server pinned to core 0 and wrk to core 1,
+# and prints one line per server: req/s, p50, p99 and the ratio to its baseline. Then the p99 of
+# an unguarded route during a login flood, and memory per session.
+#
+# DUR=10 bash scripts/load.sh        (seconds per run; loopback only; needs PostgreSQL-free
+#                                     Redis at REDIS_URL for the Redis rows)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${DUR:-10}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --quiet --manifest-path bench/Cargo.toml
+BIN=bench/target/release/server
+PORT=4173
+URL="http://127.0.0.1:$PORT"
+
+start() {
+  BIND_ADDR=127.0.0.1:$PORT taskset -c 0 "$BIN" "$1" >/dev/null 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 200); do curl -s -o /dev/null "$URL/public" && return 0; sleep 0.05; done
+  echo "server $1 did not start" >&2; exit 1
+}
+stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
+
+to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s -> ms
+  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v } else { sub(/s$/, "", v); print v * 1000 } }'
+}
+
+declare -A RPS
+line() { printf '%-30s %10s req/s   p50 %7s ms   p99 %7s ms   %s\n' "$@"; }
+
+bench() { # name mode baseline-name
+  local name=$1 mode=$2 base=${3:-}
+  start "$mode"
+  local cookie
+  cookie=$(curl -s -D - -o /dev/null -X POST "$URL/login" | tr -d '\r' | awk -F': ' 'tolower($1)=="set-cookie" {split($2, a, ";"); printf "%s; ", a[1]}')
+  local anon authed
+  anon=$(curl -s -o /dev/null -w '%{http_code}' "$URL/protected")
+  authed=$(curl -s -H "Cookie: $cookie" "$URL/protected")
+  if [ "$anon" = "200" ] && [ "$mode" != "bare-axum" ] && [ "$mode" != "bare-actix" ]; then echo "$name lets anonymous in" >&2; exit 1; fi
+  if [ "$authed" != "ok" ]; then echo "$name refuses its own session cookie" >&2; exit 1; fi
+  local out
+  out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -H "Cookie: $cookie" "$URL/protected")
+  stop
+  local rps p50 p99 non2xx
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")
+  p99=$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
+  [ -z "$non2xx" ] || { echo "$name answered $non2xx non-2xx responses under load" >&2; exit 1; }
+  RPS[$name]=$rps
+  local ratio=""
+  if [ -n "$base" ]; then ratio=$(awk -v a="$rps" -v b="${RPS[$base]}" -v n="$base" 'BEGIN { printf "%.2f x %s", a / b, n }'); fi
+  line "$name" "$rps" "$p50" "$p99" "$ratio"
+}
+
+echo "load: GET /protected, 32 connections, ${DUR}s per server, server on core 0, wrk on core 1"
+bench bare-axum bare-axum
+bench ours-axum ours-axum bare-axum
+bench axum-login peer-axum-login bare-axum
+bench ours-axum-sqlite ours-axum-sqlite ours-axum
+bench ours-axum-redis ours-axum-redis bare-axum
+bench axum-login-redis peer-axum-login-redis bare-axum
+bench bare-actix bare-actix
+bench ours-actix ours-actix bare-actix
+bench actix-web-grants peer-actix-grants bare-actix
+
+awk -v o="${RPS[ours-axum]}" -v p="${RPS[axum-login]}" 'BEGIN { printf "ours-axum vs axum-login: %.2f x\n", o / p }'
+awk -v o="${RPS[ours-axum-redis]}" -v p="${RPS[axum-login-redis]}" 'BEGIN { printf "ours-axum-redis vs axum-login-redis: %.2f x\n", o / p }'
+
+# p99 of an unguarded route, idle and during a flood of logins (argon2 on the blocking pool).
+start ours-axum
+idle=$(taskset -c 1 wrk -t1 -c8 -d"${DUR}s" --latency "$URL/public" | awk '$1=="99%" {print $2}')
+cat >/tmp/login.lua <<'LUA'
+wrk.method = "POST"
+LUA
+taskset -c 1 wrk -t1 -c16 -d"$((DUR + 2))s" -s /tmp/login.lua "$URL/login" >/tmp/flood.txt &
+FLOOD=$!
+sleep 1
+busy=$(taskset -c 1 wrk -t1 -c8 -d"${DUR}s" --latency "$URL/public" | awk '$1=="99%" {print $2}')
+wait "$FLOOD"
+stop
+logins=$(awk '/Requests\/sec/ {print $2}' /tmp/flood.txt)
+awk -v i="$(to_ms "$idle")" -v b="$(to_ms "$busy")" -v l="$logins" 'BEGIN { printf "unguarded p99: idle %.2f ms, during %s logins/s %.2f ms (%.2f x idle)\n", i, l, b, b / i }'
+
+cargo run --release --quiet --manifest-path bench/Cargo.toml --bin session_memory
