@@ -34,6 +34,7 @@ line() { printf '%-30s %10s req/s   p50 %7s ms   p99 %7s ms   %s\n' "$@"; }
 
 bench() { # name mode baseline-name
   local name=$1 mode=$2 base=${3:-}
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return 0; fi
   start "$mode"
   local cookie
   cookie=$(curl -s -D - -o /dev/null -X POST "$URL/login" | tr -d '\r' | awk -F': ' 'tolower($1)=="set-cookie" {split($2, a, ";"); printf "%s; ", a[1]}')
@@ -53,7 +54,7 @@ bench() { # name mode baseline-name
   [ -z "$non2xx" ] || { echo "$name answered $non2xx non-2xx responses under load" >&2; exit 1; }
   RPS[$name]=$rps
   local ratio=""
-  if [ -n "$base" ]; then ratio=$(awk -v a="$rps" -v b="${RPS[$base]}" -v n="$base" 'BEGIN { printf "%.2f x %s", a / b, n }'); fi
+  if [ -n "$base" ] && [ -n "${RPS[$base]:-}" ]; then ratio=$(awk -v a="$rps" -v b="${RPS[$base]}" -v n="$base" 'BEGIN { printf "%.2f x %s", a / b, n }'); fi
   line "$name" "$rps" "$p50" "$p99" "$ratio"
 }
 
@@ -68,6 +69,7 @@ bench bare-actix bare-actix
 bench ours-actix ours-actix bare-actix
 bench actix-web-grants peer-actix-grants bare-actix
 
+if [ -n "${ONLY:-}" ]; then exit 0; fi
 awk -v o="${RPS[ours-axum]}" -v p="${RPS[axum-login]}" 'BEGIN { printf "ours-axum vs axum-login: %.2f x\n", o / p }'
 awk -v o="${RPS[ours-axum-redis]}" -v p="${RPS[axum-login-redis]}" 'BEGIN { printf "ours-axum-redis vs axum-login-redis: %.2f x\n", o / p }'
 

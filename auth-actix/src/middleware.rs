@@ -7,6 +7,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, Responder};
+use auth_core::request::HeaderText;
 use auth_core::{AuthService, Denial, RequestAuth};
 use futures_util::future::LocalBoxFuture;
 
@@ -139,7 +140,11 @@ where
             let fin = request.finish().await;
             let headers = res.headers_mut();
             for (name, value) in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
-                if let Ok(v) = HeaderValue::from_str(&value) {
+                let value = match value {
+                    HeaderText::Static(s) => Ok(HeaderValue::from_static(s)),
+                    HeaderText::Dynamic(s) => HeaderValue::from_str(s),
+                };
+                if let Ok(v) = value {
                     headers.append(HeaderName::from_static(name), v);
                 }
             }

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use auth_core::request::HeaderText;
 use auth_core::{AuthService, Denial, RequestAuth};
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -146,7 +147,11 @@ where
             let fin = request.finish().await;
             let headers = res.headers_mut();
             for (name, value) in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
-                if let Ok(v) = HeaderValue::from_str(&value) {
+                let value = match value {
+                    HeaderText::Static(s) => Ok(HeaderValue::from_static(s)),
+                    HeaderText::Dynamic(s) => HeaderValue::from_str(s),
+                };
+                if let Ok(v) = value {
                     headers.append(HeaderName::from_static(name), v);
                 }
             }

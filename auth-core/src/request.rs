@@ -48,18 +48,28 @@ impl Finish {
     /// The headers to append to the response: each `Set-Cookie`, `Cache-Control: no-store`
     /// for authenticated requests (unless the handler set its own `Cache-Control`), and
     /// `Vary: Cookie`.
-    pub fn headers(&self, has_cache_control: bool) -> Vec<(&'static str, String)> {
-        let mut h: Vec<(&'static str, String)> = self
-            .set_cookies
-            .iter()
-            .map(|c| ("set-cookie", c.clone()))
-            .collect();
+    pub fn headers(&self, has_cache_control: bool) -> Vec<(&'static str, HeaderText<'_>)> {
+        let mut h = Vec::with_capacity(self.set_cookies.len() + 2);
+        h.extend(
+            self.set_cookies
+                .iter()
+                .map(|c| ("set-cookie", HeaderText::Dynamic(c.as_str()))),
+        );
         if self.authenticated && !has_cache_control {
-            h.push(("cache-control", "no-store".into()));
+            h.push(("cache-control", HeaderText::Static("no-store")));
         }
-        h.push(("vary", "Cookie".into()));
+        h.push(("vary", HeaderText::Static("Cookie")));
         h
     }
+}
+
+/// A header value: static text (no validation or allocation needed) or text to check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderText<'a> {
+    /// Known-valid static text.
+    Static(&'static str),
+    /// Text built at run time.
+    Dynamic(&'a str),
 }
 
 impl RequestAuth {
@@ -69,12 +79,16 @@ impl RequestAuth {
         cookie_headers: impl IntoIterator<Item = &'h str>,
         client_ip: Option<std::net::IpAddr>,
     ) -> Arc<Self> {
-        let name = service.config().cookie_name();
-        let headers: Vec<&str> = cookie_headers.into_iter().collect();
-        let id = headers
-            .iter()
-            .find_map(|h| session_id_from_cookie_header(h, &name));
-        let nonce = crate::csrf::nonce_from_cookies(headers.iter().copied());
+        let name = service.cookie_name();
+        let (mut id, mut nonce) = (None, None);
+        for h in cookie_headers {
+            if id.is_none() {
+                id = session_id_from_cookie_header(h, name);
+            }
+            if nonce.is_none() {
+                nonce = crate::csrf::nonce_from_cookies([h]);
+            }
+        }
         let state = service.load_session(id).await;
         Arc::new(RequestAuth {
             service: service.clone(),

@@ -42,6 +42,8 @@ pub struct AuthService {
 #[derive(Clone)]
 struct Inner {
     attempts: Arc<dyn AttemptStore>,
+    cookie_name: String,
+    auth_hash_cache: Arc<std::sync::RwLock<std::collections::HashMap<UserId, (String, String)>>>,
     config: AuthConfig,
     users: Arc<dyn UserStore>,
     perms: Arc<dyn PermissionChecker>,
@@ -82,6 +84,8 @@ impl AuthService {
         AuthService {
             inner: Arc::new(Inner {
                 attempts: Arc::new(MemoryAttemptStore::new()),
+                cookie_name: config.cookie_name(),
+                auth_hash_cache: Arc::default(),
                 config,
                 users,
                 perms,
@@ -141,6 +145,35 @@ impl AuthService {
     /// HMAC-SHA256 of a password hash under the secret key: stored in the session at login, so
     /// that a password change ends the session.
     pub fn session_auth_hash(&self, password_hash: &str) -> String {
+        self.compute_session_auth_hash(password_hash)
+    }
+
+    /// Whether `stored` (a session's auth hash) matches `user`'s current password hash, in
+    /// constant time. Every request of a logged-in user checks this, so the expected value is
+    /// remembered per user and recomputed only when their password hash changes.
+    fn session_hash_matches(&self, user: &User, stored: &str) -> bool {
+        let cached = self.inner.auth_hash_cache.read().ok().and_then(|c| {
+            c.get(&user.id)
+                .filter(|(pw, _)| pw == &user.password_hash)
+                .map(|(_, h)| h.clone())
+        });
+        let expected = match cached {
+            Some(h) => h,
+            None => {
+                let h = self.compute_session_auth_hash(&user.password_hash);
+                if let Ok(mut c) = self.inner.auth_hash_cache.write() {
+                    if c.len() >= 100_000 {
+                        c.clear();
+                    }
+                    c.insert(user.id, (user.password_hash.clone(), h.clone()));
+                }
+                h
+            }
+        };
+        stored.as_bytes().ct_eq(expected.as_bytes()).into()
+    }
+
+    fn compute_session_auth_hash(&self, password_hash: &str) -> String {
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.inner.secret)
             .expect("HMAC takes any key length");
         mac.update(b"auth-core.session-auth-hash\0");
@@ -150,7 +183,18 @@ impl AuthService {
             mac.update(password_hash.as_bytes());
         }
         let bytes = mac.finalize().into_bytes();
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(64);
+        for b in bytes {
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+        out
+    }
+
+    /// The session cookie's name (with the `__Host-` prefix when configured), computed once.
+    pub fn cookie_name(&self) -> &str {
+        &self.inner.cookie_name
     }
 
     /// Checks an identifier (username or email, as `login_fields` allow) and password.
@@ -358,12 +402,11 @@ impl AuthService {
                 }
             };
             let valid = user.filter(|u| {
-                let expected = self.session_auth_hash(&u.password_hash);
-                let matches: bool = rec
-                    .auth_hash
-                    .as_deref()
-                    .is_some_and(|h| h.as_bytes().ct_eq(expected.as_bytes()).into());
-                u.is_active && matches
+                u.is_active
+                    && rec
+                        .auth_hash
+                        .as_deref()
+                        .is_some_and(|h| self.session_hash_matches(u, h))
             });
             match valid {
                 Some(u) => st.user = Some(Arc::new(u)),
