@@ -70,8 +70,15 @@ bench ours-actix ours-actix bare-actix
 bench actix-web-grants peer-actix-grants bare-actix
 
 if [ -n "${ONLY:-}" ]; then exit 0; fi
-awk -v o="${RPS[ours-axum]}" -v p="${RPS[axum-login]}" 'BEGIN { printf "ours-axum vs axum-login: %.2f x\n", o / p }'
-awk -v o="${RPS[ours-axum-redis]}" -v p="${RPS[axum-login-redis]}" 'BEGIN { printf "ours-axum-redis vs axum-login-redis: %.2f x\n", o / p }'
+target() { # label value goal (value >= goal is met)
+  awk -v l="$1" -v v="$2" -v g="$3" 'BEGIN { if (v >= g) printf "target %-44s %.2f (goal >= %.2f): met\n", l, v, g; else printf "target %-44s %.2f (goal >= %.2f): short by %.0f%%\n", l, v, g, (g - v) / g * 100 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+target "ours-axum / bare-axum" "$(ratio "${RPS[ours-axum]}" "${RPS[bare-axum]}")" 0.90
+target "ours-axum / axum-login" "$(ratio "${RPS[ours-axum]}" "${RPS[axum-login]}")" 1.30
+target "ours-actix / bare-actix" "$(ratio "${RPS[ours-actix]}" "${RPS[bare-actix]}")" 0.90
+target "ours-axum-redis / axum-login-redis" "$(ratio "${RPS[ours-axum-redis]}" "${RPS[axum-login-redis]}")" 1.30
+target "ours-axum-sqlite / ours-axum (memory)" "$(ratio "${RPS[ours-axum-sqlite]}" "${RPS[ours-axum]}")" 0.50
 
 # p99 of an unguarded route, idle and during a flood of logins (argon2 on the blocking pool).
 start ours-axum
@@ -86,6 +93,6 @@ busy=$(taskset -c 1 wrk -t1 -c8 -d"${DUR}s" --latency "$URL/public" | awk '$1=="
 wait "$FLOOD"
 stop
 logins=$(awk '/Requests\/sec/ {print $2}' /tmp/flood.txt)
-awk -v i="$(to_ms "$idle")" -v b="$(to_ms "$busy")" -v l="$logins" 'BEGIN { printf "unguarded p99: idle %.2f ms, during %s logins/s %.2f ms (%.2f x idle)\n", i, l, b, b / i }'
+awk -v i="$(to_ms "$idle")" -v b="$(to_ms "$busy")" -v l="$logins" 'BEGIN { printf "unguarded p99: idle %.2f ms, during %s logins/s %.2f ms (%.2f x idle; goal <= 2.00: %s)\n", i, l, b, b / i, (b / i <= 2 ? "met" : "missed") }'
 
 cargo run --release --quiet --manifest-path bench/Cargo.toml --bin session_memory
