@@ -15,12 +15,12 @@ pub const SESSION_ID_BYTES: usize = 24;
 /// Length of a session id as text (unpadded base64url of [`SESSION_ID_BYTES`]).
 pub const SESSION_ID_LEN: usize = 32;
 
-/// An opaque session id: 192 random bits, as 32 base64url characters.
+/// An opaque session id: 192 random bits, as 32 base64url characters, stored inline (no heap).
 ///
 /// `Debug` shows only a prefix, so ids do not end up whole in logs.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct SessionId(String);
+pub struct SessionId([u8; SESSION_ID_LEN]);
 
 /// A string that is not a well-formed session id.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +32,12 @@ impl SessionId {
     pub fn generate() -> Self {
         let mut bytes = [0u8; SESSION_ID_BYTES];
         OsRng.fill_bytes(&mut bytes);
-        SessionId(URL_SAFE_NO_PAD.encode(bytes))
+        let mut id = [0u8; SESSION_ID_LEN];
+        let n = URL_SAFE_NO_PAD
+            .encode_slice(bytes, &mut id)
+            .expect("24 bytes encode to 32 characters");
+        debug_assert_eq!(n, SESSION_ID_LEN);
+        SessionId(id)
     }
 
     /// Validates the shape of an id that came from a client. Forged ids of the right shape
@@ -42,7 +47,9 @@ impl SessionId {
             && s.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
         {
-            Ok(SessionId(s.to_owned()))
+            let mut id = [0u8; SESSION_ID_LEN];
+            id.copy_from_slice(s.as_bytes());
+            Ok(SessionId(id))
         } else {
             Err(MalformedSessionId)
         }
@@ -50,13 +57,14 @@ impl SessionId {
 
     /// The id as text, as it goes into the cookie.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only base64url characters are ever stored (generate and parse guarantee it).
+        std::str::from_utf8(&self.0).expect("session ids are ASCII")
     }
 }
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionId({}…)", &self.0[..6.min(self.0.len())])
+        write!(f, "SessionId({}…)", &self.as_str()[..6])
     }
 }
 
@@ -69,7 +77,7 @@ impl TryFrom<String> for SessionId {
 
 impl From<SessionId> for String {
     fn from(id: SessionId) -> String {
-        id.0
+        id.as_str().to_owned()
     }
 }
 
