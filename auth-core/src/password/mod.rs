@@ -17,7 +17,7 @@
 //! argon2id parameters reports [`needs_rehash`], and the auth service rehashes it on login.
 //!
 //! The functions here are CPU-bound and synchronous. Async code goes through [`HashPool`],
-//! which runs them on tokio's blocking pool with bounded concurrency.
+//! which runs them on a few dedicated low-priority threads, off the async runtime.
 //!
 //! ```
 //! use auth_core::password;

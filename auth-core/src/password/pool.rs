@@ -1,17 +1,16 @@
-//! Runs password hashing on tokio's blocking pool, never on the runtime's worker threads.
+//! Runs password hashing on dedicated low-priority threads, never on the runtime's workers.
 
-use std::sync::Arc;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
 
 use super::PasswordError;
 
-/// Hashes and verifies passwords on tokio's blocking pool, at most `limit` at a time.
-///
-/// A flood of logins then queues here instead of occupying every blocking thread, and the
-/// async workers stay free to serve other requests.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords on `limit` dedicated threads (named `auth-hash-N`), off the
+/// async runtime. On Linux the threads run at nice 10, so that under a flood of logins the
+/// scheduler still gives the request workers the CPU: hashing slows down, other routes do not.
+/// Work beyond `limit` queues.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
@@ -22,20 +21,52 @@ use super::PasswordError;
 /// ```
 #[derive(Clone, Debug)]
 pub struct HashPool {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     runs: Arc<AtomicU64>,
 }
 
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its arguments; on Linux `who = 0` with PRIO_PROCESS
+    // means the calling thread. Failure leaves the priority unchanged, which is harmless.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
 impl HashPool {
-    /// A pool that runs at most `limit` hashes at once (`0` means the number of CPUs).
+    /// A pool of `limit` threads (`0` means the number of CPUs).
     pub fn new(limit: usize) -> Self {
         let limit = if limit == 0 {
             std::thread::available_parallelism().map_or(2, |n| n.get())
         } else {
             limit
         };
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..limit {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("auth-hash-{i}"))
+                .spawn(move || {
+                    lower_priority();
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(guard) => guard.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return, // every HashPool clone is gone
+                        }
+                    }
+                });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "could not start a password hashing thread");
+            }
+        }
         HashPool {
-            permits: Arc::new(Semaphore::new(limit)),
+            jobs: tx,
             runs: Arc::default(),
         }
     }
@@ -44,14 +75,13 @@ impl HashPool {
         &self,
         f: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+            }))
             .map_err(|_| PasswordError::PoolClosed)?;
-        let out = tokio::task::spawn_blocking(f)
-            .await
-            .map_err(|_| PasswordError::PoolClosed);
+        let out = rx.await.map_err(|_| PasswordError::PoolClosed);
         self.runs.fetch_add(1, Ordering::Relaxed);
         out
     }
