@@ -260,7 +260,8 @@ pub async fn next_handling(s: &Server) {
     }
 }
 
-async fn seed_one(s: &Server, name: &str) {
+/// Creates one user `name` (email `name@example.com`, password [`PW`]) with the admin command.
+pub async fn seed_one(s: &Server, name: &str) {
     let email = format!("{name}@example.com");
     s.admin(&[
         "createuser",

@@ -55,21 +55,8 @@ impl Browser {
     }
 }
 
-async fn me(b: &mut Browser) -> (u16, Option<String>) {
-    let r = b
-        .request(
-            "GET",
-            "/api/me",
-            None,
-            vec![],
-            &[("accept", "application/json")],
-        )
-        .await;
-    let name = (r.status == 200).then(|| r.json()["username"].as_str().unwrap_or("").to_owned());
-    (r.status, name)
-}
-
-async fn logout(b: &mut Browser) -> u16 {
+/// Logs out through the logout button of the protected page.
+pub async fn logout(b: &mut Browser) -> u16 {
     let page = b.get("/protected").await;
     let fields = page.form_fields();
     b.post_form("/logout", &fields).await.status
@@ -79,24 +66,14 @@ async fn logout(b: &mut Browser) -> u16 {
 /// deactivation on one are seen at once on the other.
 pub async fn sessions_are_shared(a: &Server, b: &Server) {
     for name in ["mp_alice", "mp_bob"] {
-        let email = format!("{name}@example.com");
-        a.admin(&[
-            "createuser",
-            "--username",
-            name,
-            "--email",
-            &email,
-            "--password",
-            PW,
-        ])
-        .await;
+        crate::blackbox::seed_one(a, name).await;
     }
     // Log in on A, use the session on B.
     let mut alice = Browser::new(a);
     alice.login("mp_alice", PW).await;
     alice.switch_to(b);
     assert_eq!(
-        me(&mut alice).await,
+        alice.me().await,
         (200, Some("mp_alice".into())),
         "the session made on A works on B"
     );
@@ -105,16 +82,12 @@ pub async fn sessions_are_shared(a: &Server, b: &Server) {
     assert_eq!(logout(&mut alice).await, 303);
     let mut replay = Browser::new(a);
     replay.jar.insert("sessionid".into(), cookie);
-    assert_eq!(
-        me(&mut replay).await.0,
-        401,
-        "logged out on B, anonymous on A"
-    );
+    assert_eq!(replay.me().await.0, 401, "logged out on B, anonymous on A");
 
     // A password change through A ends the sessions that B serves.
     let mut bob = Browser::new(b);
     bob.login("mp_bob", PW).await;
-    assert_eq!(me(&mut bob).await.0, 200);
+    assert_eq!(bob.me().await.0, 200);
     a.admin(&[
         "changepassword",
         "--username",
@@ -124,20 +97,20 @@ pub async fn sessions_are_shared(a: &Server, b: &Server) {
     ])
     .await;
     assert_eq!(
-        me(&mut bob).await.0,
+        bob.me().await.0,
         401,
         "password changed elsewhere: session ended"
     );
     bob.switch_to(a);
-    assert_eq!(me(&mut bob).await.0, 401);
+    assert_eq!(bob.me().await.0, 401);
 
     // Deactivation: log in on A with the new password, deactivate, both deny.
     let mut bob = Browser::new(a);
     bob.login("mp_bob", "a changed password").await;
     b.admin(&["deactivate", "--username", "mp_bob"]).await;
-    assert_eq!(me(&mut bob).await.0, 401);
+    assert_eq!(bob.me().await.0, 401);
     bob.switch_to(b);
-    assert_eq!(me(&mut bob).await.0, 401);
+    assert_eq!(bob.me().await.0, 401);
 }
 
 /// Counters of the load run.
@@ -485,7 +458,7 @@ pub async fn outage(a: &Server, b: &Server, user: &str, server: &mut dyn Downabl
     html.login(user, PW).await;
     let mut api = Browser::api(b);
     api.jar = html.jar.clone();
-    assert_eq!(me(&mut api).await.0, 200);
+    assert_eq!(api.me().await.0, 200);
     server.down();
     let mut o = Outage::default();
     let until = Instant::now() + Duration::from_secs(2);
@@ -518,7 +491,7 @@ pub async fn outage(a: &Server, b: &Server, user: &str, server: &mut dyn Downabl
             f.insert("username".into(), user.into());
             f.insert("password".into(), PW.into());
             let r = fresh.post_form("/login", &f).await;
-            if r.status == 303 && me(&mut fresh).await.0 == 200 {
+            if r.status == 303 && fresh.me().await.0 == 200 {
                 break;
             }
         }

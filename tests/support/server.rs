@@ -407,6 +407,22 @@ impl Browser {
         self.post_form(&action, &fields).await
     }
 
+    /// `GET /api/me` as an API client: the status and, on 200, the username.
+    pub async fn me(&mut self) -> (u16, Option<String>) {
+        let r = self
+            .request(
+                "GET",
+                "/api/me",
+                None,
+                vec![],
+                &[("accept", "application/json")],
+            )
+            .await;
+        let name =
+            (r.status == 200).then(|| r.json()["username"].as_str().unwrap_or("").to_owned());
+        (r.status, name)
+    }
+
     /// Logs in through the login form; panics unless it redirects.
     pub async fn login(&mut self, username: &str, password: &str) -> Page {
         let r = self
