@@ -5,11 +5,15 @@
 # and prints one line per server: req/s, p50, p99 and the ratio to its baseline. Then the p99 of
 # an unguarded route during a login flood, and memory per session.
 #
-# DUR=10 bash scripts/load.sh        (seconds per run; loopback only; needs PostgreSQL-free
-#                                     Redis at REDIS_URL for the Redis rows)
+# DUR=10 ROUNDS=3 bash scripts/load.sh   (seconds per run, rounds; loopback only; needs Redis
+#                                        at REDIS_URL for the Redis rows)
+# Every round runs every server once, so a slow spell of this shared machine hits all of them;
+# each line shows the median of the rounds, and ratios are ratios of medians.
+# ONLY="bare-axum ours-axum" limits the run to those servers (and skips the later sections).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${DUR:-10}
+ROUNDS=${ROUNDS:-3}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet --manifest-path bench/Cargo.toml
@@ -29,12 +33,15 @@ to_ms() { # wrk latency like 1.23ms / 456.00us / 1.02s -> ms
   awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v); print v } else { sub(/s$/, "", v); print v * 1000 } }'
 }
 
-declare -A RPS
-line() { printf '%-30s %10s req/s   p50 %7s ms   p99 %7s ms   %s\n' "$@"; }
+declare -A RPS P50 P99 ALL
+line() { printf '%-22s %10s req/s   p50 %6s ms   p99 %6s ms   %s\n' "$@"; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-bench() { # name mode baseline-name
-  local name=$1 mode=$2 base=${3:-}
-  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return 0; fi
+SERVERS=()  # name mode baseline, in the order they run in each round
+add() { if [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; then SERVERS+=("$1 $2 ${3:-}"); fi; }
+
+measure() { # name mode: one wrk run; appends req/s, p50, p99 to the server's lists
+  local name=$1 mode=$2
   start "$mode"
   local cookie
   cookie=$(curl -s -D - -o /dev/null -X POST "$URL/login" | tr -d '\r' | awk -F': ' 'tolower($1)=="set-cookie" {split($2, a, ";"); printf "%s; ", a[1]}')
@@ -46,28 +53,43 @@ bench() { # name mode baseline-name
   local out
   out=$(taskset -c 1 wrk -t1 -c32 -d"${DUR}s" --latency -H "Cookie: $cookie" "$URL/protected")
   stop
-  local rps p50 p99 non2xx
-  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-  p50=$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")
-  p99=$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")
+  local non2xx
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   [ -z "$non2xx" ] || { echo "$name answered $non2xx non-2xx responses under load" >&2; exit 1; }
-  RPS[$name]=$rps
-  local ratio=""
-  if [ -n "$base" ] && [ -n "${RPS[$base]:-}" ]; then ratio=$(awk -v a="$rps" -v b="${RPS[$base]}" -v n="$base" 'BEGIN { printf "%.2f x %s", a / b, n }'); fi
-  line "$name" "$rps" "$p50" "$p99" "$ratio"
+  RPS[$name]="${RPS[$name]:-} $(echo "$out" | awk '/Requests\/sec/ {print $2}')"
+  P50[$name]="${P50[$name]:-} $(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")"
+  P99[$name]="${P99[$name]:-} $(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")"
 }
 
-echo "load: GET /protected, 32 connections, ${DUR}s per server, server on core 0, wrk on core 1"
-bench bare-axum bare-axum
-bench ours-axum ours-axum bare-axum
-bench axum-login peer-axum-login bare-axum
-bench ours-axum-sqlite ours-axum-sqlite ours-axum
-bench ours-axum-redis ours-axum-redis bare-axum
-bench axum-login-redis peer-axum-login-redis bare-axum
-bench bare-actix bare-actix
-bench ours-actix ours-actix bare-actix
-bench actix-web-grants peer-actix-grants bare-actix
+add bare-axum bare-axum
+add ours-axum ours-axum bare-axum
+add axum-login peer-axum-login bare-axum
+add ours-axum-sqlite ours-axum-sqlite ours-axum
+add ours-axum-redis ours-axum-redis bare-axum
+add axum-login-redis peer-axum-login-redis bare-axum
+add bare-actix bare-actix
+add ours-actix ours-actix bare-actix
+add actix-web-grants peer-actix-grants bare-actix
+
+echo "load: GET /protected, 32 connections, ${DUR}s per run, $ROUNDS rounds (every server once per round, interleaved), server on core 0, wrk on core 1; medians"
+for round in $(seq 1 "$ROUNDS"); do
+  for s in "${SERVERS[@]}"; do
+    read -r name mode _ <<<"$s"
+    measure "$name" "$mode"
+  done
+  echo "round $round done" >&2
+done
+for s in "${SERVERS[@]}"; do
+  read -r name _ base <<<"$s"
+  ALL[$name]=$(echo "${RPS[$name]}" | median)
+  ratio=""
+  if [ -n "$base" ] && [ -n "${ALL[$base]:-}" ]; then
+    ratio=$(awk -v a="${ALL[$name]}" -v b="${ALL[$base]}" -v n="$base" 'BEGIN { printf "%.2f x %s", a / b, n }')
+  fi
+  line "$name" "$(printf '%.0f' "${ALL[$name]}")" "$(echo "${P50[$name]}" | median)" "$(echo "${P99[$name]}" | median)" "$ratio   (runs:${RPS[$name]})"
+done
+RPS=()
+for k in "${!ALL[@]}"; do RPS[$k]=${ALL[$k]}; done
 
 if [ -n "${ONLY:-}" ]; then exit 0; fi
 target() { # label value goal (value >= goal is met)

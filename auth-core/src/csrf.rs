@@ -20,20 +20,39 @@ pub const CSRF_FIELD: &str = "csrf_token";
 
 /// A fresh nonce (32 random bytes, base64url).
 pub fn new_nonce() -> String {
-    let mut b = [0u8; 32];
-    OsRng.fill_bytes(&mut b);
-    URL_SAFE_NO_PAD.encode(b)
+    Nonce::generate().as_str().to_owned()
 }
 
 /// The nonce in a `Cookie` header, if well-formed.
 pub fn nonce_from_cookies<'h>(headers: impl IntoIterator<Item = &'h str>) -> Option<String> {
-    headers.into_iter().find_map(|h| {
-        let v = cookie_value(h, CSRF_COOKIE)?;
-        (v.len() == 43
-            && v.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'))
-        .then(|| v.to_owned())
-    })
+    headers
+        .into_iter()
+        .find_map(|h| Nonce::parse(cookie_value(h, CSRF_COOKIE)?).map(|n| n.as_str().to_owned()))
+}
+
+/// A well-formed nonce, held inline (every request that carries the cookie parses one).
+#[derive(Clone, Copy)]
+pub(crate) struct Nonce([u8; 43]);
+
+impl Nonce {
+    pub(crate) fn generate() -> Nonce {
+        let mut b = [0u8; 32];
+        OsRng.fill_bytes(&mut b);
+        let mut out = [0u8; 43];
+        URL_SAFE_NO_PAD
+            .encode_slice(b, &mut out)
+            .expect("32 bytes encode to 43 characters");
+        Nonce(out)
+    }
+
+    pub(crate) fn parse(v: &str) -> Option<Nonce> {
+        let bytes: [u8; 43] = v.as_bytes().try_into().ok()?;
+        crate::session::is_base64url(&bytes).then_some(Nonce(bytes))
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("nonces are ASCII")
+    }
 }
 
 /// The form token for a nonce.

@@ -80,6 +80,6 @@ pub use response::DenialResponse;
 pub use service::{
     AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState,
 };
-pub use session::{SessionId, SessionRecord};
+pub use session::{AuthHash, SessionId, SessionRecord};
 pub use store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
 pub use user::{Group, NewUser, User, UserId};

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::{Mutex, OnceCell};
 
+use crate::csrf::Nonce;
 use crate::error::{AuthError, StoreError};
 use crate::guard::AuthContext;
 use crate::permission::Grants;
 use crate::service::{AuthService, CookieUpdate, PasswordChangeError, SessionState};
-use crate::session::session_id_from_cookie_header;
+use crate::session::{SessionId, for_each_cookie};
 use crate::user::User;
 
 /// One request's session, loaded once by the adapter's middleware.
@@ -20,7 +21,8 @@ pub struct RequestAuth {
     state: Mutex<SessionState>,
     csrf: std::sync::Mutex<Csrf>,
     user: Option<Arc<User>>,
-    grants: Arc<OnceCell<Arc<Grants>>>,
+    /// The grants of `user`, read at most once per request.
+    grants: OnceCell<Arc<Grants>>,
     unavailable: bool,
     client_ip: Option<std::net::IpAddr>,
 }
@@ -28,7 +30,7 @@ pub struct RequestAuth {
 /// The CSRF nonce of a request: the one its cookie carried, or a new one to send.
 #[derive(Default)]
 struct Csrf {
-    nonce: Option<String>,
+    nonce: Option<Nonce>,
     send: bool,
 }
 
@@ -48,18 +50,16 @@ impl Finish {
     /// The headers to append to the response: each `Set-Cookie`, `Cache-Control: no-store`
     /// for authenticated requests (unless the handler set its own `Cache-Control`), and
     /// `Vary: Cookie`.
-    pub fn headers(&self, has_cache_control: bool) -> Vec<(&'static str, HeaderText<'_>)> {
-        let mut h = Vec::with_capacity(self.set_cookies.len() + 2);
-        h.extend(
-            self.set_cookies
-                .iter()
-                .map(|c| ("set-cookie", HeaderText::Dynamic(c.as_str()))),
-        );
-        if self.authenticated && !has_cache_control {
-            h.push(("cache-control", HeaderText::Static("no-store")));
-        }
-        h.push(("vary", HeaderText::Static("Cookie")));
-        h
+    pub fn headers(
+        &self,
+        has_cache_control: bool,
+    ) -> impl Iterator<Item = (&'static str, HeaderText<'_>)> {
+        let no_store = self.authenticated && !has_cache_control;
+        self.set_cookies
+            .iter()
+            .map(|c| ("set-cookie", HeaderText::Dynamic(c.as_str())))
+            .chain(no_store.then_some(("cache-control", HeaderText::Static("no-store"))))
+            .chain([("vary", HeaderText::Static("Cookie"))])
     }
 }
 
@@ -81,13 +81,19 @@ impl RequestAuth {
     ) -> Arc<Self> {
         let name = service.cookie_name();
         let (mut id, mut nonce) = (None, None);
+        // One pass over each header. Within a header the first pair of a name decides (a
+        // malformed value counts as absent); a later header is read only if nothing was found.
         for h in cookie_headers {
-            if id.is_none() {
-                id = session_id_from_cookie_header(h, name);
-            }
-            if nonce.is_none() {
-                nonce = crate::csrf::nonce_from_cookies([h]);
-            }
+            let (mut seen_id, mut seen_nonce) = (id.is_some(), nonce.is_some());
+            for_each_cookie(h, |k, v| {
+                if !seen_id && k == name {
+                    seen_id = true;
+                    id = SessionId::parse(v).ok();
+                } else if !seen_nonce && k == crate::csrf::CSRF_COOKIE {
+                    seen_nonce = true;
+                    nonce = Nonce::parse(v);
+                }
+            });
         }
         let state = service.load_session(id).await;
         Arc::new(RequestAuth {
@@ -97,7 +103,7 @@ impl RequestAuth {
             user: state.user().cloned(),
             unavailable: state.is_unavailable(),
             state: Mutex::new(state),
-            grants: Arc::default(),
+            grants: OnceCell::new(),
         })
     }
 
@@ -106,7 +112,7 @@ impl RequestAuth {
         AuthHandle {
             req: self.clone(),
             user: self.user.clone(),
-            grants: self.grants.clone(),
+            switched: None,
         }
     }
 
@@ -128,7 +134,10 @@ impl RequestAuth {
         if csrf.send
             && let Some(nonce) = &csrf.nonce
         {
-            set_cookies.push(crate::csrf::set_cookie(self.service.config(), nonce));
+            set_cookies.push(crate::csrf::set_cookie(
+                self.service.config(),
+                nonce.as_str(),
+            ));
         }
         Finish {
             set_cookies,
@@ -144,7 +153,9 @@ impl RequestAuth {
 pub struct AuthHandle {
     req: Arc<RequestAuth>,
     user: Option<Arc<User>>,
-    grants: Arc<OnceCell<Arc<Grants>>>,
+    /// Grants of the user after a login, logout or password change in this request (the
+    /// request's own cell belongs to the user the middleware loaded).
+    switched: Option<Arc<OnceCell<Arc<Grants>>>>,
 }
 
 impl std::fmt::Debug for AuthHandle {
@@ -183,7 +194,7 @@ impl AuthHandle {
         let mut st = self.req.state.lock().await;
         self.req.service.login(&mut st, user).await?;
         self.user = st.user().cloned();
-        self.grants = Arc::default();
+        self.switched = Some(Arc::default());
         self.rotate_csrf();
         Ok(())
     }
@@ -192,12 +203,16 @@ impl AuthHandle {
     /// nonce cookie if the request had none.
     pub fn csrf_token(&self) -> String {
         let mut c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
-        if c.nonce.is_none() {
-            c.nonce = Some(crate::csrf::new_nonce());
-            c.send = true;
-        }
-        let nonce = c.nonce.as_deref().expect("set above");
-        crate::csrf::token_for(self.req.service.secret(), nonce)
+        let nonce = match c.nonce {
+            Some(n) => n,
+            None => {
+                let n = Nonce::generate();
+                c.nonce = Some(n);
+                c.send = true;
+                n
+            }
+        };
+        crate::csrf::token_for(self.req.service.secret(), nonce.as_str())
     }
 
     /// Whether `token` is this request's valid CSRF token. False when the request carried no
@@ -206,7 +221,7 @@ impl AuthHandle {
         let c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
         match (&c.nonce, c.send) {
             (Some(nonce), false) => {
-                crate::csrf::token_matches(self.req.service.secret(), nonce, token)
+                crate::csrf::token_matches(self.req.service.secret(), nonce.as_str(), token)
             }
             _ => false,
         }
@@ -214,7 +229,7 @@ impl AuthHandle {
 
     fn rotate_csrf(&self) {
         let mut c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
-        c.nonce = Some(crate::csrf::new_nonce());
+        c.nonce = Some(Nonce::generate());
         c.send = true;
     }
 
@@ -238,7 +253,7 @@ impl AuthHandle {
         let mut st = self.req.state.lock().await;
         self.req.service.logout(&mut st).await?;
         self.user = None;
-        self.grants = Arc::default();
+        self.switched = Some(Arc::default());
         self.rotate_csrf();
         Ok(())
     }
@@ -256,7 +271,7 @@ impl AuthHandle {
             .change_password(&mut st, old, new, confirm)
             .await?;
         self.user = st.user().cloned();
-        self.grants = Arc::default();
+        self.switched = Some(Arc::default());
         Ok(())
     }
 
@@ -288,17 +303,17 @@ impl AuthContext for AuthHandle {
         let Some(user) = &self.user else {
             return Ok(Arc::default());
         };
-        self.grants
-            .get_or_try_init(|| async {
-                self.req
-                    .service
-                    .permissions()
-                    .grants(user.id)
-                    .await
-                    .map(Arc::new)
-            })
-            .await
-            .cloned()
+        let cell = self.switched.as_deref().unwrap_or(&self.req.grants);
+        cell.get_or_try_init(|| async {
+            self.req
+                .service
+                .permissions()
+                .grants(user.id)
+                .await
+                .map(Arc::new)
+        })
+        .await
+        .cloned()
     }
 
     fn is_unavailable(&self) -> bool {

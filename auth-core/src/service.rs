@@ -7,14 +7,13 @@ use std::sync::Arc;
 use hmac::{Hmac, Mac};
 use password_hash::rand_core::{OsRng, RngCore};
 use serde::Serialize;
-use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use crate::config::{AuthConfig, LoginField};
 use crate::error::{AuthError, StoreError};
 use crate::memory::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 use crate::password::{self, HashPool, PasswordError};
-use crate::session::{SessionId, SessionRecord, now_unix};
+use crate::session::{AuthHash, SessionId, SessionRecord, now_unix};
 use crate::store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
 use crate::user::{NewUser, User, UserId};
 
@@ -43,7 +42,7 @@ pub struct AuthService {
 struct Inner {
     attempts: Arc<dyn AttemptStore>,
     cookie_name: String,
-    auth_hash_cache: Arc<std::sync::RwLock<std::collections::HashMap<UserId, (String, String)>>>,
+    auth_hash_cache: Arc<std::sync::RwLock<std::collections::HashMap<UserId, (String, AuthHash)>>>,
     config: AuthConfig,
     users: Arc<dyn UserStore>,
     perms: Arc<dyn PermissionChecker>,
@@ -144,36 +143,7 @@ impl AuthService {
 
     /// HMAC-SHA256 of a password hash under the secret key: stored in the session at login, so
     /// that a password change ends the session.
-    pub fn session_auth_hash(&self, password_hash: &str) -> String {
-        self.compute_session_auth_hash(password_hash)
-    }
-
-    /// Whether `stored` (a session's auth hash) matches `user`'s current password hash, in
-    /// constant time. Every request of a logged-in user checks this, so the expected value is
-    /// remembered per user and recomputed only when their password hash changes.
-    fn session_hash_matches(&self, user: &User, stored: &str) -> bool {
-        let cached = self.inner.auth_hash_cache.read().ok().and_then(|c| {
-            c.get(&user.id)
-                .filter(|(pw, _)| pw == &user.password_hash)
-                .map(|(_, h)| h.clone())
-        });
-        let expected = match cached {
-            Some(h) => h,
-            None => {
-                let h = self.compute_session_auth_hash(&user.password_hash);
-                if let Ok(mut c) = self.inner.auth_hash_cache.write() {
-                    if c.len() >= 100_000 {
-                        c.clear();
-                    }
-                    c.insert(user.id, (user.password_hash.clone(), h.clone()));
-                }
-                h
-            }
-        };
-        stored.as_bytes().ct_eq(expected.as_bytes()).into()
-    }
-
-    fn compute_session_auth_hash(&self, password_hash: &str) -> String {
+    pub fn session_auth_hash(&self, password_hash: &str) -> AuthHash {
         let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.inner.secret)
             .expect("HMAC takes any key length");
         mac.update(b"auth-core.session-auth-hash\0");
@@ -182,14 +152,32 @@ impl AuthService {
         if !self.inner.config.password_change_keeps_other_sessions {
             mac.update(password_hash.as_bytes());
         }
-        let bytes = mac.finalize().into_bytes();
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(64);
-        for b in bytes {
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        }
-        out
+        AuthHash::from_bytes(mac.finalize().into_bytes().into())
+    }
+
+    /// Whether `stored` (a session's auth hash) matches `user`'s current password hash, in
+    /// constant time. Every request of a logged-in user checks this, so the expected value is
+    /// remembered per user and recomputed only when their password hash changes.
+    fn session_hash_matches(&self, user: &User, stored: &AuthHash) -> bool {
+        let cached = self.inner.auth_hash_cache.read().ok().and_then(|c| {
+            c.get(&user.id)
+                .filter(|(pw, _)| pw == &user.password_hash)
+                .map(|(_, h)| *h)
+        });
+        let expected = match cached {
+            Some(h) => h,
+            None => {
+                let h = self.session_auth_hash(&user.password_hash);
+                if let Ok(mut c) = self.inner.auth_hash_cache.write() {
+                    if c.len() >= 100_000 {
+                        c.clear();
+                    }
+                    c.insert(user.id, (user.password_hash.clone(), h));
+                }
+                h
+            }
+        };
+        stored.matches(&expected)
     }
 
     /// The session cookie's name (with the `__Host-` prefix when configured), computed once.
@@ -392,7 +380,7 @@ impl AuthService {
         }
         let mut rec = rec;
         if let Some(uid) = rec.user_id {
-            let user = match self.inner.users.get_user(uid).await {
+            let user = match self.inner.users.get_user_shared(uid).await {
                 Ok(u) => u,
                 Err(e) => {
                     tracing::error!(error = %e, "user store unavailable; request treated as anonymous and guards fail closed");
@@ -405,11 +393,11 @@ impl AuthService {
                 u.is_active
                     && rec
                         .auth_hash
-                        .as_deref()
+                        .as_ref()
                         .is_some_and(|h| self.session_hash_matches(u, h))
             });
             match valid {
-                Some(u) => st.user = Some(Arc::new(u)),
+                Some(u) => st.user = Some(u),
                 None => {
                     self.end_session(&rec.id, "user missing, inactive or password changed")
                         .await;

@@ -32,26 +32,15 @@ impl SessionId {
     pub fn generate() -> Self {
         let mut bytes = [0u8; SESSION_ID_BYTES];
         OsRng.fill_bytes(&mut bytes);
-        let mut id = [0u8; SESSION_ID_LEN];
-        let n = URL_SAFE_NO_PAD
-            .encode_slice(bytes, &mut id)
-            .expect("24 bytes encode to 32 characters");
-        debug_assert_eq!(n, SESSION_ID_LEN);
-        SessionId(id)
+        Self::from_bytes(bytes)
     }
 
     /// Validates the shape of an id that came from a client. Forged ids of the right shape
     /// still have to exist in the store.
     pub fn parse(s: &str) -> Result<Self, MalformedSessionId> {
-        if s.len() == SESSION_ID_LEN
-            && s.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-        {
-            let mut id = [0u8; SESSION_ID_LEN];
-            id.copy_from_slice(s.as_bytes());
-            Ok(SessionId(id))
-        } else {
-            Err(MalformedSessionId)
+        match <[u8; SESSION_ID_LEN]>::try_from(s.as_bytes()) {
+            Ok(id) if is_base64url(&id) => Ok(SessionId(id)),
+            _ => Err(MalformedSessionId),
         }
     }
 
@@ -59,6 +48,33 @@ impl SessionId {
     pub fn as_str(&self) -> &str {
         // Only base64url characters are ever stored (generate and parse guarantee it).
         std::str::from_utf8(&self.0).expect("session ids are ASCII")
+    }
+
+    /// The 24 random bytes behind the text (a compact key for stores that hold many ids).
+    ///
+    /// ```
+    /// use auth_core::SessionId;
+    /// let id = SessionId::generate();
+    /// assert_eq!(SessionId::from_bytes(id.to_bytes()), id);
+    /// ```
+    pub fn to_bytes(&self) -> [u8; SESSION_ID_BYTES] {
+        let mut out = [0u8; SESSION_ID_BYTES];
+        // 32 base64url characters are exactly 24 bytes with no leftover bits, so every
+        // well-formed id decodes, and decodes to one value only.
+        let n = URL_SAFE_NO_PAD
+            .decode_slice(self.0, &mut out)
+            .expect("a well-formed id decodes to 24 bytes");
+        debug_assert_eq!(n, SESSION_ID_BYTES);
+        out
+    }
+
+    /// The id whose bytes [`to_bytes`](Self::to_bytes) returned.
+    pub fn from_bytes(bytes: [u8; SESSION_ID_BYTES]) -> Self {
+        let mut id = [0u8; SESSION_ID_LEN];
+        URL_SAFE_NO_PAD
+            .encode_slice(bytes, &mut id)
+            .expect("24 bytes encode to 32 characters");
+        SessionId(id)
     }
 }
 
@@ -81,6 +97,113 @@ impl From<SessionId> for String {
     }
 }
 
+/// The session auth hash: an HMAC-SHA256 tag that ties a session to its user's credentials
+/// (see [`crate::AuthService::session_auth_hash`]). Stores keep it as 64 lowercase hex digits.
+///
+/// `Debug` hides it; compare with [`matches`](Self::matches), which takes constant time.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct AuthHash([u8; 32]);
+
+/// Text that is not 64 hex digits.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("malformed session auth hash: expected 64 hex digits")]
+pub struct MalformedAuthHash;
+
+impl AuthHash {
+    /// The hash with these bytes.
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        AuthHash(bytes)
+    }
+
+    /// The raw bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// Parses 64 hex digits (either case).
+    ///
+    /// ```
+    /// use auth_core::session::AuthHash;
+    /// let h = AuthHash::from_bytes([0xab; 32]);
+    /// assert_eq!(AuthHash::parse_hex(&h.to_hex()), Ok(h));
+    /// assert!(AuthHash::parse_hex("abc").is_err());
+    /// ```
+    pub fn parse_hex(s: &str) -> Result<Self, MalformedAuthHash> {
+        fn nibble(c: u8) -> Result<u8, MalformedAuthHash> {
+            match c {
+                b'0'..=b'9' => Ok(c - b'0'),
+                b'a'..=b'f' => Ok(c - b'a' + 10),
+                b'A'..=b'F' => Ok(c - b'A' + 10),
+                _ => Err(MalformedAuthHash),
+            }
+        }
+        let s = s.as_bytes();
+        if s.len() != 64 {
+            return Err(MalformedAuthHash);
+        }
+        let mut out = [0u8; 32];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = nibble(s[2 * i])? << 4 | nibble(s[2 * i + 1])?;
+        }
+        Ok(AuthHash(out))
+    }
+
+    /// The 64 lowercase hex digits stores keep.
+    pub fn to_hex(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(64);
+        for b in self.0 {
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+        out
+    }
+
+    /// Whether the two hashes are equal, in time that does not depend on where they differ.
+    pub fn matches(&self, other: &AuthHash) -> bool {
+        let mut diff = 0u64;
+        for (a, b) in self.0.chunks_exact(8).zip(other.0.chunks_exact(8)) {
+            let a = u64::from_ne_bytes(a.try_into().expect("8 bytes"));
+            let b = u64::from_ne_bytes(b.try_into().expect("8 bytes"));
+            diff |= a ^ b;
+        }
+        std::hint::black_box(diff) == 0
+    }
+}
+
+impl fmt::Debug for AuthHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AuthHash(…)")
+    }
+}
+
+impl TryFrom<String> for AuthHash {
+    type Error = MalformedAuthHash;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        AuthHash::parse_hex(&s)
+    }
+}
+
+impl From<AuthHash> for String {
+    fn from(h: AuthHash) -> String {
+        h.to_hex()
+    }
+}
+
+/// Reads a stored auth hash. A malformed one is logged and read as none, so the session no
+/// longer matches its user and ends (fail closed).
+pub(crate) fn parse_stored_auth_hash(stored: Option<String>) -> Option<AuthHash> {
+    let text = stored?;
+    match AuthHash::parse_hex(&text) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            tracing::warn!(error = %e, "stored session has a malformed auth hash; it will end");
+            None
+        }
+    }
+}
+
 /// One server-side session, as the [`crate::SessionStore`] keeps it. Times are Unix seconds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SessionRecord {
@@ -90,7 +213,7 @@ pub struct SessionRecord {
     pub user_id: Option<UserId>,
     /// HMAC of the user's password hash at login: when the password changes, this no
     /// longer matches and the session ends.
-    pub auth_hash: Option<String>,
+    pub auth_hash: Option<AuthHash>,
     /// Arbitrary keys (for example `theme`), kept across logout when configured.
     pub data: BTreeMap<String, serde_json::Value>,
     /// When the session was created (absolute expiry counts from here).
@@ -105,6 +228,31 @@ impl SessionRecord {
     /// Whether the record is past its deadline at `now`.
     pub fn is_expired(&self, now: i64) -> bool {
         now >= self.expires_at
+    }
+}
+
+/// Whether every byte is a base64url character (`A-Z a-z 0-9 - _`).
+pub(crate) fn is_base64url(bytes: &[u8]) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let b = c as u8;
+            t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+            c += 1;
+        }
+        t
+    };
+    bytes.iter().fold(true, |ok, &b| ok & TABLE[b as usize])
+}
+
+/// Calls `f(name, value)` for each `name=value` pair of a `Cookie` header, in order (names and
+/// values trimmed, one pair of quotes around a value removed).
+pub(crate) fn for_each_cookie<'h>(header: &'h str, mut f: impl FnMut(&'h str, &'h str)) {
+    for pair in header.split(';') {
+        if let Some((k, v)) = pair.split_once('=') {
+            f(k.trim(), v.trim().trim_matches('"'));
+        }
     }
 }
 
@@ -134,7 +282,22 @@ pub fn session_id_from_cookie_header(header: &str, name: &str) -> Option<Session
 }
 
 /// Current Unix time in seconds.
+///
+/// On Linux this reads the coarse real-time clock (a few milliseconds of resolution, several
+/// times cheaper than the precise one); sessions count in whole seconds.
 pub fn now_unix() -> i64 {
+    #[cfg(target_os = "linux")]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME_COARSE exists on every
+        // Linux since 2.6.32.
+        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
+            return ts.tv_sec;
+        }
+    }
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
@@ -171,6 +334,34 @@ mod tests {
         assert_eq!(SessionId::parse(a.as_str()), Ok(a.clone()));
         const { assert!(SESSION_ID_BYTES * 8 >= 128) };
         assert!(!format!("{a:?}").contains(a.as_str()));
+    }
+
+    #[test]
+    fn ids_round_trip_through_bytes() {
+        for _ in 0..100 {
+            let id = SessionId::generate();
+            assert_eq!(SessionId::from_bytes(id.to_bytes()), id);
+        }
+        let parsed = SessionId::parse("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_").unwrap();
+        assert_eq!(parsed.to_bytes()[23], 0x3f);
+    }
+
+    #[test]
+    fn auth_hashes_parse_compare_and_hide() {
+        let a = AuthHash::from_bytes([7; 32]);
+        let mut other = [7; 32];
+        other[31] = 8;
+        let b = AuthHash::from_bytes(other);
+        assert!(a.matches(&a));
+        assert!(!a.matches(&b));
+        assert_eq!(AuthHash::parse_hex(&a.to_hex().to_uppercase()), Ok(a));
+        for bad in ["", "abc", &"g".repeat(64), &"a".repeat(63), &"a".repeat(65)] {
+            assert!(AuthHash::parse_hex(bad).is_err(), "{bad:?}");
+        }
+        assert!(!format!("{a:?}").contains("07"));
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, format!("\"{}\"", "07".repeat(32)));
+        assert!(serde_json::from_str::<AuthHash>("\"zz\"").is_err());
     }
 
     #[test]

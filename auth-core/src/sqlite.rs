@@ -460,7 +460,9 @@ impl SessionStore for SqliteStore {
         Ok(Some(SessionRecord {
             id: id.clone(),
             user_id: row.try_get("user_id").map_err(unavailable)?,
-            auth_hash: row.try_get("auth_hash").map_err(unavailable)?,
+            auth_hash: crate::session::parse_stored_auth_hash(
+                row.try_get("auth_hash").map_err(unavailable)?,
+            ),
             data,
             created_at: row.try_get("created_at").map_err(unavailable)?,
             last_seen: row.try_get("last_seen").map_err(unavailable)?,
@@ -480,7 +482,7 @@ impl SessionStore for SqliteStore {
         )
         .bind(r.id.as_str())
         .bind(r.user_id)
-        .bind(&r.auth_hash)
+        .bind(r.auth_hash.map(|h| h.to_hex()))
         .bind(data)
         .bind(r.created_at)
         .bind(r.last_seen)

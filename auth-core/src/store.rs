@@ -1,5 +1,7 @@
 //! The storage traits. Each is async and object-safe, so `Arc<dyn UserStore>` works.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
@@ -16,6 +18,11 @@ use crate::user::{Group, NewUser, User, UserId};
 pub trait UserStore: Send + Sync + 'static {
     /// The user with this id.
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The user with this id, shared. Every request of a logged-in user calls this; a store
+    /// that keeps its users in memory can override it to hand out an `Arc` without copying.
+    async fn get_user_shared(&self, id: UserId) -> Result<Option<Arc<User>>, StoreError> {
+        Ok(self.get_user(id).await?.map(Arc::new))
+    }
     /// The user with this username (case-insensitive).
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
     /// The user with this email (case-insensitive). Empty emails never match.

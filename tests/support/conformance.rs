@@ -225,7 +225,7 @@ fn record(user_id: Option<i64>, now: i64, expires_in: i64) -> SessionRecord {
     SessionRecord {
         id: SessionId::generate(),
         user_id,
-        auth_hash: user_id.map(|_| "abc".to_string()),
+        auth_hash: user_id.map(|_| auth_core::AuthHash::from_bytes([0xab; 32])),
         data,
         created_at: now,
         last_seen: now,

@@ -22,7 +22,7 @@ async fn main() {
         let rec = SessionRecord {
             id: SessionId::generate(),
             user_id: Some((i % 50_000) as i64 + 1),
-            auth_hash: Some("f".repeat(64)),
+            auth_hash: Some(auth_axum::auth_core::AuthHash::from_bytes([0xf0; 32])),
             data: Default::default(),
             created_at: now,
             last_seen: now,
