@@ -236,3 +236,44 @@ async fn unreachable_servers_are_clear_errors() {
         "{err}"
     );
 }
+
+/// Two stores on one file stand for two processes: the reads every request makes (session,
+/// user) see the other's commits at once, and stop when the pool is closed (fail closed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_request_reads_see_other_processes_at_once_and_fail_closed() {
+    use auth_core::SessionStore as _;
+    let (a, dir) = sqlite_file().await;
+    let b = SqliteStore::connect(dir.join("auth.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let user = a
+        .create_user(NewUser::new("carol", "c@example.com", "!"))
+        .await
+        .unwrap();
+    let now = auth_core::session::now_unix();
+    let rec = auth_core::SessionRecord {
+        id: auth_core::SessionId::generate(),
+        user_id: Some(user.id),
+        auth_hash: Some(auth_core::AuthHash::from_bytes([9; 32])),
+        data: Default::default(),
+        created_at: now,
+        last_seen: now,
+        expires_at: now + 3600,
+    };
+    a.save(&rec).await.unwrap();
+    assert_eq!(b.load(&rec.id).await.unwrap(), Some(rec.clone()));
+    assert!(b.get_user(user.id).await.unwrap().unwrap().is_active);
+
+    let mut off = user.clone();
+    off.is_active = false;
+    a.update_user(&off).await.unwrap();
+    assert!(!b.get_user(user.id).await.unwrap().unwrap().is_active);
+    a.delete(&rec.id).await.unwrap();
+    assert_eq!(b.load(&rec.id).await.unwrap(), None);
+
+    a.save(&rec).await.unwrap();
+    b.pool().close().await;
+    assert!(b.load(&rec.id).await.is_err(), "closed pool: no read");
+    assert!(b.get_user(user.id).await.is_err(), "closed pool: no read");
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -55,6 +55,8 @@ pub mod session;
 pub mod setup;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+#[cfg(feature = "sqlite")]
+mod sqlite_reader;
 pub mod store;
 pub mod user;
 pub mod validators;

@@ -77,6 +77,8 @@ impl Setup {
             url: database_url.clone(),
             source,
         };
+        // Reassigned when `SESSION_URL` names Redis (feature `redis`).
+        #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
         let (users, perms, mut sessions, mut attempts): Stores = if database_url
             .starts_with("postgres://")
             || database_url.starts_with("postgresql://")

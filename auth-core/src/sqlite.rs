@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use rusqlite::OptionalExtension as _;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
@@ -15,6 +17,7 @@ use time::OffsetDateTime;
 use crate::error::StoreError;
 use crate::permission::{Grants, Permission};
 use crate::session::{SessionId, SessionRecord};
+use crate::sqlite_reader::Readers;
 use crate::store::{PermissionChecker, SessionStore, UserStore};
 use crate::user::{Group, NewUser, User, UserId, fold_case};
 
@@ -43,9 +46,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// assert_eq!(store.find_by_username("Alice").await.unwrap().unwrap().id, u.id);
 /// # }
 /// ```
+///
+/// The two reads every request of a logged-in user makes (its session and its user, by
+/// primary key) run in place on reader connections instead of the pool's connection threads;
+/// see the `sqlite_reader` module for why that never stalls the runtime nor serves stale data.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    readers: Arc<Readers>,
 }
 
 fn unavailable(e: sqlx::Error) -> StoreError {
@@ -81,6 +89,34 @@ fn email_key(email: &str) -> Option<String> {
 }
 
 const USER_COLUMNS: &str = "id, username, email, password_hash, is_active, is_staff, is_superuser, last_login, date_joined";
+const USER_BY_ID: &str = "SELECT id, username, email, password_hash, is_active, is_staff, is_superuser, last_login, date_joined FROM auth_user WHERE id = ?";
+const SESSION_BY_ID: &str = "SELECT user_id, auth_hash, data, created_at, last_seen, expires_at FROM auth_session WHERE id = ? AND expires_at > ?";
+
+/// A session row as stored, before its data is parsed.
+struct SessionRow {
+    user_id: Option<UserId>,
+    auth_hash: Option<String>,
+    data: String,
+    created_at: i64,
+    last_seen: i64,
+    expires_at: i64,
+}
+
+impl SessionRow {
+    fn into_record(self, id: &SessionId) -> Result<SessionRecord, StoreError> {
+        let data: BTreeMap<String, serde_json::Value> = serde_json::from_str(&self.data)
+            .map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
+        Ok(SessionRecord {
+            id: id.clone(),
+            user_id: self.user_id,
+            auth_hash: crate::session::parse_stored_auth_hash(self.auth_hash),
+            data,
+            created_at: self.created_at,
+            last_seen: self.last_seen,
+            expires_at: self.expires_at,
+        })
+    }
+}
 
 fn user_from_row(row: &SqliteRow) -> Result<User, sqlx::Error> {
     Ok(User {
@@ -116,6 +152,7 @@ impl SqliteStore {
         } else {
             opts.journal_mode(SqliteJournalMode::Wal)
         };
+        let file = (!memory).then(|| opts.get_filename().to_path_buf());
         let pool = SqlitePoolOptions::new()
             // An in-memory database lives in one connection.
             .max_connections(if memory { 1 } else { 8 })
@@ -123,7 +160,10 @@ impl SqliteStore {
             .connect_with(opts)
             .await
             .map_err(unavailable)?;
-        let store = SqliteStore { pool };
+        let store = SqliteStore {
+            pool,
+            readers: Arc::new(Readers::new(file)),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -187,6 +227,18 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// A read on the in-place reader connections; `None`: use the pool (also when the pool was
+    /// closed, so that closing it stops every read).
+    fn fast_read<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        if self.pool.is_closed() {
+            return None;
+        }
+        self.readers.read(read)
+    }
+
     /// The connection pool, for an app that keeps its own tables in the same database.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -232,6 +284,25 @@ impl SqliteStore {
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        if let Some(found) = self.fast_read(|c| {
+            c.prepare_cached(USER_BY_ID)?
+                .query_row([id], |r| {
+                    Ok(User {
+                        id: r.get(0)?,
+                        username: r.get(1)?,
+                        email: r.get(2)?,
+                        password_hash: r.get(3)?,
+                        is_active: r.get(4)?,
+                        is_staff: r.get(5)?,
+                        is_superuser: r.get(6)?,
+                        last_login: r.get::<_, Option<i64>>(7)?.map(from_ts),
+                        date_joined: from_ts(r.get(8)?),
+                    })
+                })
+                .optional()
+        }) {
+            return Ok(found);
+        }
         let sql = format!("SELECT {USER_COLUMNS} FROM auth_user WHERE id = ?");
         let row = sqlx::query(&sql)
             .bind(id)
@@ -445,29 +516,42 @@ impl PermissionChecker for SqliteStore {
 #[async_trait]
 impl SessionStore for SqliteStore {
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT user_id, auth_hash, data, created_at, last_seen, expires_at FROM auth_session WHERE id = ? AND expires_at > ?",
-        )
-        .bind(id.as_str())
-        .bind(crate::session::now_unix())
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        let Some(row) = row else { return Ok(None) };
-        let data: String = row.try_get("data").map_err(unavailable)?;
-        let data: BTreeMap<String, serde_json::Value> = serde_json::from_str(&data)
-            .map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
-        Ok(Some(SessionRecord {
-            id: id.clone(),
-            user_id: row.try_get("user_id").map_err(unavailable)?,
-            auth_hash: crate::session::parse_stored_auth_hash(
-                row.try_get("auth_hash").map_err(unavailable)?,
-            ),
-            data,
-            created_at: row.try_get("created_at").map_err(unavailable)?,
-            last_seen: row.try_get("last_seen").map_err(unavailable)?,
-            expires_at: row.try_get("expires_at").map_err(unavailable)?,
-        }))
+        let now = crate::session::now_unix();
+        let row = match self.fast_read(|c| {
+            c.prepare_cached(SESSION_BY_ID)?
+                .query_row(rusqlite::params![id.as_str(), now], |r| {
+                    Ok(SessionRow {
+                        user_id: r.get(0)?,
+                        auth_hash: r.get(1)?,
+                        data: r.get(2)?,
+                        created_at: r.get(3)?,
+                        last_seen: r.get(4)?,
+                        expires_at: r.get(5)?,
+                    })
+                })
+                .optional()
+        }) {
+            Some(row) => row,
+            None => sqlx::query(SESSION_BY_ID)
+                .bind(id.as_str())
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?
+                .map(|r| -> Result<SessionRow, sqlx::Error> {
+                    Ok(SessionRow {
+                        user_id: r.try_get("user_id")?,
+                        auth_hash: r.try_get("auth_hash")?,
+                        data: r.try_get("data")?,
+                        created_at: r.try_get("created_at")?,
+                        last_seen: r.try_get("last_seen")?,
+                        expires_at: r.try_get("expires_at")?,
+                    })
+                })
+                .transpose()
+                .map_err(unavailable)?,
+        };
+        row.map(|r| r.into_record(id)).transpose()
     }
 
     async fn save(&self, r: &SessionRecord) -> Result<(), StoreError> {
