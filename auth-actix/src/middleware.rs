@@ -123,10 +123,7 @@ where
         let service = self.service.clone();
         let shared = self.shared.clone();
         Box::pin(async move {
-            let cookies = req
-                .headers()
-                .get_all(header::COOKIE)
-                .filter_map(|v| v.to_str().ok());
+            let cookies = req.headers().get_all(header::COOKIE).map(|v| v.as_bytes());
             let peer = req.peer_addr().map(|a| a.ip());
             let client = shared.service.config().client_ip(peer, |name| {
                 req.headers().get(name).and_then(|v| v.to_str().ok())
@@ -138,17 +135,35 @@ where
             });
             let mut res = service.call(req).await?;
             let fin = request.finish().await;
-            let headers = res.headers_mut();
-            for (name, value) in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
-                let value = match value {
-                    HeaderText::Static(s) => Ok(HeaderValue::from_static(s)),
-                    HeaderText::Dynamic(s) => HeaderValue::from_str(s),
-                };
-                if let Ok(v) = value {
-                    headers.append(HeaderName::from_static(name), v);
-                }
-            }
+            append_finish_headers(res.headers_mut(), &fin);
             Ok(res)
         })
+    }
+}
+
+/// Appends what [`RequestAuth::finish`] asks for; the fixed names and values are constants.
+fn append_finish_headers(
+    headers: &mut actix_web::http::header::HeaderMap,
+    fin: &auth_core::Finish,
+) {
+    const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+    const COOKIE: HeaderValue = HeaderValue::from_static("Cookie");
+    let has_cache_control = headers.contains_key(header::CACHE_CONTROL);
+    for (name, value) in fin.headers(has_cache_control) {
+        let name = match name {
+            "set-cookie" => header::SET_COOKIE,
+            "cache-control" => header::CACHE_CONTROL,
+            "vary" => header::VARY,
+            other => HeaderName::from_static(other),
+        };
+        let value = match value {
+            HeaderText::Static("no-store") => Ok(NO_STORE),
+            HeaderText::Static("Cookie") => Ok(COOKIE),
+            HeaderText::Static(s) => Ok(HeaderValue::from_static(s)),
+            HeaderText::Dynamic(s) => HeaderValue::from_str(s),
+        };
+        if let Ok(v) = value {
+            headers.append(name, v);
+        }
     }
 }

@@ -114,7 +114,13 @@ fn benches(c: &mut Criterion) {
         b.iter(|| session_id_from_cookie_header(black_box(&header), "sessionid"))
     });
     c.bench_function("request_session_load_memory", |b| {
-        b.iter(|| rt.block_on(auth_core::RequestAuth::load(&auth, [header.as_str()], None)))
+        b.iter(|| {
+            rt.block_on(auth_core::RequestAuth::load(
+                &auth,
+                [header.as_bytes()],
+                None,
+            ))
+        })
     });
 }
 

@@ -25,9 +25,9 @@ pub fn new_nonce() -> String {
 
 /// The nonce in a `Cookie` header, if well-formed.
 pub fn nonce_from_cookies<'h>(headers: impl IntoIterator<Item = &'h str>) -> Option<String> {
-    headers
-        .into_iter()
-        .find_map(|h| Nonce::parse(cookie_value(h, CSRF_COOKIE)?).map(|n| n.as_str().to_owned()))
+    headers.into_iter().find_map(|h| {
+        Nonce::parse(cookie_value(h, CSRF_COOKIE)?.as_bytes()).map(|n| n.as_str().to_owned())
+    })
 }
 
 /// A well-formed nonce, held inline (every request that carries the cookie parses one).
@@ -45,8 +45,8 @@ impl Nonce {
         Nonce(out)
     }
 
-    pub(crate) fn parse(v: &str) -> Option<Nonce> {
-        let bytes: [u8; 43] = v.as_bytes().try_into().ok()?;
+    pub(crate) fn parse(v: &[u8]) -> Option<Nonce> {
+        let bytes: [u8; 43] = v.try_into().ok()?;
         crate::session::is_base64url(&bytes).then_some(Nonce(bytes))
     }
 

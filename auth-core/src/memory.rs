@@ -287,13 +287,50 @@ pub struct MemorySessionStore {
     inner: RwLock<Sessions>,
 }
 
-type Key = [u8; crate::session::SESSION_ID_BYTES];
+/// A session id's 32 characters (no decoding on the hot path).
+type Key = [u8; crate::session::SESSION_ID_LEN];
+
+/// A cheap hash for session ids. It needs no random key, unlike std's default, because only
+/// ids the service generated (192 random bits each) are ever inserted: a client may send forged
+/// ids, but a lookup inserts nothing, so nobody can build long probe chains.
+#[derive(Clone, Copy, Debug, Default)]
+struct IdHash;
+
+struct IdHasher(u64);
+
+impl std::hash::BuildHasher for IdHash {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+impl std::hash::Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(23) ^ u64::from_le_bytes(w))
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        // murmur3's final mix, so every output bit depends on every input bit.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        x ^ (x >> 33)
+    }
+}
 
 /// Slots in one vector (it grows by doubling, so it stays dense), a map from id to slot, and
 /// per user the slots of their sessions.
 #[derive(Debug, Default)]
 struct Sessions {
-    index: HashMap<Key, u32>,
+    index: HashMap<Key, u32, IdHash>,
     slots: Vec<Slot>,
     free: Vec<u32>,
     by_user: HashMap<UserId, Vec<u32>>,
@@ -321,7 +358,7 @@ const HAS_HASH: u8 = 4;
 impl Slot {
     fn pack(r: &SessionRecord) -> Slot {
         Slot {
-            key: r.id.to_bytes(),
+            key: *r.id.as_bytes(),
             flags: LIVE
                 | if r.user_id.is_some() { HAS_USER } else { 0 }
                 | if r.auth_hash.is_some() { HAS_HASH } else { 0 },
@@ -424,7 +461,7 @@ impl MemorySessionStore {
 #[async_trait]
 impl SessionStore for MemorySessionStore {
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        let key = id.to_bytes();
+        let key = *id.as_bytes();
         let now = crate::session::now_unix();
         let g = self.inner.read().map_err(|_| poisoned())?;
         Ok(g.get(&key)
@@ -438,7 +475,7 @@ impl SessionStore for MemorySessionStore {
     }
 
     async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
-        let key = id.to_bytes();
+        let key = *id.as_bytes();
         self.inner.write().map_err(|_| poisoned())?.remove(&key);
         Ok(())
     }
@@ -448,7 +485,7 @@ impl SessionStore for MemorySessionStore {
         user_id: UserId,
         keep: Option<&SessionId>,
     ) -> Result<u64, StoreError> {
-        let keep = keep.map(SessionId::to_bytes);
+        let keep = keep.map(|k| *k.as_bytes());
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         let keys: Vec<Key> = g
             .by_user

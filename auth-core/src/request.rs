@@ -73,13 +73,13 @@ pub enum HeaderText<'a> {
 }
 
 impl RequestAuth {
-    /// Loads the session named by the request's `Cookie` headers.
+    /// Loads the session named by the request's `Cookie` headers (their raw bytes).
     pub async fn load<'h>(
         service: &AuthService,
-        cookie_headers: impl IntoIterator<Item = &'h str>,
+        cookie_headers: impl IntoIterator<Item = &'h [u8]>,
         client_ip: Option<std::net::IpAddr>,
     ) -> Arc<Self> {
-        let name = service.cookie_name();
+        let name = service.cookie_name().as_bytes();
         let (mut id, mut nonce) = (None, None);
         // One pass over each header. Within a header the first pair of a name decides (a
         // malformed value counts as absent); a later header is read only if nothing was found.
@@ -88,8 +88,8 @@ impl RequestAuth {
             for_each_cookie(h, |k, v| {
                 if !seen_id && k == name {
                     seen_id = true;
-                    id = SessionId::parse(v).ok();
-                } else if !seen_nonce && k == crate::csrf::CSRF_COOKIE {
+                    id = SessionId::parse_bytes(v).ok();
+                } else if !seen_nonce && k == crate::csrf::CSRF_COOKIE.as_bytes() {
                     seen_nonce = true;
                     nonce = Nonce::parse(v);
                 }

@@ -38,10 +38,20 @@ impl SessionId {
     /// Validates the shape of an id that came from a client. Forged ids of the right shape
     /// still have to exist in the store.
     pub fn parse(s: &str) -> Result<Self, MalformedSessionId> {
-        match <[u8; SESSION_ID_LEN]>::try_from(s.as_bytes()) {
+        Self::parse_bytes(s.as_bytes())
+    }
+
+    /// [`parse`](Self::parse) for bytes straight from a header.
+    pub fn parse_bytes(s: &[u8]) -> Result<Self, MalformedSessionId> {
+        match <[u8; SESSION_ID_LEN]>::try_from(s) {
             Ok(id) if is_base64url(&id) => Ok(SessionId(id)),
             _ => Err(MalformedSessionId),
         }
+    }
+
+    /// The 32 characters as bytes.
+    pub fn as_bytes(&self) -> &[u8; SESSION_ID_LEN] {
+        &self.0
     }
 
     /// The id as text, as it goes into the cookie.
@@ -193,6 +203,7 @@ impl From<AuthHash> for String {
 
 /// Reads a stored auth hash. A malformed one is logged and read as none, so the session no
 /// longer matches its user and ends (fail closed).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn parse_stored_auth_hash(stored: Option<String>) -> Option<AuthHash> {
     let text = stored?;
     match AuthHash::parse_hex(&text) {
@@ -247,12 +258,23 @@ pub(crate) fn is_base64url(bytes: &[u8]) -> bool {
 }
 
 /// Calls `f(name, value)` for each `name=value` pair of a `Cookie` header, in order (names and
-/// values trimmed, one pair of quotes around a value removed).
-pub(crate) fn for_each_cookie<'h>(header: &'h str, mut f: impl FnMut(&'h str, &'h str)) {
-    for pair in header.split(';') {
-        if let Some((k, v)) = pair.split_once('=') {
-            f(k.trim(), v.trim().trim_matches('"'));
+/// values trimmed of spaces and tabs, one pair of quotes around a value removed).
+///
+/// Works on bytes, so the adapters need not check the whole header as text first: the values
+/// the callers accept (session ids, CSRF nonces) are checked byte by byte anyway.
+pub(crate) fn for_each_cookie<'h>(header: &'h [u8], mut f: impl FnMut(&'h [u8], &'h [u8])) {
+    let mut rest = header;
+    while !rest.is_empty() {
+        let end = memchr::memchr(b';', rest).unwrap_or(rest.len());
+        if let Some(eq) = memchr::memchr(b'=', &rest[..end]) {
+            let value = rest[eq + 1..end].trim_ascii();
+            let value = match value {
+                [b'"', inner @ .., b'"'] => inner,
+                v => v,
+            };
+            f(rest[..eq].trim_ascii(), value);
         }
+        rest = rest.get(end + 1..).unwrap_or_default();
     }
 }
 
@@ -267,10 +289,14 @@ pub(crate) fn for_each_cookie<'h>(header: &'h str, mut f: impl FnMut(&'h str, &'
 /// assert_eq!(cookie_value("xsessionid=abc", "sessionid"), None);
 /// ```
 pub fn cookie_value<'h>(header: &'h str, name: &str) -> Option<&'h str> {
-    header.split(';').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        (k.trim() == name).then(|| v.trim().trim_matches('"'))
-    })
+    let mut found = None;
+    for_each_cookie(header.as_bytes(), |k, v| {
+        if found.is_none() && k == name.as_bytes() {
+            found = Some(v);
+        }
+    });
+    // The cuts are next to ASCII bytes, so the value is a whole UTF-8 substring.
+    found.map(|v| std::str::from_utf8(v).expect("cut at ASCII bytes"))
 }
 
 /// The session id in a `Cookie` header, if there is a well-formed one.
