@@ -153,19 +153,36 @@ impl SqliteStore {
             opts.journal_mode(SqliteJournalMode::Wal)
         };
         let file = (!memory).then(|| opts.get_filename().to_path_buf());
-        let pool = SqlitePoolOptions::new()
-            // An in-memory database lives in one connection.
-            .max_connections(if memory { 1 } else { 8 })
-            .acquire_timeout(Duration::from_secs(5))
-            .connect_with(opts)
-            .await
-            .map_err(unavailable)?;
-        let store = SqliteStore {
-            pool,
-            readers: Arc::new(Readers::new(file)),
-        };
-        store.migrate().await?;
-        Ok(store)
+        // Two processes opening a new file at once can both try to switch it to WAL; SQLite
+        // then answers "database is locked" at once to one of them (its busy timeout does not
+        // apply to that step), so that case is retried a few times.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let opened = async {
+                let pool = SqlitePoolOptions::new()
+                    // An in-memory database lives in one connection.
+                    .max_connections(if memory { 1 } else { 8 })
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(opts.clone())
+                    .await
+                    .map_err(unavailable)?;
+                let store = SqliteStore {
+                    pool,
+                    readers: Arc::new(Readers::new(file.clone())),
+                };
+                store.migrate().await?;
+                Ok::<_, StoreError>(store)
+            }
+            .await;
+            match opened {
+                Err(e) if attempt < 5 && e.to_string().contains("database is locked") => {
+                    tracing::debug!(attempt, "SQLite file busy while opening; retrying");
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// Applies any migration not yet applied. Safe to run from several processes at once: each
