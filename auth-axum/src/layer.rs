@@ -138,13 +138,21 @@ where
             let client = shared.service.config().client_ip(peer, |name| {
                 req.headers().get(name).and_then(|v| v.to_str().ok())
             });
-            let request = RequestAuth::load(&shared.service, cookies, client).await;
+            // The usual path (memory or SQLite stores) completes here without an await; the
+            // async one is boxed so that it does not make every request's future larger.
+            let request = match RequestAuth::start(&shared.service, cookies, client) {
+                Ok(ready) => ready,
+                Err(pending) => Box::pin(pending.load(&shared.service)).await,
+            };
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
                 shared,
             });
             let mut res = inner.call(req).await?;
-            let fin = request.finish().await;
+            let fin = match request.finish_now() {
+                Some(fin) => fin,
+                None => Box::pin(request.finish()).await,
+            };
             append_finish_headers(res.headers_mut(), &fin);
             Ok(res)
         })

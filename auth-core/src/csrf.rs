@@ -34,6 +34,12 @@ pub fn nonce_from_cookies<'h>(headers: impl IntoIterator<Item = &'h str>) -> Opt
 #[derive(Clone, Copy)]
 pub(crate) struct Nonce([u8; 43]);
 
+impl std::fmt::Debug for Nonce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Nonce(…)")
+    }
+}
+
 impl Nonce {
     pub(crate) fn generate() -> Nonce {
         let mut b = [0u8; 32];

@@ -77,7 +77,7 @@ pub use helpers::{
 };
 pub use memory::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 pub use permission::{Grants, Permission, PermissionError};
-pub use request::{AuthHandle, Finish, RequestAuth};
+pub use request::{AuthHandle, Finish, PendingLoad, RequestAuth};
 pub use response::DenialResponse;
 pub use service::{
     AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState,

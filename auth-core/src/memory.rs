@@ -46,6 +46,16 @@ impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
     }
+
+    fn shared_user(&self, id: UserId) -> Result<Option<Arc<User>>, StoreError> {
+        Ok(self
+            .inner
+            .read()
+            .map_err(|_| poisoned())?
+            .users
+            .get(&id)
+            .cloned())
+    }
 }
 
 fn poisoned() -> StoreError {
@@ -118,13 +128,11 @@ impl UserStore for MemoryStore {
     }
 
     async fn get_user_shared(&self, id: UserId) -> Result<Option<Arc<User>>, StoreError> {
-        Ok(self
-            .inner
-            .read()
-            .map_err(|_| poisoned())?
-            .users
-            .get(&id)
-            .cloned())
+        self.shared_user(id)
+    }
+
+    fn get_user_now(&self, id: UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
+        Some(self.shared_user(id))
     }
 
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -447,6 +455,15 @@ impl MemorySessionStore {
         Self::default()
     }
 
+    fn load_record(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        let key = *id.as_bytes();
+        let now = crate::session::now_unix();
+        let g = self.inner.read().map_err(|_| poisoned())?;
+        Ok(g.get(&key)
+            .filter(|s| now < s.expires_at)
+            .map(|s| s.unpack(id)))
+    }
+
     /// How many records are held (expired ones included until [`SessionStore::delete_expired`]).
     pub fn len(&self) -> usize {
         self.inner.read().map(|g| g.index.len()).unwrap_or(0)
@@ -461,12 +478,11 @@ impl MemorySessionStore {
 #[async_trait]
 impl SessionStore for MemorySessionStore {
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        let key = *id.as_bytes();
-        let now = crate::session::now_unix();
-        let g = self.inner.read().map_err(|_| poisoned())?;
-        Ok(g.get(&key)
-            .filter(|s| now < s.expires_at)
-            .map(|s| s.unpack(id)))
+        self.load_record(id)
+    }
+
+    fn load_now(&self, id: &SessionId) -> Option<Result<Option<SessionRecord>, StoreError>> {
+        Some(self.load_record(id))
     }
 
     async fn save(&self, record: &SessionRecord) -> Result<(), StoreError> {

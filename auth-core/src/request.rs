@@ -72,6 +72,23 @@ pub enum HeaderText<'a> {
     Dynamic(&'a str),
 }
 
+/// The cookies of a request whose session needs the stores' async path; see
+/// [`RequestAuth::start`].
+#[derive(Debug)]
+pub struct PendingLoad {
+    id: Option<SessionId>,
+    nonce: Option<Nonce>,
+    client_ip: Option<std::net::IpAddr>,
+}
+
+impl PendingLoad {
+    /// Loads the session through the stores' async methods.
+    pub async fn load(self, service: &AuthService) -> Arc<RequestAuth> {
+        let state = service.load_session(self.id).await;
+        RequestAuth::new(service, state, self.nonce, self.client_ip)
+    }
+}
+
 impl RequestAuth {
     /// Loads the session named by the request's `Cookie` headers (their raw bytes).
     pub async fn load<'h>(
@@ -79,6 +96,21 @@ impl RequestAuth {
         cookie_headers: impl IntoIterator<Item = &'h [u8]>,
         client_ip: Option<std::net::IpAddr>,
     ) -> Arc<Self> {
+        match Self::start(service, cookie_headers, client_ip) {
+            Ok(ready) => ready,
+            Err(pending) => pending.load(service).await,
+        }
+    }
+
+    /// Reads the cookies and loads the session at once when the stores can answer without
+    /// waiting (see [`AuthService::load_session_now`]); otherwise returns what
+    /// [`PendingLoad::load`] needs. The adapters call this first, so with the memory or SQLite
+    /// stores a logged-in request never awaits nor allocates for its session.
+    pub fn start<'h>(
+        service: &AuthService,
+        cookie_headers: impl IntoIterator<Item = &'h [u8]>,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> Result<Arc<Self>, PendingLoad> {
         let name = service.cookie_name().as_bytes();
         let (mut id, mut nonce) = (None, None);
         // One pass over each header. Within a header the first pair of a name decides (a
@@ -95,7 +127,22 @@ impl RequestAuth {
                 }
             });
         }
-        let state = service.load_session(id).await;
+        match service.load_session_now(id.clone()) {
+            Some(state) => Ok(Self::new(service, state, nonce, client_ip)),
+            None => Err(PendingLoad {
+                id,
+                nonce,
+                client_ip,
+            }),
+        }
+    }
+
+    fn new(
+        service: &AuthService,
+        state: SessionState,
+        nonce: Option<Nonce>,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> Arc<Self> {
         Arc::new(RequestAuth {
             service: service.clone(),
             csrf: std::sync::Mutex::new(Csrf { nonce, send: false }),
@@ -116,13 +163,26 @@ impl RequestAuth {
         }
     }
 
+    /// [`finish`](Self::finish) without waiting, when there is nothing to save (the usual
+    /// case); `None`: call `finish`.
+    pub fn finish_now(&self) -> Option<Finish> {
+        let st = self.state.try_lock().ok()?;
+        let update = self.service.commit_now(&st)?;
+        Some(self.finish_with(&st, Ok(update)))
+    }
+
     /// Saves the session and says what the response needs. Call once, after the handler.
     pub async fn finish(&self) -> Finish {
         let mut st = self.state.lock().await;
+        let update = self.service.commit(&mut st).await;
+        self.finish_with(&st, update)
+    }
+
+    fn finish_with(&self, st: &SessionState, update: Result<CookieUpdate, StoreError>) -> Finish {
         let authenticated = self.user.is_some() || st.user().is_some();
         let mut set_cookies = Vec::new();
         let mut failed = false;
-        match self.service.commit(&mut st).await {
+        match update {
             Ok(CookieUpdate::Set(c)) => set_cookies.push(c),
             Ok(CookieUpdate::Keep) => {}
             Err(e) => {

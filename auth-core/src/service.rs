@@ -366,29 +366,71 @@ impl AuthService {
         let rec = match self.inner.sessions.load(&id).await {
             Ok(Some(rec)) => rec,
             Ok(None) => return st,
-            Err(e) => {
-                tracing::error!(error = %e, "session store unavailable; request treated as anonymous and guards fail closed");
-                st.unavailable = true;
-                st.keep_cookie = true;
-                return st;
-            }
+            Err(e) => return Self::unavailable(st, &e, "session"),
         };
         let now = now_unix();
         if now >= self.deadline(&rec) {
-            self.end_session(&rec.id, "expired").await;
+            self.end_session(&id, "expired").await;
             return st;
         }
-        let mut rec = rec;
-        if let Some(uid) = rec.user_id {
-            let user = match self.inner.users.get_user_shared(uid).await {
-                Ok(u) => u,
-                Err(e) => {
-                    tracing::error!(error = %e, "user store unavailable; request treated as anonymous and guards fail closed");
-                    st.unavailable = true;
-                    st.keep_cookie = true;
-                    return st;
-                }
-            };
+        let user = match rec.user_id {
+            None => None,
+            Some(uid) => match self.inner.users.get_user_shared(uid).await {
+                Ok(u) => Some(u),
+                Err(e) => return Self::unavailable(st, &e, "user"),
+            },
+        };
+        if let Err(why) = self.accept(&mut st, rec, user, now) {
+            self.end_session(&id, why).await;
+        }
+        st
+    }
+
+    /// [`load_session`](Self::load_session) without waiting, when the stores can answer at
+    /// once (an in-memory map, a local SQLite file: see [`SessionStore::load_now`]) and nothing
+    /// has to be written; `None` means "call `load_session`". Every request of a logged-in user
+    /// takes this path with those stores, with no allocation and no await.
+    pub fn load_session_now(&self, id: Option<SessionId>) -> Option<SessionState> {
+        let mut st = SessionState {
+            incoming: id.clone(),
+            ..SessionState::default()
+        };
+        let Some(id) = id else { return Some(st) };
+        // Errors, expiry and invalid sessions take the full path, which logs and deletes.
+        let rec = match self.inner.sessions.load_now(&id)?.ok()? {
+            Some(rec) => rec,
+            None => return Some(st),
+        };
+        let now = now_unix();
+        if now >= self.deadline(&rec) {
+            return None;
+        }
+        let user = match rec.user_id {
+            None => None,
+            Some(uid) => Some(self.inner.users.get_user_now(uid)?.ok()?),
+        };
+        self.accept(&mut st, rec, user, now).ok()?;
+        Some(st)
+    }
+
+    fn unavailable(mut st: SessionState, e: &StoreError, which: &str) -> SessionState {
+        tracing::error!(error = %e, store = which, "store unavailable; request treated as anonymous and guards fail closed");
+        st.unavailable = true;
+        st.keep_cookie = true;
+        st
+    }
+
+    /// Takes a live record into `st` if its user (`None` for an anonymous session; `Some(None)`
+    /// when the user no longer exists) is active and its auth hash still matches; else says why
+    /// the session must end.
+    fn accept(
+        &self,
+        st: &mut SessionState,
+        mut rec: SessionRecord,
+        user: Option<Option<Arc<User>>>,
+        now: i64,
+    ) -> Result<(), &'static str> {
+        if let Some(user) = user {
             let valid = user.filter(|u| {
                 u.is_active
                     && rec
@@ -398,11 +440,7 @@ impl AuthService {
             });
             match valid {
                 Some(u) => st.user = Some(u),
-                None => {
-                    self.end_session(&rec.id, "user missing, inactive or password changed")
-                        .await;
-                    return st;
-                }
+                None => return Err("user missing, inactive or password changed"),
             }
         }
         if now - rec.last_seen >= self.inner.config.session_touch_interval_secs as i64 {
@@ -411,7 +449,7 @@ impl AuthService {
             st.dirty = true;
         }
         st.record = Some(rec);
-        st
+        Ok(())
     }
 
     async fn end_session(&self, id: &SessionId, why: &'static str) {
@@ -478,8 +516,19 @@ impl AuthService {
             self.inner.sessions.save(rec).await?;
             st.dirty = false;
         }
+        Ok(self.cookie_update(st))
+    }
+
+    /// [`commit`](Self::commit) without waiting, when there is nothing to save; `None`: call
+    /// `commit`.
+    pub fn commit_now(&self, st: &SessionState) -> Option<CookieUpdate> {
+        let nothing_to_save = !st.dirty || st.record.is_none();
+        nothing_to_save.then(|| self.cookie_update(st))
+    }
+
+    fn cookie_update(&self, st: &SessionState) -> CookieUpdate {
         let cfg = &self.inner.config;
-        Ok(match (&st.record, &st.incoming) {
+        match (&st.record, &st.incoming) {
             (Some(rec), incoming) if incoming.as_ref() != Some(&rec.id) => {
                 let max_age =
                     (rec.created_at + cfg.session_absolute_timeout_secs as i64 - now_unix()).max(0);
@@ -487,7 +536,7 @@ impl AuthService {
             }
             (None, Some(_)) if !st.keep_cookie => CookieUpdate::Set(set_cookie(cfg, "", 0)),
             _ => CookieUpdate::Keep,
-        })
+        }
     }
 
     /// Stores `value` under `key` in the session, creating an anonymous session if needed.

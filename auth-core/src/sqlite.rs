@@ -256,6 +256,45 @@ impl SqliteStore {
         self.readers.read(read)
     }
 
+    /// The user by id from a reader connection; `None`: use the pool.
+    fn user_now(&self, id: UserId) -> Option<Option<User>> {
+        self.fast_read(|c| {
+            c.prepare_cached(USER_BY_ID)?
+                .query_row([id], |r| {
+                    Ok(User {
+                        id: r.get(0)?,
+                        username: r.get(1)?,
+                        email: r.get(2)?,
+                        password_hash: r.get(3)?,
+                        is_active: r.get(4)?,
+                        is_staff: r.get(5)?,
+                        is_superuser: r.get(6)?,
+                        last_login: r.get::<_, Option<i64>>(7)?.map(from_ts),
+                        date_joined: from_ts(r.get(8)?),
+                    })
+                })
+                .optional()
+        })
+    }
+
+    /// The live session row by id from a reader connection; `None`: use the pool.
+    fn session_row_now(&self, id: &SessionId, now: i64) -> Option<Option<SessionRow>> {
+        self.fast_read(|c| {
+            c.prepare_cached(SESSION_BY_ID)?
+                .query_row(rusqlite::params![id.as_str(), now], |r| {
+                    Ok(SessionRow {
+                        user_id: r.get(0)?,
+                        auth_hash: r.get(1)?,
+                        data: r.get(2)?,
+                        created_at: r.get(3)?,
+                        last_seen: r.get(4)?,
+                        expires_at: r.get(5)?,
+                    })
+                })
+                .optional()
+        })
+    }
+
     /// The connection pool, for an app that keeps its own tables in the same database.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
@@ -301,23 +340,7 @@ impl SqliteStore {
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        if let Some(found) = self.fast_read(|c| {
-            c.prepare_cached(USER_BY_ID)?
-                .query_row([id], |r| {
-                    Ok(User {
-                        id: r.get(0)?,
-                        username: r.get(1)?,
-                        email: r.get(2)?,
-                        password_hash: r.get(3)?,
-                        is_active: r.get(4)?,
-                        is_staff: r.get(5)?,
-                        is_superuser: r.get(6)?,
-                        last_login: r.get::<_, Option<i64>>(7)?.map(from_ts),
-                        date_joined: from_ts(r.get(8)?),
-                    })
-                })
-                .optional()
-        }) {
+        if let Some(found) = self.user_now(id) {
             return Ok(found);
         }
         let sql = format!("SELECT {USER_COLUMNS} FROM auth_user WHERE id = ?");
@@ -329,6 +352,10 @@ impl UserStore for SqliteStore {
         row.map(|r| user_from_row(&r))
             .transpose()
             .map_err(unavailable)
+    }
+
+    fn get_user_now(&self, id: UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
+        self.user_now(id).map(|u| Ok(u.map(Arc::new)))
     }
 
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
@@ -534,20 +561,7 @@ impl PermissionChecker for SqliteStore {
 impl SessionStore for SqliteStore {
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         let now = crate::session::now_unix();
-        let row = match self.fast_read(|c| {
-            c.prepare_cached(SESSION_BY_ID)?
-                .query_row(rusqlite::params![id.as_str(), now], |r| {
-                    Ok(SessionRow {
-                        user_id: r.get(0)?,
-                        auth_hash: r.get(1)?,
-                        data: r.get(2)?,
-                        created_at: r.get(3)?,
-                        last_seen: r.get(4)?,
-                        expires_at: r.get(5)?,
-                    })
-                })
-                .optional()
-        }) {
+        let row = match self.session_row_now(id, now) {
             Some(row) => row,
             None => sqlx::query(SESSION_BY_ID)
                 .bind(id.as_str())
@@ -569,6 +583,11 @@ impl SessionStore for SqliteStore {
                 .map_err(unavailable)?,
         };
         row.map(|r| r.into_record(id)).transpose()
+    }
+
+    fn load_now(&self, id: &SessionId) -> Option<Result<Option<SessionRecord>, StoreError>> {
+        let row = self.session_row_now(id, crate::session::now_unix())?;
+        Some(row.map(|r| r.into_record(id)).transpose())
     }
 
     async fn save(&self, r: &SessionRecord) -> Result<(), StoreError> {

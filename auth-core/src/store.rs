@@ -23,6 +23,13 @@ pub trait UserStore: Send + Sync + 'static {
     async fn get_user_shared(&self, id: UserId) -> Result<Option<Arc<User>>, StoreError> {
         Ok(self.get_user(id).await?.map(Arc::new))
     }
+    /// [`get_user_shared`](Self::get_user_shared) without waiting, for a store that can answer
+    /// at once (memory, a local file); `None` means "call `get_user_shared`" and is the default.
+    /// Never block here on a network or a lock held across I/O.
+    fn get_user_now(&self, id: UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
+        let _ = id;
+        None
+    }
     /// The user with this username (case-insensitive).
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
     /// The user with this email (case-insensitive). Empty emails never match.
@@ -73,6 +80,13 @@ pub trait PermissionChecker: Send + Sync + 'static {
 pub trait SessionStore: Send + Sync + 'static {
     /// The live session with this id.
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError>;
+    /// [`load`](Self::load) without waiting, for a store that can answer at once (memory, a
+    /// local file); `None` means "call `load`" and is the default. Never block here on a
+    /// network or a lock held across I/O.
+    fn load_now(&self, id: &SessionId) -> Option<Result<Option<SessionRecord>, StoreError>> {
+        let _ = id;
+        None
+    }
     /// Inserts or replaces a session.
     async fn save(&self, record: &SessionRecord) -> Result<(), StoreError>;
     /// Deletes a session (no error if it does not exist).

@@ -845,3 +845,122 @@ async fn no_reset_mail_for_inactive_users_or_unusable_passwords() {
         "only the active user with a password"
     );
 }
+
+/// A session store that only has the async path (as Redis): wraps the memory store without
+/// overriding `load_now`.
+struct AsyncOnly(MemorySessionStore);
+
+#[async_trait::async_trait]
+impl SessionStore for AsyncOnly {
+    async fn load(
+        &self,
+        id: &auth_core::SessionId,
+    ) -> Result<Option<auth_core::SessionRecord>, StoreError> {
+        self.0.load(id).await
+    }
+    async fn save(&self, r: &auth_core::SessionRecord) -> Result<(), StoreError> {
+        self.0.save(r).await
+    }
+    async fn delete(&self, id: &auth_core::SessionId) -> Result<(), StoreError> {
+        self.0.delete(id).await
+    }
+    async fn delete_user_sessions(
+        &self,
+        user_id: i64,
+        keep: Option<&auth_core::SessionId>,
+    ) -> Result<u64, StoreError> {
+        self.0.delete_user_sessions(user_id, keep).await
+    }
+    async fn delete_expired(&self, now: i64) -> Result<u64, StoreError> {
+        self.0.delete_expired(now).await
+    }
+}
+
+#[tokio::test]
+async fn the_no_wait_session_load_agrees_with_the_full_one_and_defers_every_write() {
+    let s = setup(config());
+    let alice = user(&s, "alice", "password-one").await;
+    let mut st = s.auth.load_session(None).await;
+    s.auth.login(&mut st, &alice).await.unwrap();
+    let id = st.record().unwrap().id.clone();
+
+    // A valid session: the same user and record either way, and nothing to save afterwards.
+    let now = s
+        .auth
+        .load_session_now(Some(id.clone()))
+        .expect("memory answers at once");
+    let full = s.auth.load_session(Some(id.clone())).await;
+    assert_eq!(now.user().unwrap().id, alice.id);
+    assert_eq!(now.record(), full.record());
+    assert!(s.auth.commit_now(&now).is_some(), "nothing to write");
+    assert!(s.auth.load_session_now(None).unwrap().user().is_none());
+
+    // Unknown and forged ids are anonymous at once.
+    let forged = auth_core::SessionId::generate();
+    assert!(
+        s.auth
+            .load_session_now(Some(forged))
+            .unwrap()
+            .user()
+            .is_none()
+    );
+
+    // A session that must end (user deactivated) is left to the full path, which deletes it.
+    let mut other = s.auth.load_session(None).await;
+    s.auth.login(&mut other, &alice).await.unwrap();
+    let other_id = other.record().unwrap().id.clone();
+    let mut off = s.store.get_user(alice.id).await.unwrap().unwrap();
+    off.is_active = false;
+    s.store.update_user(&off).await.unwrap();
+    assert!(s.auth.load_session_now(Some(other_id.clone())).is_none());
+    assert!(
+        s.auth
+            .load_session(Some(other_id.clone()))
+            .await
+            .user()
+            .is_none()
+    );
+    assert!(
+        s.sessions.load(&other_id).await.unwrap().is_none(),
+        "deleted"
+    );
+
+    // An idle clock due for a refresh is written by `commit`, never skipped by `commit_now`.
+    let s = setup(AuthConfig {
+        session_touch_interval_secs: 0,
+        ..config()
+    });
+    let bob = user(&s, "bob", "password-two").await;
+    let mut st = s.auth.load_session(None).await;
+    s.auth.login(&mut st, &bob).await.unwrap();
+    let touched = s
+        .auth
+        .load_session_now(Some(st.record().unwrap().id.clone()))
+        .unwrap();
+    assert!(s.auth.commit_now(&touched).is_none(), "a save is due");
+
+    // A store without a no-wait path always takes the full one.
+    let mem = Arc::new(MemoryStore::new());
+    let auth = AuthService::new(
+        config(),
+        mem.clone(),
+        mem,
+        Arc::new(AsyncOnly(MemorySessionStore::new())),
+    );
+    auth.register(&Registration::new(
+        "carol",
+        "c@example.com",
+        "password-three",
+    ))
+    .await
+    .unwrap();
+    let carol = auth.authenticate("carol", "password-three").await.unwrap();
+    let mut st = auth.load_session(None).await;
+    auth.login(&mut st, &carol).await.unwrap();
+    let id = st.record().unwrap().id.clone();
+    assert!(auth.load_session_now(Some(id.clone())).is_none());
+    assert_eq!(
+        auth.load_session(Some(id)).await.user().unwrap().id,
+        carol.id
+    );
+}
