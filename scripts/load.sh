@@ -5,8 +5,10 @@
 # and prints one line per server: req/s, p50, p99 and the ratio to its baseline. Then the p99 of
 # an unguarded route during a login flood, and memory per session.
 #
-# DUR=10 ROUNDS=3 bash scripts/load.sh   (seconds per run, rounds; loopback only; needs Redis
-#                                        at REDIS_URL for the Redis rows)
+# DUR=10 ROUNDS=3 bash scripts/load.sh   (seconds per run, rounds; loopback only)
+# The Redis rows use a private redis-server (no persistence) pinned to core 1 beside wrk, as a
+# separate host would be: left to float, it lands on the server's core at random and the
+# ratios swing. Without redis-server on PATH they use REDIS_URL (default 127.0.0.1:6379).
 # Every round runs every server once, so a slow spell of this shared machine hits all of them;
 # each line shows the median of the rounds, and ratios are ratios of medians.
 # ONLY="bare-axum ours-axum" limits the run to those servers (and skips the later sections).
@@ -15,6 +17,13 @@ cd "$(dirname "$0")/.."
 DUR=${DUR:-10}
 ROUNDS=${ROUNDS:-3}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+if command -v redis-server >/dev/null; then
+  taskset -c 1 redis-server --port 6391 --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 &
+  BENCH_REDIS=$!
+  trap 'kill $BENCH_REDIS 2>/dev/null || true' EXIT
+  for _ in $(seq 1 50); do redis-cli -p 6391 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  export REDIS_URL=redis://127.0.0.1:6391
+fi
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet --manifest-path bench/Cargo.toml
 BIN=bench/target/release/server

@@ -4,6 +4,10 @@
 //!
 //! The connection is multiplexed and reconnects by itself after a failure; every command has
 //! a response timeout, so a hung server fails the request (closed) instead of blocking it.
+//!
+//! Records are stored in a compact binary layout (read on every request: a few dozen
+//! instructions instead of a JSON parse); records written as JSON by earlier versions are
+//! still read.
 
 use std::time::Duration;
 
@@ -12,9 +16,75 @@ use ::redis::{AsyncCommands, Client, SetExpiry, SetOptions};
 use async_trait::async_trait;
 
 use crate::error::StoreError;
-use crate::session::{SessionId, SessionRecord, now_unix};
+use crate::session::{AuthHash, SessionId, SessionRecord, now_unix};
 use crate::store::SessionStore;
 use crate::user::UserId;
+
+/// First byte of a binary record (a JSON record starts with `{`).
+const BINARY_V1: u8 = 0xA1;
+
+/// `[0xA1] id(32) [has_user] user_id(8 LE) [has_hash] auth_hash(32) created last_seen
+/// expires (8 LE each) data(JSON object, only when not empty)`; absent values are zeros.
+fn encode(r: &SessionRecord) -> Result<Vec<u8>, StoreError> {
+    let mut out = Vec::with_capacity(124);
+    out.push(BINARY_V1);
+    out.extend_from_slice(r.id.as_bytes());
+    out.push(u8::from(r.user_id.is_some()));
+    out.extend_from_slice(&r.user_id.unwrap_or_default().to_le_bytes());
+    out.push(u8::from(r.auth_hash.is_some()));
+    out.extend_from_slice(r.auth_hash.as_ref().map_or(&[0; 32], |h| h.as_bytes()));
+    for t in [r.created_at, r.last_seen, r.expires_at] {
+        out.extend_from_slice(&t.to_le_bytes());
+    }
+    if !r.data.is_empty() {
+        serde_json::to_writer(&mut out, &r.data)
+            .map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
+    }
+    Ok(out)
+}
+
+fn decode(raw: &[u8]) -> Result<SessionRecord, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("session record: {what}"));
+    if raw.first() == Some(&b'{') {
+        return serde_json::from_slice(raw).map_err(|e| corrupt(&e.to_string()));
+    }
+    let (head, rest) = raw.split_first().ok_or_else(|| corrupt("empty"))?;
+    if *head != BINARY_V1 {
+        return Err(corrupt("unknown format"));
+    }
+    let mut cur = rest;
+    let mut take = |n: usize| -> Result<&[u8], StoreError> {
+        let (a, b) = cur
+            .split_at_checked(n)
+            .ok_or_else(|| corrupt("truncated"))?;
+        cur = b;
+        Ok(a)
+    };
+    let id = SessionId::parse_bytes(take(32)?).map_err(|_| corrupt("bad id"))?;
+    let flag = |b: &[u8]| b[0] == 1;
+    let has_user = flag(take(1)?);
+    let user_id = i64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
+    let has_hash = flag(take(1)?);
+    let hash: [u8; 32] = take(32)?.try_into().expect("32 bytes");
+    let mut times = [0i64; 3];
+    for t in &mut times {
+        *t = i64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
+    }
+    let data = if cur.is_empty() {
+        Default::default()
+    } else {
+        serde_json::from_slice(cur).map_err(|e| corrupt(&e.to_string()))?
+    };
+    Ok(SessionRecord {
+        id,
+        user_id: has_user.then_some(user_id),
+        auth_hash: has_hash.then(|| AuthHash::from_bytes(hash)),
+        data,
+        created_at: times[0],
+        last_seen: times[1],
+        expires_at: times[2],
+    })
+}
 
 /// Sessions in Redis. Implements [`SessionStore`].
 ///
@@ -74,15 +144,14 @@ impl RedisSessionStore {
 impl SessionStore for RedisSessionStore {
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         let mut conn = self.conn.clone();
-        let raw: Option<String> = conn.get(self.key(id)).await.map_err(unavailable)?;
+        let raw: Option<Vec<u8>> = conn.get(self.key(id)).await.map_err(unavailable)?;
         let Some(raw) = raw else { return Ok(None) };
-        let record: SessionRecord = serde_json::from_str(&raw)
-            .map_err(|e| StoreError::Corrupt(format!("session record: {e}")))?;
+        let record = decode(&raw)?;
         Ok((record.id == *id && !record.is_expired(now_unix())).then_some(record))
     }
 
     async fn save(&self, r: &SessionRecord) -> Result<(), StoreError> {
-        let raw = serde_json::to_string(r).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let raw = encode(r)?;
         let at = u64::try_from(r.expires_at).unwrap_or(0).max(1);
         let mut pipe = ::redis::pipe();
         pipe.atomic().set_options(
@@ -181,5 +250,59 @@ impl crate::store::AttemptStore for RedisSessionStore {
         conn.del::<_, ()>(format!("{}attempt:{key}", self.prefix))
             .await
             .map_err(unavailable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(user: bool, data: bool) -> SessionRecord {
+        let mut r = SessionRecord {
+            id: SessionId::generate(),
+            user_id: user.then_some(-42),
+            auth_hash: user.then(|| AuthHash::from_bytes([0x5a; 32])),
+            data: Default::default(),
+            created_at: 1_700_000_000,
+            last_seen: 1_700_000_100,
+            expires_at: 1_700_086_400,
+        };
+        if data {
+            r.data
+                .insert("theme".into(), serde_json::json!({"dark": true}));
+        }
+        r
+    }
+
+    #[test]
+    fn records_round_trip_and_json_ones_still_read() {
+        for (user, data) in [(true, false), (false, true), (true, true), (false, false)] {
+            let r = record(user, data);
+            let raw = encode(&r).unwrap();
+            assert_eq!(raw[0], BINARY_V1);
+            assert_eq!(decode(&raw).unwrap(), r);
+            let json = serde_json::to_vec(&r).unwrap();
+            assert_eq!(decode(&json).unwrap(), r, "written by an earlier version");
+        }
+        assert!(encode(&record(true, false)).unwrap().len() < 120);
+    }
+
+    #[test]
+    fn damaged_records_are_errors_not_sessions() {
+        let raw = encode(&record(true, true)).unwrap();
+        for cut in [0, 1, 20, 33, 40, 90, 114] {
+            assert!(
+                matches!(decode(&raw[..cut]), Err(StoreError::Corrupt(_))),
+                "cut at {cut}"
+            );
+        }
+        let mut bad_id = raw.clone();
+        bad_id[5] = b'!';
+        assert!(decode(&bad_id).is_err());
+        let mut bad_data = raw.clone();
+        let n = bad_data.len();
+        bad_data[n - 1] = b'x';
+        assert!(decode(&bad_data).is_err());
+        assert!(decode(&[0x00, 1, 2]).is_err(), "unknown format");
     }
 }

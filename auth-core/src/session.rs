@@ -18,8 +18,7 @@ pub const SESSION_ID_LEN: usize = 32;
 /// An opaque session id: 192 random bits, as 32 base64url characters, stored inline (no heap).
 ///
 /// `Debug` shows only a prefix, so ids do not end up whole in logs.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId([u8; SESSION_ID_LEN]);
 
 /// A string that is not a well-formed session id.
@@ -94,6 +93,50 @@ impl fmt::Debug for SessionId {
     }
 }
 
+/// Serde as text, read without an intermediate `String` (sessions are decoded on every
+/// request by stores that keep them serialized, as Redis does).
+macro_rules! serde_as_text {
+    ($ty:ty, $what:literal, $to_text:expr, $parse:expr) => {
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let text: &dyn Fn(&$ty) -> String = &$to_text;
+                s.serialize_str(&text(self))
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Text;
+                impl serde::de::Visitor<'_> for Text {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($what)
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
+                        let parse: &dyn Fn(&str) -> Option<$ty> = &$parse;
+                        parse(v)
+                            .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                    }
+                }
+                d.deserialize_str(Text)
+            }
+        }
+    };
+}
+
+serde_as_text!(
+    SessionId,
+    "a session id (32 base64url characters)",
+    |id: &SessionId| id.as_str().to_owned(),
+    |v: &str| SessionId::parse(v).ok()
+);
+serde_as_text!(
+    AuthHash,
+    "a session auth hash (64 hex digits)",
+    |h: &AuthHash| h.to_hex(),
+    |v: &str| AuthHash::parse_hex(v).ok()
+);
+
 impl TryFrom<String> for SessionId {
     type Error = MalformedSessionId;
     fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -111,8 +154,7 @@ impl From<SessionId> for String {
 /// (see [`crate::AuthService::session_auth_hash`]). Stores keep it as 64 lowercase hex digits.
 ///
 /// `Debug` hides it; compare with [`matches`](Self::matches), which takes constant time.
-#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct AuthHash([u8; 32]);
 
 /// Text that is not 64 hex digits.
