@@ -301,6 +301,12 @@ pub struct AuthConfig {
     pub session_touch_interval_secs: u64,
     /// How many password hashes run at once (0 = number of CPUs). Default 0.
     pub password_hash_concurrency: usize,
+    /// Run password hashing at the lowest scheduling class (Linux `SCHED_IDLE`): it uses only
+    /// CPU time no request needs, so a flood of logins cannot delay other routes (the kernel
+    /// preempts it at once), but on a CPU saturated by other work logins wait. `false` uses
+    /// nice 10 instead: hashing keeps a small share under saturation, and other requests may
+    /// wait up to a scheduler tick (about 4 ms) behind it. Default `true`.
+    pub password_hash_idle_priority: bool,
 }
 
 impl Default for AuthConfig {
@@ -344,6 +350,7 @@ impl Default for AuthConfig {
             session_idle_timeout_secs: 2 * 24 * 3600,
             session_touch_interval_secs: 60,
             password_hash_concurrency: 0,
+            password_hash_idle_priority: true,
         }
     }
 }
@@ -474,6 +481,7 @@ impl AuthConfig {
             "session_idle_timeout_secs",
             "session_touch_interval_secs",
             "password_hash_concurrency",
+            "password_hash_idle_priority",
         ]
         .into_iter()
     }

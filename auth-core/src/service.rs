@@ -76,7 +76,10 @@ impl AuthService {
         } else {
             config.secret_key.as_bytes().to_vec()
         };
-        let pool = HashPool::new(config.password_hash_concurrency);
+        let pool = HashPool::with_idle_priority(
+            config.password_hash_concurrency,
+            config.password_hash_idle_priority,
+        );
         for warning in config.security_warnings() {
             tracing::warn!(event = "insecure_setting", "{warning}");
         }

@@ -196,9 +196,11 @@ fn hashing_never_runs_on_the_runtime_thread() {
             d.store(true, std::sync::atomic::Ordering::SeqCst);
             r
         });
+        // Sleep rather than spin: hashing threads run at idle priority, so a spinning runtime
+        // thread would (rightly) take the CPU they need.
         let mut interleaved = 0u32;
         while !done.load(std::sync::atomic::Ordering::SeqCst) {
-            tokio::task::yield_now().await;
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
             interleaved += 1;
         }
         assert!(login.await.unwrap().is_ok());

@@ -8,8 +8,9 @@ use super::PasswordError;
 type Job = Box<dyn FnOnce() + Send>;
 
 /// Hashes and verifies passwords on `limit` dedicated threads (named `auth-hash-N`), off the
-/// async runtime. On Linux the threads run at nice 10, so that under a flood of logins the
-/// scheduler still gives the request workers the CPU: hashing slows down, other routes do not.
+/// async runtime. On Linux the threads run at the idle scheduling class (or nice 10), so that
+/// under a flood of logins the scheduler still gives the request workers the CPU at once:
+/// hashing slows down, other routes do not.
 /// Work beyond `limit` queues.
 ///
 /// ```
@@ -25,18 +26,41 @@ pub struct HashPool {
     runs: Arc<AtomicU64>,
 }
 
-fn lower_priority() {
+/// Lowers the calling (hashing) thread's scheduling priority. `idle`: Linux `SCHED_IDLE`, which
+/// the kernel preempts as soon as any normal thread wakes, so a request never waits behind a
+/// hash. Otherwise (or if the kernel refuses) nice 10: a smaller share of a contended CPU,
+/// though a woken request thread may wait for the next scheduler tick.
+fn lower_priority(idle: bool) {
     #[cfg(target_os = "linux")]
-    // SAFETY: setpriority only reads its arguments; on Linux `who = 0` with PRIO_PROCESS
-    // means the calling thread. Failure leaves the priority unchanged, which is harmless.
-    unsafe {
-        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    {
+        if idle {
+            let param = libc::sched_param { sched_priority: 0 };
+            // SAFETY: sched_setscheduler reads `param` (valid, initialised) for the calling
+            // thread (pid 0); it writes nothing of ours.
+            if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
+                return;
+            }
+            tracing::warn!("SCHED_IDLE refused for password hashing; using nice 10");
+        }
+        // SAFETY: setpriority only reads its arguments; on Linux `who = 0` with PRIO_PROCESS
+        // means the calling thread. Failure leaves the priority unchanged, which is harmless.
+        unsafe {
+            libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+        }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = idle;
 }
 
 impl HashPool {
-    /// A pool of `limit` threads (`0` means the number of CPUs).
+    /// A pool of `limit` threads (`0` means the number of CPUs) at idle priority (see
+    /// [`crate::AuthConfig::password_hash_idle_priority`]).
     pub fn new(limit: usize) -> Self {
+        Self::with_idle_priority(limit, true)
+    }
+
+    /// A pool of `limit` threads at idle priority (`idle`) or nice 10.
+    pub fn with_idle_priority(limit: usize, idle: bool) -> Self {
         let limit = if limit == 0 {
             std::thread::available_parallelism().map_or(2, |n| n.get())
         } else {
@@ -49,7 +73,7 @@ impl HashPool {
             let spawned = std::thread::Builder::new()
                 .name(format!("auth-hash-{i}"))
                 .spawn(move || {
-                    lower_priority();
+                    lower_priority(idle);
                     loop {
                         let job = match rx.lock() {
                             Ok(guard) => guard.recv(),
@@ -114,4 +138,33 @@ impl HashPool {
 fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| super::hash("auth-core dummy password").expect("argon2 hashing works"))
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashing_threads_run_at_the_configured_priority() {
+        // SAFETY (both closures): sched_getscheduler and getpriority only read the calling
+        // thread's scheduling state.
+        let idle = HashPool::with_idle_priority(1, true);
+        let policy = idle
+            .run(|| unsafe { libc::sched_getscheduler(0) })
+            .await
+            .unwrap();
+        assert_eq!(policy, libc::SCHED_IDLE);
+        let low = HashPool::with_idle_priority(1, false);
+        let nice = low
+            .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+            .await
+            .unwrap();
+        assert_eq!(nice, 10);
+        assert_eq!(
+            low.run(|| unsafe { libc::sched_getscheduler(0) })
+                .await
+                .unwrap(),
+            libc::SCHED_OTHER
+        );
+    }
 }
