@@ -5,10 +5,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::request::HeaderText;
+use auth_core::request::FinishHeader;
 use auth_core::{AuthService, Denial, RequestAuth};
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -159,26 +159,17 @@ where
     }
 }
 
-/// Appends what [`RequestAuth::finish`] asks for; the fixed names and values are constants.
+/// Appends what [`RequestAuth::finish`] asks for.
 fn append_finish_headers(headers: &mut axum::http::HeaderMap, fin: &auth_core::Finish) {
-    const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
-    const COOKIE: HeaderValue = HeaderValue::from_static("Cookie");
-    let has_cache_control = headers.contains_key(header::CACHE_CONTROL);
-    for (name, value) in fin.headers(has_cache_control) {
-        let name = match name {
-            "set-cookie" => header::SET_COOKIE,
-            "cache-control" => header::CACHE_CONTROL,
-            "vary" => header::VARY,
-            other => HeaderName::from_static(other),
+    for h in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
+        let (name, value) = match h {
+            FinishHeader::SetCookie(c) => match HeaderValue::from_str(c) {
+                Ok(v) => (header::SET_COOKIE, v),
+                Err(_) => continue,
+            },
+            FinishHeader::NoStore => (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            FinishHeader::VaryCookie => (header::VARY, HeaderValue::from_static("Cookie")),
         };
-        let value = match value {
-            HeaderText::Static("no-store") => Ok(NO_STORE),
-            HeaderText::Static("Cookie") => Ok(COOKIE),
-            HeaderText::Static(s) => Ok(HeaderValue::from_static(s)),
-            HeaderText::Dynamic(s) => HeaderValue::from_str(s),
-        };
-        if let Ok(v) = value {
-            headers.append(name, v);
-        }
+        headers.append(name, value);
     }
 }

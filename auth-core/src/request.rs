@@ -50,26 +50,26 @@ impl Finish {
     /// The headers to append to the response: each `Set-Cookie`, `Cache-Control: no-store`
     /// for authenticated requests (unless the handler set its own `Cache-Control`), and
     /// `Vary: Cookie`.
-    pub fn headers(
-        &self,
-        has_cache_control: bool,
-    ) -> impl Iterator<Item = (&'static str, HeaderText<'_>)> {
+    pub fn headers(&self, has_cache_control: bool) -> impl Iterator<Item = FinishHeader<'_>> {
         let no_store = self.authenticated && !has_cache_control;
         self.set_cookies
             .iter()
-            .map(|c| ("set-cookie", HeaderText::Dynamic(c.as_str())))
-            .chain(no_store.then_some(("cache-control", HeaderText::Static("no-store"))))
-            .chain([("vary", HeaderText::Static("Cookie"))])
+            .map(|c| FinishHeader::SetCookie(c))
+            .chain(no_store.then_some(FinishHeader::NoStore))
+            .chain([FinishHeader::VaryCookie])
     }
 }
 
-/// A header value: static text (no validation or allocation needed) or text to check.
+/// One header [`Finish::headers`] asks for; the fixed ones are variants, so an adapter can
+/// use its framework's constants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeaderText<'a> {
-    /// Known-valid static text.
-    Static(&'static str),
-    /// Text built at run time.
-    Dynamic(&'a str),
+pub enum FinishHeader<'a> {
+    /// `Set-Cookie` with this value.
+    SetCookie(&'a str),
+    /// `Cache-Control: no-store`.
+    NoStore,
+    /// `Vary: Cookie`.
+    VaryCookie,
 }
 
 /// The cookies of a request whose session needs the stores' async path; see

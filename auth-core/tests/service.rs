@@ -204,8 +204,10 @@ fn hashing_never_runs_on_the_runtime_thread() {
             interleaved += 1;
         }
         assert!(login.await.unwrap().is_ok());
+        // On the runtime thread the hash would run inside the first sleep, so the loop would
+        // see `done` after one turn.
         assert!(
-            interleaved > 10,
+            interleaved >= 3,
             "only {interleaved} other polls ran during the hash"
         );
     });
