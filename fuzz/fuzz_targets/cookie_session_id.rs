@@ -15,6 +15,11 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(id) = SessionId::parse(&header) {
         assert_eq!(id.as_str(), header);
+        assert_eq!(SessionId::from_bytes(id.to_bytes()), id);
+    }
+    assert_eq!(SessionId::parse_bytes(data).ok(), SessionId::parse(&header).ok().filter(|_| header.as_bytes() == data));
+    if let Ok(h) = auth_core::AuthHash::parse_hex(&header) {
+        assert_eq!(h.to_hex(), header.to_ascii_lowercase());
     }
     let _ = auth_core::csrf::nonce_from_cookies([header.as_ref()]);
 });
