@@ -256,42 +256,44 @@ impl SqliteStore {
         self.readers.read(read)
     }
 
+    /// One row (or none) of `sql` from a reader connection; `None`: use the pool.
+    fn row_now<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Option<Option<T>> {
+        self.fast_read(|c| c.prepare_cached(sql)?.query_row(params, map).optional())
+    }
+
     /// The user by id from a reader connection; `None`: use the pool.
     fn user_now(&self, id: UserId) -> Option<Option<User>> {
-        self.fast_read(|c| {
-            c.prepare_cached(USER_BY_ID)?
-                .query_row([id], |r| {
-                    Ok(User {
-                        id: r.get(0)?,
-                        username: r.get(1)?,
-                        email: r.get(2)?,
-                        password_hash: r.get(3)?,
-                        is_active: r.get(4)?,
-                        is_staff: r.get(5)?,
-                        is_superuser: r.get(6)?,
-                        last_login: r.get::<_, Option<i64>>(7)?.map(from_ts),
-                        date_joined: from_ts(r.get(8)?),
-                    })
-                })
-                .optional()
+        self.row_now(USER_BY_ID, [id], |r| {
+            Ok(User {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                email: r.get(2)?,
+                password_hash: r.get(3)?,
+                is_active: r.get(4)?,
+                is_staff: r.get(5)?,
+                is_superuser: r.get(6)?,
+                last_login: r.get::<_, Option<i64>>(7)?.map(from_ts),
+                date_joined: from_ts(r.get(8)?),
+            })
         })
     }
 
     /// The live session row by id from a reader connection; `None`: use the pool.
     fn session_row_now(&self, id: &SessionId, now: i64) -> Option<Option<SessionRow>> {
-        self.fast_read(|c| {
-            c.prepare_cached(SESSION_BY_ID)?
-                .query_row(rusqlite::params![id.as_str(), now], |r| {
-                    Ok(SessionRow {
-                        user_id: r.get(0)?,
-                        auth_hash: r.get(1)?,
-                        data: r.get(2)?,
-                        created_at: r.get(3)?,
-                        last_seen: r.get(4)?,
-                        expires_at: r.get(5)?,
-                    })
-                })
-                .optional()
+        self.row_now(SESSION_BY_ID, rusqlite::params![id.as_str(), now], |r| {
+            Ok(SessionRow {
+                user_id: r.get(0)?,
+                auth_hash: r.get(1)?,
+                data: r.get(2)?,
+                created_at: r.get(3)?,
+                last_seen: r.get(4)?,
+                expires_at: r.get(5)?,
+            })
         })
     }
 
