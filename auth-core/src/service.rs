@@ -714,42 +714,30 @@ impl AuthService {
                 .delete_user_sessions(user_id, None)
                 .await?
         };
-        if ended > 0 {
-            tracing::info!(
-                event = "session_invalidated",
-                reason = "password changed",
-                user_id,
-                sessions = ended,
-                "sessions ended"
-            );
-        }
+        log_sessions_ended(user_id, ended, "password changed");
         tracing::info!(
             event = "password_changed",
             user_id,
             sessions_ended = ended,
             "password changed"
         );
-        let user =
-            self.inner
-                .users
-                .get_user(user_id)
-                .await?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("user {user_id}"),
-                })?;
-        Ok(user)
+        Ok(self.existing_user(user_id).await?)
+    }
+
+    /// The user with this id, or [`StoreError::NotFound`].
+    async fn existing_user(&self, user_id: UserId) -> Result<User, StoreError> {
+        self.inner
+            .users
+            .get_user(user_id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound {
+                what: format!("user {user_id}"),
+            })
     }
 
     /// Marks a user inactive and ends every session they have.
     pub async fn deactivate(&self, user_id: UserId) -> Result<(), AuthError> {
-        let mut user =
-            self.inner
-                .users
-                .get_user(user_id)
-                .await?
-                .ok_or_else(|| StoreError::NotFound {
-                    what: format!("user {user_id}"),
-                })?;
+        let mut user = self.existing_user(user_id).await?;
         user.is_active = false;
         self.inner.users.update_user(&user).await?;
         let ended = self
@@ -757,15 +745,7 @@ impl AuthService {
             .sessions
             .delete_user_sessions(user_id, None)
             .await?;
-        if ended > 0 {
-            tracing::info!(
-                event = "session_invalidated",
-                reason = "user deactivated",
-                user_id,
-                sessions = ended,
-                "sessions ended"
-            );
-        }
+        log_sessions_ended(user_id, ended, "user deactivated");
         tracing::info!(
             event = "user_deactivated",
             user_id,
@@ -940,6 +920,19 @@ pub enum PasswordChangeError {
     /// Anything else.
     #[error(transparent)]
     Auth(#[from] AuthError),
+}
+
+/// Logs `ended` sessions of `user_id` ended for `reason` (nothing when there were none).
+fn log_sessions_ended(user_id: UserId, ended: u64, reason: &'static str) {
+    if ended > 0 {
+        tracing::info!(
+            event = "session_invalidated",
+            reason,
+            user_id,
+            sessions = ended,
+            "sessions ended"
+        );
+    }
 }
 
 #[cfg(test)]
