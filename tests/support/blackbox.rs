@@ -142,15 +142,7 @@ pub async fn register_then_log_in(s: &Server) {
     assert_eq!(p.h1(), "Protected Page for newbie");
     assert!(p.body.contains("href=\"/\""), "a link home");
     assert!(p.body.contains("action=\"/logout\""), "a logout button");
-    let me = b
-        .request(
-            "GET",
-            "/api/me",
-            None,
-            vec![],
-            &[("accept", "application/json")],
-        )
-        .await;
+    let me = b.me_page().await;
     assert_eq!(me.json()["username"], "newbie");
     assert!(me.json().get("password_hash").is_none());
 
@@ -450,16 +442,7 @@ pub async fn logout_ends_the_server_session_and_old_cookies_fail(s: &Server) {
         303,
         "the server-side session is gone"
     );
-    let me = replay
-        .request(
-            "GET",
-            "/api/me",
-            None,
-            vec![],
-            &[("accept", "application/json")],
-        )
-        .await;
-    assert_eq!(me.status, 401);
+    assert_eq!(replay.me_page().await.status, 401);
 }
 
 fn reset_link(mail: &str) -> String {

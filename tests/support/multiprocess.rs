@@ -173,15 +173,7 @@ pub async fn mixed_load(a: &Server, b: &Server, users: usize, secs: u64) -> Arc<
                 for k in 0..4 {
                     let target = if k % 2 == 0 { second } else { first };
                     browser.retarget(&target.0, &target.1);
-                    let r = browser
-                        .request(
-                            "GET",
-                            "/api/me",
-                            None,
-                            vec![],
-                            &[("accept", "application/json")],
-                        )
-                        .await;
+                    let r = browser.me_page().await;
                     counts.requests.fetch_add(1, Relaxed);
                     counts.reads.fetch_add(1, Relaxed);
                     match r.status {
@@ -210,15 +202,7 @@ pub async fn mixed_load(a: &Server, b: &Server, users: usize, secs: u64) -> Arc<
                     browser.jar.clear();
                     browser.jar.insert("sessionid".into(), cookie);
                     browser.retarget(&first.0, &first.1);
-                    let r = browser
-                        .request(
-                            "GET",
-                            "/api/me",
-                            None,
-                            vec![],
-                            &[("accept", "application/json")],
-                        )
-                        .await;
+                    let r = browser.me_page().await;
                     counts.requests.fetch_add(1, Relaxed);
                     if r.status != 401 {
                         counts.stale_after_logout.fetch_add(1, Relaxed);

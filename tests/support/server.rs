@@ -407,17 +407,21 @@ impl Browser {
         self.post_form(&action, &fields).await
     }
 
+    /// `GET /api/me` as an API client: the whole answer.
+    pub async fn me_page(&mut self) -> Page {
+        self.request(
+            "GET",
+            "/api/me",
+            None,
+            vec![],
+            &[("accept", "application/json")],
+        )
+        .await
+    }
+
     /// `GET /api/me` as an API client: the status and, on 200, the username.
     pub async fn me(&mut self) -> (u16, Option<String>) {
-        let r = self
-            .request(
-                "GET",
-                "/api/me",
-                None,
-                vec![],
-                &[("accept", "application/json")],
-            )
-            .await;
+        let r = self.me_page().await;
         let name =
             (r.status == 200).then(|| r.json()["username"].as_str().unwrap_or("").to_owned());
         (r.status, name)
