@@ -216,6 +216,8 @@ fn config() -> AuthConfig {
     AuthConfig {
         secret_key: "django-scenarios-secret".into(),
         site_origin: Some("https://shop.example".into()),
+        // The test client's pages are served as http://testserver.
+        csrf_trusted_origins: vec!["http://testserver".into()],
         ..AuthConfig::default()
     }
 }

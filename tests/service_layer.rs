@@ -242,3 +242,66 @@ async fn inactive_user_is_denied_in_the_service_layer_too() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A system context (a background job's): a superuser, so any guard that checks it passes.
+struct System(Ctx);
+
+#[auth_core::async_trait]
+impl AuthContext for System {
+    fn current_user(&self) -> Option<&User> {
+        self.0.current_user()
+    }
+    async fn grants(&self) -> Result<Arc<Grants>, StoreError> {
+        self.0.grants().await
+    }
+}
+
+impl System {
+    /// The caller is named: the guard checks `auth`, not the system context.
+    #[permission_required("blog.publish_post", auth = auth)]
+    async fn publish_for(&self, auth: &Ctx) -> Result<&'static str, Denial> {
+        let _ = &self.0;
+        Ok("published")
+    }
+
+    /// The stacked guard inherits `auth = caller` from the guard above it.
+    #[login_required(auth = caller)]
+    #[permission_required("blog.publish_post")]
+    async fn stacked(&self, caller: &Ctx) -> Result<&'static str, Denial> {
+        let _ = caller;
+        Ok("stacked")
+    }
+}
+
+fn superuser_system() -> System {
+    let mut c = ctx(Some("system"), &[], &[], true);
+    if let Some(u) = c.user.as_mut() {
+        u.is_superuser = true;
+    }
+    System(c)
+}
+
+#[tokio::test]
+async fn guards_check_the_caller_not_the_receiver() {
+    let system = superuser_system();
+    let anonymous = ctx(None, &[], &[], false);
+    let plain = ctx(Some("plain"), &[], &[], false);
+    let writer = ctx(Some("writer"), &["blog.publish_post"], &[], false);
+    let d = system.publish_for(&anonymous).await.unwrap_err();
+    assert_eq!(d.reason, DenialReason::Unauthenticated);
+    let d = system.publish_for(&plain).await.unwrap_err();
+    assert_eq!(
+        (d.requirement, d.reason),
+        (
+            Requirement::Perm("blog.publish_post"),
+            DenialReason::Forbidden
+        )
+    );
+    assert_eq!(system.publish_for(&writer).await, Ok("published"));
+    // Stacked: the inner permission guard checks `caller` too, not `self`.
+    let d = system.stacked(&anonymous).await.unwrap_err();
+    assert_eq!(d.requirement, Requirement::Login);
+    let d = system.stacked(&plain).await.unwrap_err();
+    assert_eq!(d.requirement, Requirement::Perm("blog.publish_post"));
+    assert_eq!(system.stacked(&writer).await, Ok("stacked"));
+}

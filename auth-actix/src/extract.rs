@@ -109,7 +109,8 @@ impl Adapter for Auth {
     }
 }
 
-fn request_info(req: &HttpRequest) -> (String, Wants) {
+/// The path (with query) and what the client wants, for a denial.
+pub(crate) fn request_info(req: &HttpRequest) -> (String, Wants) {
     let path = req
         .uri()
         .path_and_query()

@@ -3,10 +3,11 @@
 use std::future::{Future, Ready, ready};
 use std::rc::Rc;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, Responder};
+use auth_core::origin::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
 use auth_core::request::FinishHeader;
 use auth_core::{AuthService, Denial, RequestAuth};
 use futures_util::future::LocalBoxFuture;
@@ -88,7 +89,7 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
     type Transform = AuthMiddlewareService<S>;
     type InitError = ();
@@ -113,9 +114,9 @@ where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
     B: MessageBody + 'static,
 {
-    type Response = ServiceResponse<B>;
+    type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<ServiceResponse<B>, Error>>;
+    type Future = LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>>;
 
     forward_ready!(service);
 
@@ -123,6 +124,13 @@ where
         let service = self.service.clone();
         let shared = self.shared.clone();
         Box::pin(async move {
+            let verdict = origin_verdict(&shared.service, &req);
+            if verdict == Verdict::BadHost {
+                let res = HttpResponse::BadRequest()
+                    .content_type("text/plain; charset=utf-8")
+                    .body(BAD_HOST_MESSAGE);
+                return Ok(req.into_response(res).map_into_right_body());
+            }
             let cookies = req.headers().get_all(header::COOKIE).map(|v| v.as_bytes());
             let peer = req.peer_addr().map(|a| a.ip());
             let client = shared.service.config().client_ip(peer, |name| {
@@ -134,11 +142,18 @@ where
                 Ok(ready) => ready,
                 Err(pending) => Box::pin(pending.load(&shared.service)).await,
             };
+            if verdict == Verdict::CrossOrigin {
+                let (path, wants) = crate::extract::request_info(req.request());
+                let anonymous = request.handle().user().is_none();
+                let denial = cross_origin_denial(path, wants, anonymous);
+                let res = shared.deny(denial, req.request().clone()).await;
+                return Ok(req.into_response(res).map_into_right_body());
+            }
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
                 shared,
             });
-            let mut res = service.call(req).await?;
+            let mut res = service.call(req).await?.map_into_left_body();
             let fin = match request.finish_now() {
                 Some(fin) => fin,
                 None => Box::pin(request.finish()).await,
@@ -147,6 +162,27 @@ where
             Ok(res)
         })
     }
+}
+
+/// The cross-origin check of [`auth_core::origin`] on this request.
+fn origin_verdict(service: &AuthService, req: &ServiceRequest) -> Verdict {
+    let headers = req.headers();
+    service
+        .origin_policy()
+        .check(req.method().as_str(), req.path(), |h| {
+            let name = match h {
+                RequestHeader::Origin => header::ORIGIN,
+                RequestHeader::SecFetchSite => header::HeaderName::from_static("sec-fetch-site"),
+                RequestHeader::Upgrade => header::UPGRADE,
+                RequestHeader::Host => {
+                    return headers
+                        .get(header::HOST)
+                        .map(HeaderValue::as_bytes)
+                        .or_else(|| req.uri().authority().map(|a| a.as_str().as_bytes()));
+                }
+            };
+            headers.get(name).map(HeaderValue::as_bytes)
+        })
 }
 
 /// Appends what [`RequestAuth::finish`] asks for.

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use auth_core::__private::Resolve;
 use auth_core::{Adapter, AuthHandle, Policy, Wants};
 use axum::extract::{FromRequestParts, OriginalUri};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::layer::RequestExt;
@@ -95,14 +95,10 @@ impl Adapter for Auth {
     }
 }
 
-fn request_info(parts: &Parts) -> (String, Wants) {
-    let uri = parts
-        .extensions
-        .get::<OriginalUri>()
-        .map(|o| &o.0)
-        .unwrap_or(&parts.uri);
+/// The path (with query) and what the client wants, for a denial.
+pub(crate) fn request_info(uri: &Uri, headers: &HeaderMap) -> (String, Wants) {
     let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let h = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
     (path, wants)
 }
@@ -117,7 +113,12 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         let (auth, shared) = Auth::from_parts(parts).map_err(IntoResponse::into_response)?;
         match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
-            request_info(parts)
+            let uri = parts
+                .extensions
+                .get::<OriginalUri>()
+                .map(|o| &o.0)
+                .unwrap_or(&parts.uri);
+            request_info(uri, &parts.headers)
         })
         .await
         {

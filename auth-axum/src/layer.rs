@@ -5,10 +5,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use auth_core::origin::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
 use auth_core::request::FinishHeader;
 use auth_core::{AuthService, Denial, RequestAuth};
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -126,6 +127,10 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let shared = self.shared.clone();
         Box::pin(async move {
+            let verdict = origin_verdict(&shared.service, &req);
+            if verdict == Verdict::BadHost {
+                return Ok((StatusCode::BAD_REQUEST, BAD_HOST_MESSAGE).into_response());
+            }
             let cookies = req
                 .headers()
                 .get_all(header::COOKIE)
@@ -144,6 +149,13 @@ where
                 Ok(ready) => ready,
                 Err(pending) => Box::pin(pending.load(&shared.service)).await,
             };
+            if verdict == Verdict::CrossOrigin {
+                let (path, wants) = crate::extract::request_info(req.uri(), req.headers());
+                let anonymous = request.handle().user().is_none();
+                return Ok(shared
+                    .deny(cross_origin_denial(path, wants, anonymous))
+                    .await);
+            }
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
                 shared,
@@ -157,6 +169,27 @@ where
             Ok(res)
         })
     }
+}
+
+/// The cross-origin check of [`auth_core::origin`] on this request.
+fn origin_verdict(service: &AuthService, req: &Request) -> Verdict {
+    let headers = req.headers();
+    service
+        .origin_policy()
+        .check(req.method().as_str(), req.uri().path(), |h| {
+            let name = match h {
+                RequestHeader::Origin => header::ORIGIN,
+                RequestHeader::SecFetchSite => HeaderName::from_static("sec-fetch-site"),
+                RequestHeader::Upgrade => header::UPGRADE,
+                RequestHeader::Host => {
+                    return headers
+                        .get(header::HOST)
+                        .map(HeaderValue::as_bytes)
+                        .or_else(|| req.uri().authority().map(|a| a.as_str().as_bytes()));
+                }
+            };
+            headers.get(name).map(HeaderValue::as_bytes)
+        })
 }
 
 /// Appends what [`RequestAuth::finish`] asks for.

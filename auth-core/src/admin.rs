@@ -118,6 +118,9 @@ pub enum AdminError {
     /// The permission string is malformed.
     #[error(transparent)]
     Permission(#[from] PermissionError),
+    /// The username or email is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
     /// A store failed.
     #[error(transparent)]
     Store(StoreError),
@@ -147,6 +150,9 @@ impl AdminCommand {
                 superuser,
                 inactive,
             } => {
+                let (username, email) = service
+                    .validate_identity(&username, &email)
+                    .map_err(|e| AdminError::Invalid(e.to_string()))?;
                 let password = password_from(password)?;
                 let problems =
                     service.validate_new_password(&password, &password, &username, &email);

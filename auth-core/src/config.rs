@@ -106,6 +106,12 @@ pub struct Messages {
     pub csrf_failed: String,
     /// A form post was too large or not UTF-8 form data.
     pub bad_form: String,
+    /// A cross-origin request or WebSocket upgrade was refused (403).
+    pub cross_origin_denied: String,
+    /// Too many registrations or reset requests from one client; `{minutes}` is replaced.
+    pub rate_limited: String,
+    /// Registration with email login on: the username contains `@`.
+    pub username_no_at: String,
 }
 
 impl Default for Messages {
@@ -154,6 +160,9 @@ impl Default for Messages {
             back_to_login_link: "Back to log in".into(),
             csrf_failed: "The form expired or was sent from another site. Reload the page and try again.".into(),
             bad_form: "The form could not be read. Reload the page and try again.".into(),
+            cross_origin_denied: "This request came from another site and was refused. Go back to the page on this site and try again.".into(),
+            rate_limited: "Too many requests from your network. Wait {minutes} minutes, then try again.".into(),
+            username_no_at: "Usernames cannot contain @ on this site, because addresses log in too.".into(),
         }
     }
 }
@@ -213,7 +222,7 @@ impl Default for FieldNames {
 /// assert_eq!(cfg.password_min_length, 12);
 /// assert_eq!(cfg.signup_url, "/register"); // untouched keys keep their defaults
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// Master switch for the built-in pages. Default `true`.
@@ -262,9 +271,38 @@ pub struct AuthConfig {
     /// The window in seconds over which failures count, and so the longest lockout. Default
     /// 900 (15 minutes).
     pub login_failure_window_secs: u64,
-    /// A request header with the client address set by your proxy (for example
-    /// `x-forwarded-for`; its first address is used). Default none: the socket's peer address.
+    /// A request header with the client address set by your proxies: `x-forwarded-for` or
+    /// `forwarded` (RFC 7239). Default none: the socket's peer address. Only set it behind
+    /// proxies that append to it; see `trusted_proxies`.
     pub client_ip_header: Option<String>,
+    /// How many proxies in front of the app append to `client_ip_header`: the client is the
+    /// address that many entries from the right (the last one, with the default 1), so a
+    /// client cannot choose its address by sending the header itself. A missing or
+    /// unparseable value falls back to the socket's peer address. Default 1.
+    pub trusted_proxies: u32,
+    /// Refuse cross-origin unsafe requests (`POST`, `PUT`, `PATCH`, `DELETE`) and cross-origin
+    /// WebSocket upgrades on every route, with 403 (see [`crate::origin`]). Default `true`.
+    pub cross_origin_protection: bool,
+    /// Other origins (`https://admin.example.com`) whose pages may send unsafe requests to
+    /// this site, besides `site_origin` (Django's `CSRF_TRUSTED_ORIGINS`). Default none.
+    pub csrf_trusted_origins: Vec<String>,
+    /// Paths that skip the cross-origin check, for webhooks other sites post to: an entry
+    /// matches that exact path, or every path under it when it ends with `/` (`/hooks/`).
+    /// Default none.
+    pub csrf_exempt_paths: Vec<String>,
+    /// Host names this app answers for (Django's `ALLOWED_HOSTS`): a request for another
+    /// `Host` gets 400. `.example.com` also matches subdomains, `*` anything. Default none (no
+    /// check; set it in production).
+    pub allowed_hosts: Vec<String>,
+    /// Production mode (also `AUTH_ENV=production`): the service refuses to start while a
+    /// setting is unsafe (see [`AuthConfig::production_problems`]). Default `false`.
+    pub production: bool,
+    /// Registrations allowed from one client address per hour. Default 20.
+    pub registrations_per_client_per_hour: u32,
+    /// Password reset requests allowed from one client address per hour. Default 20.
+    pub password_resets_per_client_per_hour: u32,
+    /// Password reset mails sent to one address per hour. Default 3.
+    pub password_reset_mails_per_address_per_hour: u32,
     /// Every user-visible message.
     pub messages: Messages,
     /// Form field names of the built-in pages (`[fields]`).
@@ -284,7 +322,9 @@ pub struct AuthConfig {
 
     /// Secret for session auth hashes and tokens. Empty means a random one per process
     /// (sessions then end at restart, and a warning is logged). Set it in production and
-    /// share it between processes. Environment: `AUTH_SECRET_KEY`.
+    /// share it between processes. Environment: `AUTH_SECRET_KEY`. `Debug` and `Serialize`
+    /// print `<redacted>` in its place.
+    #[serde(serialize_with = "redacted")]
     pub secret_key: String,
     /// Session cookie name. Default `sessionid`.
     pub session_cookie_name: String,
@@ -334,6 +374,15 @@ impl Default for AuthConfig {
             login_failures_alert_per_account: 50,
             login_failure_window_secs: 900,
             client_ip_header: None,
+            trusted_proxies: 1,
+            cross_origin_protection: true,
+            csrf_trusted_origins: Vec::new(),
+            csrf_exempt_paths: Vec::new(),
+            allowed_hosts: Vec::new(),
+            production: false,
+            registrations_per_client_per_hour: 20,
+            password_resets_per_client_per_hour: 20,
+            password_reset_mails_per_address_per_hour: 3,
             messages: Messages::default(),
             fields: FieldNames::default(),
             password_reset_timeout_secs: 3 * 24 * 3600,
@@ -351,6 +400,20 @@ impl Default for AuthConfig {
             session_touch_interval_secs: 60,
             password_hash_concurrency: 0,
             password_hash_idle_priority: true,
+        }
+    }
+}
+
+fn redacted<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if v.is_empty() { "" } else { "<redacted>" })
+}
+
+impl std::fmt::Debug for AuthConfig {
+    /// Every setting, with `secret_key` redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match toml::Value::try_from(self) {
+            Ok(v) => write!(f, "AuthConfig {v:?}"),
+            Err(_) => f.write_str("AuthConfig { .. }"),
         }
     }
 }
@@ -382,6 +445,9 @@ pub enum ConfigError {
     /// The values are inconsistent.
     #[error("invalid auth config: {0}")]
     Invalid(String),
+    /// Production mode is on and some settings are unsafe; every one is listed.
+    #[error("refusing to start in production mode: {}", .0.join("; "))]
+    Production(Vec<String>),
 }
 
 impl AuthConfig {
@@ -419,6 +485,11 @@ impl AuthConfig {
         else {
             unreachable!("a struct serializes to a table")
         };
+        // Serialization redacts the secret; put the real one back.
+        table.insert(
+            "secret_key".into(),
+            toml::Value::String(self.secret_key.clone()),
+        );
         let keys: Vec<String> = Self::keys().map(str::to_owned).collect();
         for key in keys {
             let var = format!("AUTH_{}", key.to_ascii_uppercase());
@@ -440,7 +511,11 @@ impl AuthConfig {
             Ok(path) if !path.is_empty() => Self::from_toml_file(path)?,
             _ => Self::default(),
         };
-        base.with_env_overrides()
+        let mut cfg = base.with_env_overrides()?;
+        if std::env::var("AUTH_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("production")) {
+            cfg.production = true;
+        }
+        Ok(cfg)
     }
 
     fn keys() -> impl Iterator<Item = &'static str> {
@@ -467,6 +542,15 @@ impl AuthConfig {
             "login_failures_alert_per_account",
             "login_failure_window_secs",
             "client_ip_header",
+            "trusted_proxies",
+            "cross_origin_protection",
+            "csrf_trusted_origins",
+            "csrf_exempt_paths",
+            "allowed_hosts",
+            "production",
+            "registrations_per_client_per_hour",
+            "password_resets_per_client_per_hour",
+            "password_reset_mails_per_address_per_hour",
             "password_reset_timeout_secs",
             "brand_text",
             "brand_icon_src",
@@ -524,6 +608,32 @@ impl AuthConfig {
         if self.session_absolute_timeout_secs == 0 || self.session_idle_timeout_secs == 0 {
             return bad("session timeouts must be positive");
         }
+        if let Some(o) = &self.site_origin
+            && !crate::origin::OriginPolicy::is_valid_origin(o)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "site_origin must be an origin such as https://shop.example (scheme, host, optional port; no path), got {o:?}"
+            )));
+        }
+        for o in &self.csrf_trusted_origins {
+            if !crate::origin::OriginPolicy::is_valid_origin(o) {
+                return Err(ConfigError::Invalid(format!(
+                    "csrf_trusted_origins entries must be origins such as https://admin.example, got {o:?}"
+                )));
+            }
+        }
+        for p in &self.csrf_exempt_paths {
+            if !p.starts_with('/') {
+                return Err(ConfigError::Invalid(format!(
+                    "csrf_exempt_paths entries must be paths starting with `/`, got {p:?}"
+                )));
+            }
+        }
+        if self.trusted_proxies == 0 {
+            return bad(
+                "trusted_proxies must be at least 1 (leave client_ip_header unset when no proxy sets it)",
+            );
+        }
         let name = &self.session_cookie_name;
         if name.is_empty()
             || !name
@@ -532,7 +642,40 @@ impl AuthConfig {
         {
             return bad("session_cookie_name must be non-empty ASCII letters, digits, `_` or `-`");
         }
+        if self.production {
+            let problems = self.production_problems();
+            if !problems.is_empty() {
+                return Err(ConfigError::Production(problems));
+            }
+        }
         Ok(())
+    }
+
+    /// What makes this configuration unfit for production: an empty or short `secret_key`, no
+    /// `site_origin`, an https origin with a cookie that is not `Secure`. With `production`
+    /// on, [`validate`](Self::validate) fails with all of them in one error (and the example
+    /// apps' set-up adds "mail goes to the console").
+    pub fn production_problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.secret_key.is_empty() {
+            p.push(
+                "secret_key is empty (set AUTH_SECRET_KEY to at least 32 random characters)"
+                    .to_string(),
+            );
+        } else if self.secret_key.len() < 32 {
+            p.push("secret_key is shorter than 32 characters".to_string());
+        }
+        match self.site_origin.as_deref() {
+            None => p.push("site_origin is not set (set AUTH_SITE_ORIGIN, e.g. https://shop.example)".to_string()),
+            Some(o) if o.starts_with("https://") && !self.cookie_secure() => p.push(
+                "site_origin is https but the session cookie is not Secure (set session_cookie_secure or session_cookie_host_prefix)".to_string(),
+            ),
+            Some(_) => {}
+        }
+        if !self.cross_origin_protection {
+            p.push("cross_origin_protection is off".to_string());
+        }
+        p
     }
 
     /// Settings that are unsafe in production, as warnings (logged when the service starts):
@@ -572,19 +715,44 @@ impl AuthConfig {
         w
     }
 
-    /// The client's address: from `client_ip_header` (its first address) when configured and
-    /// present, else the socket's peer address.
+    /// The client's address: with `client_ip_header`, the entry `trusted_proxies` places from
+    /// the right of that header (`X-Forwarded-For: client, proxy1` or RFC 7239 `Forwarded:
+    /// for=client;proto=https, for=proxy1`); else, or when that entry
+    /// is missing or does not parse, the socket's peer address.
+    ///
+    /// ```
+    /// use auth_core::AuthConfig;
+    /// let cfg = AuthConfig { client_ip_header: Some("x-forwarded-for".into()), ..AuthConfig::default() };
+    /// let peer = Some("10.0.0.1".parse().unwrap());
+    /// // The client sent "6.6.6.6" itself; the proxy appended the real address.
+    /// let ip = cfg.client_ip(peer, |_| Some("6.6.6.6, 203.0.113.7"));
+    /// assert_eq!(ip, Some("203.0.113.7".parse().unwrap()));
+    /// assert_eq!(cfg.client_ip(peer, |_| Some("garbage")), peer);
+    /// ```
     pub fn client_ip<'h>(
         &self,
         peer: Option<std::net::IpAddr>,
         header: impl Fn(&str) -> Option<&'h str>,
     ) -> Option<std::net::IpAddr> {
-        if let Some(name) = &self.client_ip_header
-            && let Some(value) = header(name)
-        {
-            return value.split(',').next().and_then(|v| v.trim().parse().ok());
-        }
-        peer
+        let Some(name) = &self.client_ip_header else {
+            return peer;
+        };
+        let Some(value) = header(name) else {
+            return peer;
+        };
+        let forwarded = name.eq_ignore_ascii_case("forwarded");
+        let nth = self.trusted_proxies.max(1) as usize;
+        value
+            .rsplit(',')
+            .nth(nth - 1)
+            .and_then(|entry| {
+                if forwarded {
+                    parse_forwarded_for(entry)
+                } else {
+                    parse_ip(entry.trim())
+                }
+            })
+            .or(peer)
     }
 
     /// The cookie name as sent, with the `__Host-` prefix when configured.
@@ -602,12 +770,38 @@ impl AuthConfig {
     }
 }
 
+/// The `for=` address of one RFC 7239 `Forwarded` element.
+fn parse_forwarded_for(element: &str) -> Option<std::net::IpAddr> {
+    element.split(';').find_map(|pair| {
+        let (k, v) = pair.split_once('=')?;
+        if !k.trim().eq_ignore_ascii_case("for") {
+            return None;
+        }
+        parse_ip(v.trim().trim_matches('"'))
+    })
+}
+
+/// An address as proxies write it: `1.2.3.4`, `1.2.3.4:5678`, `::1` or `[::1]:5678`.
+fn parse_ip(s: &str) -> Option<std::net::IpAddr> {
+    if let Ok(ip) = s.parse() {
+        return Some(ip);
+    }
+    if let Ok(sa) = s.parse::<std::net::SocketAddr>() {
+        return Some(sa.ip());
+    }
+    s.strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .and_then(|r| r.parse().ok())
+}
+
 fn override_value(key: &str, raw: &str) -> Result<toml::Value, String> {
     use toml::Value;
     let defaults = toml::Value::try_from(AuthConfig::default()).map_err(|e| e.to_string())?;
     let sample = defaults.get(key);
     Ok(match (key, sample) {
-        ("brand_icon_src" | "site_origin" | "client_ip_header", _) => Value::String(raw.to_owned()),
+        ("brand_icon_src" | "site_origin" | "client_ip_header" | "secret_key", _) => {
+            Value::String(raw.to_owned())
+        }
         (_, Some(Value::Boolean(_))) => match raw.to_ascii_lowercase().as_str() {
             "1" | "true" | "yes" | "on" => Value::Boolean(true),
             "0" | "false" | "no" | "off" => Value::Boolean(false),

@@ -86,14 +86,13 @@ pub fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
     c
 }
 
-/// Whether a state-changing request comes from this site, judged by `Origin`, else `Referer`.
-///
-/// The request's origin must name the `Host` the request was sent to (as Django compares it
-/// with `request.get_host()`), or equal the configured `site_origin` (for apps behind a proxy
-/// that rewrites `Host`). A request with neither header passes this check (older clients) and
-/// still needs a valid token; `Origin: null` fails.
+/// Whether a built-in form post comes from this site: its `Origin` (else the origin of its
+/// `Referer`) must be allowed by `policy` (the site origin, a trusted origin, or, with no
+/// `site_origin` configured, the `Host` the request was sent to; see [`crate::origin`]). A
+/// request with neither header passes this check (older clients) and still needs a valid
+/// token; `Origin: null` fails.
 pub fn same_origin(
-    cfg: &AuthConfig,
+    policy: &crate::origin::OriginPolicy,
     origin: Option<&str>,
     referer: Option<&str>,
     host: Option<&str>,
@@ -106,21 +105,7 @@ pub fn same_origin(
         },
         (None, None) => return true,
     };
-    if claimed == "null" {
-        return false;
-    }
-    if let Some(site) = &cfg.site_origin
-        && claimed.eq_ignore_ascii_case(site.trim_end_matches('/'))
-    {
-        return true;
-    }
-    let Some(host) = host else { return false };
-    match claimed.split_once("://") {
-        Some((scheme, rest)) if scheme == "http" || scheme == "https" => {
-            rest.eq_ignore_ascii_case(host)
-        }
-        _ => false,
-    }
+    policy.origin_allowed(claimed.as_bytes(), host.map(str::as_bytes))
 }
 
 /// `scheme://host[:port]` of an absolute URL.
@@ -150,6 +135,9 @@ mod tests {
 
     #[test]
     fn origin_rules() {
+        let same_origin = |cfg: &AuthConfig, o, r, h| {
+            same_origin(&crate::origin::OriginPolicy::from_config(cfg), o, r, h)
+        };
         let cfg = AuthConfig::default();
         let host = Some("127.0.0.1:3000");
         assert!(same_origin(&cfg, Some("http://127.0.0.1:3000"), None, host));
@@ -184,11 +172,20 @@ mod tests {
             None,
             Some("internal:8080")
         ));
-        assert!(same_origin(
+        assert!(
+            !same_origin(
+                &cfg,
+                Some("http://localhost:3000"),
+                None,
+                Some("localhost:3000")
+            ),
+            "with site_origin set, the Host header is not trusted"
+        );
+        assert!(!same_origin(
             &cfg,
-            Some("http://localhost:3000"),
+            Some("http://shop.example"),
             None,
-            Some("localhost:3000")
+            Some("shop.example")
         ));
     }
 }

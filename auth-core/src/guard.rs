@@ -22,6 +22,9 @@ pub enum Requirement {
     Staff,
     /// `is_superuser` on an active user (`#[superuser_required]`).
     Superuser,
+    /// The request comes from this site: what the layer's cross-origin check requires of
+    /// unsafe requests and WebSocket upgrades on every route (see [`crate::origin`]).
+    SameOrigin,
 }
 
 impl Requirement {
@@ -39,6 +42,7 @@ impl fmt::Display for Requirement {
             Requirement::AnyGroup(g) => write!(f, "membership in one of {}", g.join(", ")),
             Requirement::Staff => f.write_str("staff status"),
             Requirement::Superuser => f.write_str("superuser status"),
+            Requirement::SameOrigin => f.write_str("a same-origin request"),
         }
     }
 }
@@ -94,6 +98,9 @@ pub enum DenialReason {
     Forbidden,
     /// A store could not be reached, so nothing could be checked (fail closed).
     Unavailable,
+    /// The layer refused a cross-origin unsafe request or WebSocket upgrade (always 403,
+    /// never a login redirect).
+    CrossOrigin,
 }
 
 /// A refused guard. Handed to `on_denied` hooks and app-wide denial handlers; also usable as an
@@ -251,6 +258,8 @@ pub fn requirement_met(req: &Requirement, user: &User, grants: Option<&Grants>) 
         Requirement::Login => true,
         Requirement::Staff => user.is_staff,
         Requirement::Superuser => user.is_superuser,
+        // Checked by the layer from request headers, not from the user.
+        Requirement::SameOrigin => true,
         Requirement::Perm(p) => user.is_superuser || grants.is_some_and(|g| g.has_permission(p)),
         Requirement::AnyGroup(names) => grants.is_some_and(|g| names.iter().any(|n| g.in_group(n))),
     }

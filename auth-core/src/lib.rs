@@ -37,6 +37,8 @@ mod helpers;
 pub mod html;
 pub mod mail;
 pub mod memory;
+pub mod names;
+pub mod origin;
 pub mod pages;
 pub mod password;
 mod perm_syntax;
@@ -77,7 +79,7 @@ pub use helpers::{
 };
 pub use memory::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 pub use permission::{Grants, Permission, PermissionError};
-pub use request::{AuthHandle, Finish, PendingLoad, RequestAuth};
+pub use request::{AuthHandle, Finish, PendingLoad, RequestAuth, SessionCheck};
 pub use response::DenialResponse;
 pub use service::{
     AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState,

@@ -562,6 +562,14 @@ impl crate::store::AttemptStore for MemoryAttemptStore {
             .map_or(0, |(n, _)| *n))
     }
 
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let mut g = self.inner.lock().map_err(|_| poisoned())?;
+        if let Some(e) = g.get_mut(key) {
+            e.0 = e.0.saturating_sub(1);
+        }
+        Ok(())
+    }
+
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         self.inner.lock().map_err(|_| poisoned())?.remove(key);
         Ok(())

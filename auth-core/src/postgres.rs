@@ -563,6 +563,15 @@ impl crate::store::AttemptStore for PgStore {
         Ok(n.unwrap_or(0).max(0) as u32)
     }
 
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE auth_attempt SET count = count - 1 WHERE key = $1 AND count > 0")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM auth_attempt WHERE key = $1")
             .bind(key)

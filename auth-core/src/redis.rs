@@ -245,6 +245,21 @@ impl crate::store::AttemptStore for RedisSessionStore {
         Ok(n.unwrap_or(0))
     }
 
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        // Decrement only a live, positive counter: a plain DECR on an expired key would
+        // create a counter without expiry.
+        const SCRIPT: &str = "local n = tonumber(redis.call('GET', KEYS[1]) or '0') \
+            if n > 0 then redis.call('DECR', KEYS[1]) end return 0";
+        let mut conn = self.conn.clone();
+        ::redis::cmd("EVAL")
+            .arg(SCRIPT)
+            .arg(1)
+            .arg(format!("{}attempt:{key}", self.prefix))
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(unavailable)
+    }
+
     async fn clear(&self, key: &str) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         conn.del::<_, ()>(format!("{}attempt:{key}", self.prefix))

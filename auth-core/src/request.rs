@@ -335,6 +335,24 @@ impl AuthHandle {
         Ok(())
     }
 
+    /// A cheap, cloneable check that this request's login is still alive, for handlers of
+    /// long-lived connections (WebSockets, server-sent events) that outlive the request: call
+    /// [`SessionCheck::is_live`] now and then (one session-store read, no password work) and
+    /// close the connection when it says no. `None` when nobody is logged in.
+    ///
+    /// A logout, a password change elsewhere, a deactivation or an expiry each end the session,
+    /// so each makes the check fail.
+    pub async fn session_check(&self) -> Option<SessionCheck> {
+        let user_id = self.user.as_ref()?.id;
+        let st = self.req.state.lock().await;
+        let id = st.record()?.id.clone();
+        Some(SessionCheck {
+            service: self.req.service.clone(),
+            id,
+            user_id,
+        })
+    }
+
     /// A value from the session.
     pub async fn session_get(&self, key: &str) -> Option<serde_json::Value> {
         self.req.state.lock().await.get(key).cloned()
@@ -350,6 +368,39 @@ impl AuthHandle {
     pub async fn session_insert(&self, key: &str, value: serde_json::Value) {
         let mut st = self.req.state.lock().await;
         self.req.service.session_insert(&mut st, key, value);
+    }
+}
+
+/// See [`AuthHandle::session_check`].
+#[derive(Clone)]
+pub struct SessionCheck {
+    service: AuthService,
+    id: SessionId,
+    user_id: crate::user::UserId,
+}
+
+impl std::fmt::Debug for SessionCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionCheck")
+            .field("user_id", &self.user_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionCheck {
+    /// Whether the session still exists, unexpired, for the same user. A store error answers
+    /// `false` (fail closed).
+    pub async fn is_live(&self) -> bool {
+        match self.service.sessions().load(&self.id).await {
+            Ok(Some(r)) => {
+                r.user_id == Some(self.user_id) && r.expires_at > crate::session::now_unix()
+            }
+            Ok(None) => false,
+            Err(e) => {
+                tracing::warn!(error = %e, "session check failed: treating the session as ended");
+                false
+            }
+        }
     }
 }
 

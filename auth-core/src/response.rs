@@ -39,6 +39,12 @@ impl DenialResponse {
     pub fn for_denial(d: &Denial, cfg: &AuthConfig) -> Self {
         let m = &cfg.messages;
         match (d.reason, d.wants, d.anonymous) {
+            (DenialReason::CrossOrigin, Wants::Json, _) => {
+                json(403, "cross_origin", &m.cross_origin_denied, None)
+            }
+            (DenialReason::CrossOrigin, Wants::Html, _) => {
+                html(403, "Forbidden", &m.cross_origin_denied, cfg)
+            }
             (DenialReason::Unauthenticated | DenialReason::Unavailable, Wants::Html, true) => {
                 let login = d.login_url.unwrap_or(&cfg.login_url);
                 DenialResponse::Redirect {

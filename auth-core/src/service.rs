@@ -49,6 +49,7 @@ struct Inner {
     sessions: Arc<dyn SessionStore>,
     pool: HashPool,
     secret: Vec<u8>,
+    origin: crate::origin::OriginPolicy,
 }
 
 impl std::fmt::Debug for AuthService {
@@ -87,6 +88,7 @@ impl AuthService {
             inner: Arc::new(Inner {
                 attempts: Arc::new(MemoryAttemptStore::new()),
                 cookie_name: config.cookie_name(),
+                origin: crate::origin::OriginPolicy::from_config(&config),
                 auth_hash_cache: Arc::default(),
                 config,
                 users,
@@ -122,6 +124,11 @@ impl AuthService {
     /// The configuration.
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config
+    }
+
+    /// The cross-origin rules the adapters' layers apply to every request.
+    pub fn origin_policy(&self) -> &crate::origin::OriginPolicy {
+        &self.inner.origin
     }
 
     /// The user store.
@@ -223,29 +230,41 @@ impl AuthService {
         let client_str = client.map(|c| c.to_string()).unwrap_or_default();
         let pair = format!("pair:{client_str}|{ident}");
         let ip = client.map(|c| format!("ip:{c}"));
-        let locked = attempts.failures(&pair).await? >= cfg.login_failures_per_client
-            || match &ip {
-                Some(ip) => attempts.failures(ip).await? >= cfg.login_failures_per_ip,
-                None => false,
-            };
-        if locked {
+        // Each attempt reserves its place in the counters before any hashing, atomically in the
+        // store: a burst of parallel attempts gets exactly as many password checks as the
+        // limits allow one at a time, and the rest are refused without a hash.
+        let throttled = || {
             tracing::warn!(event = "lockout", client = %client_str, "login refused: too many failures");
-            return Err(AuthError::Throttled {
+            Err(AuthError::Throttled {
                 retry_after_secs: window,
-            });
+            })
+        };
+        if attempts.record_failure(&pair, window).await? > cfg.login_failures_per_client {
+            return throttled();
+        }
+        if let Some(ip) = &ip
+            && attempts.record_failure(ip, window).await? > cfg.login_failures_per_ip
+        {
+            // This attempt was never made: give the pair its place back.
+            if let Err(e) = attempts.release(&pair).await {
+                tracing::warn!(error = %e, "could not release a failed-login reservation");
+            }
+            return throttled();
         }
         match self.check_credentials(identifier, password).await {
             Ok(user) => {
                 if let Err(e) = attempts.clear(&pair).await {
                     tracing::warn!(error = %e, "could not clear failed-login count");
                 }
+                if let Some(ip) = &ip
+                    && let Err(e) = attempts.release(ip).await
+                {
+                    tracing::warn!(error = %e, "could not release a failed-login reservation");
+                }
                 Ok(user)
             }
             Err(AuthError::InvalidCredentials) => {
-                let n = attempts.record_failure(&pair, window).await?;
-                if let Some(ip) = &ip {
-                    attempts.record_failure(ip, window).await?;
-                }
+                // The reservations stand as the failure.
                 let total = attempts
                     .record_failure(&format!("acct:{ident}"), window)
                     .await?;
@@ -256,13 +275,51 @@ impl AuthService {
                         "many failed logins for one identifier from several addresses"
                     );
                 }
-                if n == cfg.login_failures_per_client {
+                if attempts.failures(&pair).await.unwrap_or(0) == cfg.login_failures_per_client {
                     tracing::warn!(event = "lockout", client = %client_str, "client locked out after repeated failures");
                 }
                 Err(AuthError::InvalidCredentials)
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                // Nothing was checked (a store or the hashing pool is down): no failure counts.
+                for key in std::iter::once(&pair).chain(ip.as_ref()) {
+                    if let Err(e) = attempts.release(key).await {
+                        tracing::warn!(error = %e, "could not release a failed-login reservation");
+                    }
+                }
+                Err(e)
+            }
         }
+    }
+
+    /// Counts one use of a limited action under `key` in a window of `window_secs`, and says
+    /// whether it is within `limit` (atomic in the attempt store, so parallel requests cannot
+    /// overshoot). Fails closed: a store error is an error, not a pass.
+    pub async fn rate_limit(
+        &self,
+        key: &str,
+        limit: u32,
+        window_secs: u64,
+    ) -> Result<bool, StoreError> {
+        let n = self
+            .inner
+            .attempts
+            .record_failure(&format!("rate:{key}"), window_secs)
+            .await?;
+        Ok(n <= limit)
+    }
+
+    /// [`rate_limit`](Self::rate_limit) of `action` per client address per hour; requests
+    /// without a known address share one counter.
+    pub async fn rate_limit_client(
+        &self,
+        action: &str,
+        client: Option<std::net::IpAddr>,
+        per_hour: u32,
+    ) -> Result<bool, StoreError> {
+        let client = client.map(|c| c.to_string()).unwrap_or_default();
+        self.rate_limit(&format!("{action}:{client}"), per_hour, 3600)
+            .await
     }
 
     async fn check_credentials(&self, identifier: &str, password: &str) -> Result<User, AuthError> {
@@ -271,7 +328,16 @@ impl AuthService {
         }
         let identifier = identifier.trim();
         let mut found = None;
-        for field in &self.inner.config.login_fields {
+        // An identifier with `@` is an address first: a username that equals someone's email
+        // (possible in data from before `@` was refused in usernames) never takes over it.
+        let fields = &self.inner.config.login_fields;
+        let email_first = identifier.contains('@') && fields.contains(&LoginField::Email);
+        let order: &[LoginField] = if email_first {
+            &[LoginField::Email, LoginField::Username]
+        } else {
+            fields
+        };
+        for field in order.iter().filter(|f| fields.contains(f)) {
             found = match field {
                 LoginField::Username => self.inner.users.find_by_username(identifier).await?,
                 LoginField::Email if identifier.contains('@') => {
@@ -585,16 +651,33 @@ impl AuthService {
         errors
     }
 
-    /// Validates a registration and creates an active user.
-    ///
-    /// All field checks run first. Only a valid form reaches the store, and the password is
-    /// hashed before the uniqueness check, so a taken username or email costs the same time as
-    /// a new one. A taken username and a taken email give one form-level message
-    /// (`messages.account_unavailable`) that does not say which.
-    pub async fn register(&self, reg: &Registration) -> Result<User, RegisterError> {
-        let m = &self.inner.config.messages;
+    /// Normalises and validates a new account's username and email, as registration and the
+    /// `createuser` admin command do: the username in NFKC, at most 150 characters of letters,
+    /// digits and `@.+-_` (no `@` when `login_fields` includes email, so a username can never
+    /// be someone's address); the email normalised and validated like Django's
+    /// `EmailValidator`, or empty (admin commands may create users without one, as Django's
+    /// `createsuperuser` does). Returns the normalised pair, or every problem found.
+    pub fn validate_identity(
+        &self,
+        username: &str,
+        email: &str,
+    ) -> Result<(String, String), FormErrors> {
+        let (u, e, mut errors) = self.check_identity(username, email);
+        if email.trim().is_empty() {
+            errors.fields.remove("email");
+        }
+        if errors.is_empty() {
+            Ok((u, e))
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_identity(&self, username: &str, email: &str) -> (String, String, FormErrors) {
+        let cfg = &self.inner.config;
+        let m = &cfg.messages;
         let mut errors = FormErrors::default();
-        let username = reg.username.trim();
+        let username = crate::names::normalize_username(username);
         if username.is_empty() {
             errors.field("username", &m.username_required);
         } else if username.chars().count() > 150 {
@@ -604,13 +687,15 @@ impl AuthService {
             .all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
         {
             errors.field("username", &m.username_invalid);
+        } else if username.contains('@') && cfg.login_fields.contains(&LoginField::Email) {
+            errors.field("username", &m.username_no_at);
         }
-        let email = reg.email.trim();
+        let email = email.trim();
         let email = if email.is_empty() {
             errors.field("email", &m.email_required);
             String::new()
         } else {
-            match normalize_email(email) {
+            match crate::names::normalize_email(email) {
                 Some(e) => e,
                 None => {
                     errors.field("email", &m.email_invalid);
@@ -618,6 +703,19 @@ impl AuthService {
                 }
             }
         };
+        (username, email, errors)
+    }
+
+    /// Validates a registration and creates an active user.
+    ///
+    /// All field checks run first. Only a valid form reaches the store, and the password is
+    /// hashed before the uniqueness check, so a taken username or email costs the same time as
+    /// a new one. A taken username and a taken email give one form-level message
+    /// (`messages.account_unavailable`) that does not say which.
+    pub async fn register(&self, reg: &Registration) -> Result<User, RegisterError> {
+        let m = &self.inner.config.messages;
+        let (username, email, mut errors) = self.check_identity(&reg.username, &reg.email);
+        let username = username.as_str();
         for e in
             self.validate_new_password(&reg.password, &reg.confirm_password, username, &reg.email)
         {
@@ -771,23 +869,6 @@ fn set_cookie(cfg: &AuthConfig, value: &str, max_age: i64) -> String {
 }
 
 /// Lower-cases the domain and checks the shape `local@domain.tld`.
-fn normalize_email(email: &str) -> Option<String> {
-    let (local, domain) = email.rsplit_once('@')?;
-    let ok = !local.is_empty()
-        && local.len() <= 64
-        && email.len() <= 254
-        && !local.contains('@')
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-        && domain.contains('.')
-        && domain.split('.').all(|l| {
-            !l.is_empty()
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
-    ok.then(|| format!("{local}@{}", domain.to_lowercase()))
-}
-
 /// What to do with the session cookie at the end of a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CookieUpdate {
@@ -938,17 +1019,6 @@ fn log_sessions_ended(user_id: UserId, ended: u64, reason: &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn email_shapes() {
-        assert_eq!(
-            normalize_email("A.B@Example.COM").as_deref(),
-            Some("A.B@example.com")
-        );
-        for bad in ["a", "a@b", "@b.c", "a@b..c", "a b@c.d", "a@-b.c", "a@b.c\n"] {
-            assert_eq!(normalize_email(bad), None, "{bad:?}");
-        }
-    }
 
     #[test]
     fn cookie_attributes() {

@@ -10,7 +10,8 @@
 //! | `SESSION_PREFIX` | prefix of the Redis keys | `auth:` |
 //! | `AUTH_CONFIG` | a TOML file with [`AuthConfig`] keys | none |
 //! | `AUTH_*` | overrides of single keys, e.g. `AUTH_SECRET_KEY`, `AUTH_LOGIN_URL` | none |
-//! | `SITE_ORIGIN` | origin used in emailed links | `http://` + `BIND_ADDR` |
+//! | `SITE_ORIGIN` | the site's origin (`https://shop.example`): emailed links and the cross-origin check | none: links use `http://` + `BIND_ADDR`, and the cross-origin check compares with the request's `Host` |
+//! | `AUTH_ENV` | `production` refuses to start while a setting is unsafe (see [`AuthConfig::production_problems`]) | none |
 //! | `AUTH_MAIL_DIR` | write mail as files into this directory instead of printing it | none |
 
 use std::sync::Arc;
@@ -32,7 +33,7 @@ pub struct Setup {
     pub pages: AuthPages,
     /// Where to listen.
     pub bind_addr: String,
-    /// The store URL in use (for logs).
+    /// The store URL in use, with any password replaced by `***` (for logs).
     pub database_url: String,
 }
 
@@ -46,7 +47,7 @@ pub enum SetupError {
     /// The database cannot be opened.
     #[error("cannot open the database {url}: {source}")]
     Store {
-        /// The URL.
+        /// The URL, with any password replaced by `***`.
         url: String,
         /// Why.
         #[source]
@@ -68,13 +69,26 @@ impl Setup {
         if let Some(origin) = env("SITE_ORIGIN") {
             config.site_origin = Some(origin);
         }
-        if config.site_origin.is_none() {
-            config.site_origin = Some(format!("http://{bind_addr}"));
+        let mailer: Arc<dyn Mailer> = match env("AUTH_MAIL_DIR") {
+            Some(dir) => Arc::new(FileMailer::new(dir)),
+            None => Arc::new(ConsoleMailer),
+        };
+        if config.production {
+            let mut problems = config.production_problems();
+            if env("AUTH_MAIL_DIR").is_none() {
+                problems.push(
+                    "mail goes to the console (configure a real mailer; the example apps take AUTH_MAIL_DIR)"
+                        .to_string(),
+                );
+            }
+            if !problems.is_empty() {
+                return Err(ConfigError::Production(problems).into());
+            }
         }
         config.validate()?;
         let database_url = env("DATABASE_URL").unwrap_or_else(|| "sqlite://local_auth.db".into());
         let store_err = |source| SetupError::Store {
-            url: database_url.clone(),
+            url: redact_url(&database_url),
             source,
         };
         // Reassigned when `SESSION_URL` names Redis (feature `redis`).
@@ -94,7 +108,7 @@ impl Setup {
                 (store.clone(), store.clone(), store.clone(), store)
             }
             #[cfg(not(feature = "postgres"))]
-            return Err(SetupError::UnsupportedUrl(database_url));
+            return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
         } else if database_url.starts_with("sqlite:") || !database_url.contains("://") {
             let store = Arc::new(
                 SqliteStore::connect(&database_url)
@@ -103,7 +117,7 @@ impl Setup {
             );
             (store.clone(), store.clone(), store.clone(), store)
         } else {
-            return Err(SetupError::UnsupportedUrl(database_url));
+            return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
         };
         if let Some(session_url) = env("SESSION_URL") {
             #[cfg(feature = "redis")]
@@ -113,7 +127,7 @@ impl Setup {
                     crate::redis::RedisSessionStore::connect(&session_url, &prefix)
                         .await
                         .map_err(|source| SetupError::Store {
-                            url: session_url.clone(),
+                            url: redact_url(&session_url),
                             source,
                         })?,
                 );
@@ -121,19 +135,19 @@ impl Setup {
                 attempts = redis;
             }
             #[cfg(not(feature = "redis"))]
-            return Err(SetupError::UnsupportedUrl(session_url));
+            return Err(SetupError::UnsupportedUrl(redact_url(&session_url)));
         }
         crate::session::spawn_cleanup(sessions.clone(), std::time::Duration::from_secs(600));
         let service = AuthService::new(config, users, perms, sessions).with_attempt_store(attempts);
-        let mailer: Arc<dyn Mailer> = match env("AUTH_MAIL_DIR") {
-            Some(dir) => Arc::new(FileMailer::new(dir)),
-            None => Arc::new(ConsoleMailer),
-        };
+        let mut pages = AuthPages::new().shared_mailer(mailer);
+        if service.config().site_origin.is_none() {
+            pages = pages.link_origin(format!("http://{bind_addr}"));
+        }
         Ok(Setup {
             service,
-            pages: AuthPages::new().shared_mailer(mailer),
+            pages,
             bind_addr,
-            database_url,
+            database_url: redact_url(&database_url),
         })
     }
 }
@@ -145,6 +159,28 @@ type Stores = (
     Arc<dyn SessionStore>,
     Arc<dyn AttemptStore>,
 );
+
+/// `url` with the password of its user-info part replaced by `***`, for logs and errors.
+///
+/// ```
+/// use auth_core::setup::redact_url;
+/// assert_eq!(redact_url("postgres://app:s3cret@db/app"), "postgres://app:***@db/app");
+/// assert_eq!(redact_url("sqlite://local_auth.db"), "sqlite://local_auth.db");
+/// ```
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

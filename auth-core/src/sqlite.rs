@@ -92,6 +92,12 @@ const USER_COLUMNS: &str = "id, username, email, password_hash, is_active, is_st
 const USER_BY_ID: &str = "SELECT id, username, email, password_hash, is_active, is_staff, is_superuser, last_login, date_joined FROM auth_user WHERE id = ?";
 const SESSION_BY_ID: &str = "SELECT user_id, auth_hash, data, created_at, last_seen, expires_at FROM auth_session WHERE id = ? AND expires_at > ?";
 
+const GRANTS_PERMS: &str = "SELECT permission FROM auth_user_permissions WHERE user_id = ?1
+     UNION
+     SELECT gp.permission FROM auth_group_permissions gp
+       JOIN auth_user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = ?1";
+const GRANTS_GROUPS: &str = "SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id WHERE ug.user_id = ?1 ORDER BY g.name";
+
 /// A session row as stored, before its data is parsed.
 struct SessionRow {
     user_id: Option<UserId>,
@@ -457,23 +463,35 @@ impl UserStore for SqliteStore {
 #[async_trait]
 impl PermissionChecker for SqliteStore {
     async fn grants(&self, user_id: UserId) -> Result<Grants, StoreError> {
-        let perms: Vec<String> = sqlx::query_scalar(
-            "SELECT permission FROM auth_user_permissions WHERE user_id = ?1
-             UNION
-             SELECT gp.permission FROM auth_group_permissions gp
-               JOIN auth_user_groups ug ON ug.group_id = gp.group_id WHERE ug.user_id = ?1",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        let groups: Vec<String> = sqlx::query_scalar(
-            "SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id WHERE ug.user_id = ? ORDER BY g.name",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
+        // In place on a reader when it can (no thread hop), so a guard's check completes in its
+        // first poll: actix-web then answers the guard's denial before a later extractor's
+        // error, as axum does.
+        if let Some(g) = self.readers.read(|conn| {
+            let mut perms = conn.prepare_cached(GRANTS_PERMS)?;
+            let permissions = perms
+                .query_map([user_id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut groups = conn.prepare_cached(GRANTS_GROUPS)?;
+            let groups = groups
+                .query_map([user_id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(Grants {
+                permissions,
+                groups,
+            })
+        }) {
+            return Ok(g);
+        }
+        let perms: Vec<String> = sqlx::query_scalar(GRANTS_PERMS)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        let groups: Vec<String> = sqlx::query_scalar(GRANTS_GROUPS)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(unavailable)?;
         Ok(Grants {
             permissions: perms.into_iter().collect(),
             groups,
@@ -670,6 +688,15 @@ impl crate::store::AttemptStore for SqliteStore {
                 .await
                 .map_err(unavailable)?;
         Ok(n.unwrap_or(0).max(0) as u32)
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE auth_attempt SET count = count - 1 WHERE key = ?1 AND count > 0")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 
     async fn clear(&self, key: &str) -> Result<(), StoreError> {

@@ -106,8 +106,16 @@ pub trait SessionStore: Send + Sync + 'static {
 #[async_trait]
 pub trait AttemptStore: Send + Sync + 'static {
     /// Counts one failure under `key` in a fixed window of `window_secs` that starts with the
-    /// first failure; returns the count in the current window.
+    /// first failure; returns the count in the current window, including this one.
+    ///
+    /// Must be atomic: the service reserves an attempt with it *before* checking a password,
+    /// so concurrent calls must each see a distinct count (an SQL upsert with `RETURNING`,
+    /// Redis `INCR`, a mutex), or a burst of parallel logins would beat the lockout.
     async fn record_failure(&self, key: &str, window_secs: u64) -> Result<u32, StoreError>;
+    /// Gives back one reservation made by [`record_failure`](Self::record_failure) (the
+    /// attempt turned out to be a success or was never made): decrements the count if it is
+    /// positive, never below zero, and leaves the window as it is.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
     /// The count in the current window (0 once it has passed).
     async fn failures(&self, key: &str) -> Result<u32, StoreError>;
     /// Forgets `key` (after a successful login).

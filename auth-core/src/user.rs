@@ -94,7 +94,7 @@ pub struct Group {
     pub name: String,
 }
 
-/// Lower-cases a string for the case-insensitive uniqueness of usernames and emails.
+/// The comparison key of usernames and emails (see [`crate::names::name_key`]).
 pub(crate) fn fold_case(s: &str) -> String {
-    s.to_lowercase()
+    crate::names::name_key(s)
 }

@@ -127,6 +127,12 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> 
                     "redirect" => {
                         let lit = lit_str(value, "redirect = \"/login\"")?;
                         let v = lit.value();
+                        if v.chars().any(|c| c.is_control() || c == '\\') {
+                            return Err(syn::Error::new(
+                                lit.span(),
+                                "`redirect` cannot contain control characters or backslashes (browsers read `/\\host` as another site)",
+                            ));
+                        }
                         if !(v.starts_with('/')
                             || v.starts_with("https://")
                             || v.starts_with("http://"))

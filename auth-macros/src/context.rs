@@ -57,8 +57,77 @@ fn last_segment_is_auth(ty: &Type) -> bool {
     }
 }
 
+/// Whether a type names an auth context by its look: `Auth`, `&Auth`, `x::Auth`,
+/// `impl AuthContext`, `&impl AuthContext`, `&dyn AuthContext`.
+fn looks_like_context(ty: &Type) -> bool {
+    let ty = match ty {
+        Type::Reference(r) => &*r.elem,
+        t => t,
+    };
+    let bounds_name_context =
+        |bounds: &syn::punctuated::Punctuated<syn::TypeParamBound, syn::Token![+]>| {
+            bounds.iter().any(|b| match b {
+                syn::TypeParamBound::Trait(t) => t
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "AuthContext"),
+                _ => false,
+            })
+        };
+    match ty {
+        Type::ImplTrait(it) => bounds_name_context(&it.bounds),
+        Type::TraitObject(to) => bounds_name_context(&to.bounds),
+        t => last_segment_is_auth(t),
+    }
+}
+
+/// Every input that could be the auth context when no `auth = name` says which: the receiver,
+/// parameters typed like one, and a parameter named `auth` taken by reference.
+fn candidates(sig: &Signature, args: &Args) -> Vec<String> {
+    sig.inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Receiver(_) => Some("self".to_string()),
+            FnArg::Typed(pt) => {
+                let name = ident_of(&pt.pat).map(|i| i.to_string());
+                if name.as_deref().is_some_and(|n| n.starts_with(GUARD_PREFIX)) {
+                    return None;
+                }
+                let named_auth = name.as_deref() == Some("auth")
+                    && (args.service || matches!(&*pt.ty, Type::Reference(_)));
+                (looks_like_context(&pt.ty) || named_auth)
+                    .then(|| name.unwrap_or_else(|| quote::quote!(#pt).to_string()))
+            }
+        })
+        .collect()
+}
+
 pub fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Context> {
     let (guards, stacked_adapter) = existing_guards(sig);
+    if args.auth.is_none() {
+        let found = candidates(sig, args);
+        if found.len() > 1 {
+            let list = found
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(syn::Error::new(
+                sig.ident.span(),
+                format!(
+                    "#[{}] cannot tell which auth context to check in `{}`: {list} could each be one; \
+                     name it with `auth = {}`",
+                    kind.name(),
+                    sig.ident,
+                    found
+                        .iter()
+                        .find(|n| *n != "self")
+                        .map_or("ctx", String::as_str),
+                ),
+            ));
+        }
+    }
     // `self` receivers are service-layer contexts.
     if args.auth.is_none()
         && let Some(FnArg::Receiver(_)) = sig.inputs.first()

@@ -33,6 +33,9 @@ pub fn guard(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
 
 fn expand(kind: Kind, args: TokenStream, func: &mut ItemFn) -> syn::Result<TokenStream> {
     let args = attr::parse(kind, args)?;
+    if let Some(name) = &args.auth {
+        pass_auth_down(func, name);
+    }
     if func.sig.asyncness.is_none() {
         return Err(syn::Error::new(
             func.sig.fn_token.span(),
@@ -87,6 +90,54 @@ fn expand(kind: Kind, args: TokenStream, func: &mut ItemFn) -> syn::Result<Token
             let policy = expand_http(func, n, &adapter, &args, &core, &reqs, &login_url, None);
             Ok(quote!(#policy #func))
         }
+    }
+}
+
+/// Gives the guards stacked below this one (expanded after it) this guard's `auth = name`
+/// unless they name their own, so a stack checks one context throughout.
+fn pass_auth_down(func: &mut ItemFn, name: &syn::Ident) {
+    const GUARDS: [&str; 5] = [
+        "login_required",
+        "permission_required",
+        "group_required",
+        "staff_required",
+        "superuser_required",
+    ];
+    for attr in &mut func.attrs {
+        let is_guard = attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|s| GUARDS.iter().any(|g| s.ident == g));
+        if !is_guard {
+            continue;
+        }
+        let path = attr.path().clone();
+        let tokens = match &attr.meta {
+            syn::Meta::Path(_) => TokenStream::new(),
+            syn::Meta::List(list) => list.tokens.clone(),
+            syn::Meta::NameValue(_) => continue,
+        };
+        let toks: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+        let names_auth = toks.windows(2).any(|w| {
+            matches!(&w[0], proc_macro2::TokenTree::Ident(i) if i == "auth")
+                && matches!(&w[1], proc_macro2::TokenTree::Punct(p) if p.as_char() == '=')
+        });
+        if names_auth {
+            continue;
+        }
+        let new_tokens = if toks.is_empty() {
+            quote!(auth = #name)
+        } else {
+            let trailing_comma =
+                matches!(toks.last(), Some(proc_macro2::TokenTree::Punct(p)) if p.as_char() == ',');
+            if trailing_comma {
+                quote!(#tokens auth = #name)
+            } else {
+                quote!(#tokens, auth = #name)
+            }
+        };
+        *attr = parse_quote!(#[#path(#new_tokens)]);
     }
 }
 

@@ -13,6 +13,7 @@ use auth_core::{
     AuthConfig, AuthService, MemorySessionStore, MemoryStore, NewUser, Permission, SessionStore,
 };
 
+pub mod attacks;
 pub mod blackbox;
 pub mod browser;
 pub mod clients;

@@ -172,6 +172,7 @@ impl PageResponse {
 pub struct AuthPages {
     renderer: Arc<dyn PageRenderer>,
     mailer: Arc<dyn Mailer>,
+    link_origin: Option<Arc<str>>,
 }
 
 impl Default for AuthPages {
@@ -196,7 +197,15 @@ impl AuthPages {
         AuthPages {
             renderer: Arc::new(DefaultRenderer),
             mailer: Arc::new(ConsoleMailer),
+            link_origin: None,
         }
+    }
+
+    /// The origin of emailed links when `site_origin` is not configured (the example apps'
+    /// set-up passes `http://` + their bind address). Never taken from the request's `Host`.
+    pub fn link_origin(mut self, origin: impl Into<String>) -> Self {
+        self.link_origin = Some(origin.into().into());
+        self
     }
 
     /// Replaces how pages render.
@@ -326,6 +335,21 @@ impl AuthPages {
         )
     }
 
+    /// 429 for a client over its hourly registrations or reset requests.
+    fn rate_limited(&self, auth: &AuthHandle) -> PageResponse {
+        let m = &auth.service().config().messages;
+        tracing::warn!(event = "rate_limited", client = ?auth.client_ip(), "auth form refused: too many requests from this client");
+        let mut r = self.notice(
+            auth,
+            429,
+            "Too many requests",
+            &m.rate_limited.replace("{minutes}", "60"),
+            false,
+        );
+        r.retry_after = Some(3600);
+        r
+    }
+
     /// Reads and checks a posted form: body, origin, CSRF token.
     fn read_form(&self, auth: &AuthHandle, req: &PageRequest<'_>) -> Result<Form, PageResponse> {
         let cfg = auth.service().config();
@@ -338,7 +362,12 @@ impl AuthPages {
                 tracing::info!(error = %e, "auth form refused");
                 self.notice(auth, e.status(), "Bad request", &m.bad_form, false)
             })?;
-        let origin_ok = crate::csrf::same_origin(cfg, req.origin, req.referer, req.host);
+        let origin_ok = crate::csrf::same_origin(
+            auth.service().origin_policy(),
+            req.origin,
+            req.referer,
+            req.host,
+        );
         let token_ok = auth.verify_csrf(form.get(crate::csrf::CSRF_FIELD));
         if !origin_ok || !token_ok {
             tracing::warn!(
@@ -494,6 +523,19 @@ impl AuthPages {
             password: form.get(&f.register_password).to_owned(),
             confirm_password: form.get(&f.register_confirm_password).to_owned(),
         };
+        match auth
+            .service()
+            .rate_limit_client(
+                "register",
+                auth.client_ip(),
+                cfg.registrations_per_client_per_hour,
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return self.rate_limited(auth),
+            Err(e) => return self.unavailable(auth, &e),
+        }
         match auth.service().register(&reg).await {
             Ok(_) => {
                 auth.session_insert(FLASH, cfg.messages.registered_notice.clone().into())
@@ -539,11 +581,45 @@ impl AuthPages {
             return self.reset_get(auth, req, email, vec![msg.clone()]);
         }
         let service = auth.service().clone();
+        match service
+            .rate_limit_client(
+                "reset",
+                auth.client_ip(),
+                cfg.password_resets_per_client_per_hour,
+            )
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => return self.rate_limited(auth),
+            Err(e) => return self.unavailable(auth, &e),
+        }
         let mailer = self.mailer.clone();
+        let link_origin = self.link_origin.clone();
         // Look up and send in the background: the answer is the same, and takes the same time,
-        // whether or not the address has an account.
+        // whether or not the address has an account (or has had its hourly mails).
         tokio::spawn(async move {
-            if let Err(e) = send_reset_mail(&service, mailer.as_ref(), &email).await {
+            let key = format!("reset-mail:{}", crate::user::fold_case(&email));
+            match service
+                .rate_limit(&key, cfg.password_reset_mails_per_address_per_hour, 3600)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(
+                        event = "password_reset_throttled",
+                        "password reset mail not sent: too many for this address this hour"
+                    );
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "password reset mail not sent: counters unavailable");
+                    return;
+                }
+            }
+            if let Err(e) =
+                send_reset_mail_from(&service, mailer.as_ref(), &email, link_origin.as_deref())
+                    .await
+            {
                 tracing::error!(error = %e, "password reset mail not sent");
             }
         });
@@ -727,6 +803,15 @@ pub async fn send_reset_mail(
     mailer: &dyn Mailer,
     email: &str,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    send_reset_mail_from(service, mailer, email, None).await
+}
+
+async fn send_reset_mail_from(
+    service: &crate::service::AuthService,
+    mailer: &dyn Mailer,
+    email: &str,
+    link_origin: Option<&str>,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let Some(user) = service.users().find_by_email(email).await? else {
         tracing::info!(
             event = "password_reset_requested",
@@ -745,7 +830,7 @@ pub async fn send_reset_mail(
         return Ok(());
     }
     let cfg = service.config();
-    let Some(origin) = cfg.site_origin.as_deref() else {
+    let Some(origin) = cfg.site_origin.as_deref().or(link_origin) else {
         return Err(
             "site_origin is not configured, so reset links cannot be built; set AUTH_SITE_ORIGIN"
                 .into(),

@@ -165,27 +165,49 @@ async fn superuser(auth: Auth) -> HttpResponse {
     )
 }
 
+/// The middleware has already refused cross-origin upgrades (`Origin` must be this site). The
+/// socket echoes, and closes once the login behind it ends (logout, password change,
+/// deactivation, expiry), checked every second.
 #[page(route = "/ws/echo", login_required)]
 async fn ws_echo(
-    _auth: Auth,
+    auth: Auth,
     req: HttpRequest,
     body: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
+    let Some(check) = auth.session_check().await else {
+        return Ok(HttpResponse::Unauthorized().finish());
+    };
     let (response, mut session, mut stream) = auth_actix::ws::handle(&req, body)?;
     actix_web::rt::spawn(async move {
-        while let Some(Ok(msg)) = stream.next().await {
-            let sent = match msg {
-                Message::Text(text) => session.text(text).await,
-                Message::Binary(bin) => session.binary(bin).await,
-                Message::Ping(p) => session.pong(&p).await,
-                Message::Close(reason) => {
-                    let _ = session.close(reason).await;
-                    return;
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        loop {
+            tokio::select! {
+                msg = stream.next() => {
+                    let Some(Ok(msg)) = msg else { return };
+                    let sent = match msg {
+                        Message::Text(text) => session.text(text).await,
+                        Message::Binary(bin) => session.binary(bin).await,
+                        Message::Ping(p) => session.pong(&p).await,
+                        Message::Close(reason) => {
+                            let _ = session.close(reason).await;
+                            return;
+                        }
+                        _ => Ok(()),
+                    };
+                    if sent.is_err() {
+                        return;
+                    }
                 }
-                _ => Ok(()),
-            };
-            if sent.is_err() {
-                return;
+                _ = tick.tick() => {
+                    if !check.is_live().await {
+                        let reason = auth_actix::ws::CloseReason {
+                            code: auth_actix::ws::CloseCode::Other(4001),
+                            description: Some("session ended".into()),
+                        };
+                        let _ = session.close(Some(reason)).await;
+                        return;
+                    }
+                }
             }
         }
     });

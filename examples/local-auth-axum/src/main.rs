@@ -14,14 +14,14 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use auth_axum::auth_core::admin::AdminCommand;
 use auth_axum::auth_core::pages::render::layout;
 use auth_axum::auth_core::setup::Setup;
-use auth_axum::auth_core::{UserSnapshot, Wants};
+use auth_axum::auth_core::{SessionCheck, UserSnapshot, Wants};
 use auth_axum::{
     Auth, AuthConfig, AuthLayer, Denial, add_auth_pages_with, denial_response, group_required,
     page, permission_required, staff_required, superuser_required,
 };
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::ws::{WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -167,15 +167,40 @@ async fn superuser(auth: Auth) -> Html<String> {
     )
 }
 
+/// The layer has already refused cross-origin upgrades (`Origin` must be this site).
 #[page(route = "/ws/echo", login_required)]
-async fn ws_echo(_auth: Auth, ws: WebSocketUpgrade) -> Response {
-    ws.on_upgrade(echo)
+async fn ws_echo(auth: Auth, ws: WebSocketUpgrade) -> Response {
+    let Some(check) = auth.session_check().await else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    ws.on_upgrade(move |socket| echo(socket, check))
 }
 
-async fn echo(mut socket: WebSocket) {
-    while let Some(Ok(msg)) = socket.recv().await {
-        if socket.send(msg).await.is_err() {
-            break;
+/// Echoes messages, and closes the socket once the login behind it ends (logout, password
+/// change, deactivation, expiry), checked every second.
+async fn echo(mut socket: WebSocket, check: SessionCheck) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            msg = socket.recv() => match msg {
+                Some(Ok(msg)) => {
+                    if socket.send(msg).await.is_err() {
+                        return;
+                    }
+                }
+                _ => return,
+            },
+            _ = tick.tick() => {
+                if !check.is_live().await {
+                    let _ = socket
+                        .send(Message::Close(Some(CloseFrame {
+                            code: 4001,
+                            reason: "session ended".into(),
+                        })))
+                        .await;
+                    return;
+                }
+            }
         }
     }
 }
