@@ -30,6 +30,7 @@ async fn memory_backend() {
     let ids = two_users(store.as_ref(), "").await;
     conformance::sessions(&MemorySessionStore::new(), ids, false).await;
     conformance::attempts(&auth_core::MemoryAttemptStore::new(), "").await;
+    conformance::attempts_under_a_burst(Arc::new(auth_core::MemoryAttemptStore::new()), "").await;
 }
 
 async fn sqlite_file() -> (SqliteStore, std::path::PathBuf) {
@@ -59,6 +60,7 @@ async fn sqlite_backend() {
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
     conformance::attempts(&store, "").await;
+    conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -143,6 +145,7 @@ async fn postgres_backend() {
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
     conformance::attempts(&store, "").await;
+    conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     // The hot paths are index lookups.
     let plan: Vec<String> = sqlx::query_scalar("EXPLAIN SELECT * FROM auth_session WHERE id = 'x'")
         .fetch_all(store.pool())
@@ -189,6 +192,7 @@ async fn redis_backend() {
         .unwrap();
     conformance::sessions(&sessions, [1, 2], true).await;
     conformance::attempts(&sessions, "").await;
+    conformance::attempts_under_a_burst(Arc::new(sessions.clone()), "").await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
     let now = auth_core::session::now_unix();
     let rec = auth_core::SessionRecord {
@@ -275,5 +279,42 @@ async fn sqlite_request_reads_see_other_processes_at_once_and_fail_closed() {
     b.pool().close().await;
     assert!(b.load(&rec.id).await.is_err(), "closed pool: no read");
     assert!(b.get_user(user.id).await.is_err(), "closed pool: no read");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Migration 3 recomputes the comparison keys of rows written before usernames were
+/// NFKC-folded, so `ﬀuser` from then is found as `FFUSER` now and blocks a new `ffuser`.
+#[tokio::test]
+async fn sqlite_existing_rows_get_unicode_keys() {
+    use sqlx::Connection as _;
+    let (store, dir) = sqlite_file().await;
+    store
+        .create_user(auth_core::NewUser::new("seed", "", "!"))
+        .await
+        .unwrap();
+    drop(store);
+    let url = format!("sqlite://{}", dir.join("auth.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    // A row as the old code wrote it (key = lower-case), and migration 3 not yet applied.
+    sqlx::query("INSERT INTO auth_user (username, username_key, email, email_key, password_hash, is_active, is_staff, is_superuser, date_joined) VALUES ('\u{FB00}user', '\u{FB00}user', 'Old@Example.com', 'old@example.com', '!', 1, 0, 0, 0)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM auth_migrations WHERE version = 3")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let store = SqliteStore::connect(&url).await.unwrap();
+    let found = store.find_by_username("FFUSER").await.unwrap();
+    assert_eq!(found.map(|u| u.username), Some("\u{FB00}user".to_string()));
+    let err = store
+        .create_user(auth_core::NewUser::new("ffuser", "", "!"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, auth_core::StoreError::Conflict { .. }),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }

@@ -119,6 +119,44 @@ fn address_literal(d: &str) -> bool {
     }
 }
 
+/// Which stored users need new keys, and which: `(id, username, email, username_key,
+/// email_key)` rows in id order in, `(id, username_key, email_key)` out. When two accounts
+/// fold to the same key, the older one gets it and the newer keeps its old key (logged: an
+/// administrator should rename one).
+pub(crate) fn rekey_plan(
+    rows: Vec<(i64, String, String, String, Option<String>)>,
+) -> Vec<(i64, String, Option<String>)> {
+    use std::collections::HashSet;
+    let mut taken_names = HashSet::new();
+    let mut taken_emails = HashSet::new();
+    let mut plan = Vec::new();
+    for (id, username, email, old_name, old_email) in rows {
+        let mut name = name_key(&username);
+        if !taken_names.insert(name.clone()) {
+            tracing::warn!(
+                user_id = id,
+                "two usernames are now one name; this user keeps the old comparison key until renamed"
+            );
+            name = old_name.clone();
+            taken_names.insert(name.clone());
+        }
+        let mut mail = (!email.is_empty()).then(|| name_key(&email));
+        if let Some(m) = &mail
+            && !taken_emails.insert(m.clone())
+        {
+            tracing::warn!(
+                user_id = id,
+                "two emails are now one address; this user keeps the old comparison key"
+            );
+            mail = old_email.clone();
+        }
+        if name != old_name || mail != old_email {
+            plan.push((id, name, mail));
+        }
+    }
+    plan
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "login_attempts",
         include_str!("../migrations/postgres/0002_login_attempts.sql"),
     ),
+    (
+        3,
+        "unicode_name_keys",
+        include_str!("../migrations/postgres/0003_unicode_name_keys.sql"),
+    ),
 ];
 
 /// Users, groups, permissions and sessions in PostgreSQL. Implements [`UserStore`],
@@ -179,6 +184,9 @@ impl PgStore {
                 }
                 let mut tx = conn.begin().await?;
                 sqlx::raw_sql(sql).execute(&mut *tx).await?;
+                if *version == 3 {
+                    rekey_users(&mut tx).await?;
+                }
                 sqlx::query("INSERT INTO auth_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
                     .bind(version)
                     .bind(name)
@@ -580,4 +588,31 @@ impl crate::store::AttemptStore for PgStore {
             .map_err(unavailable)?;
         Ok(())
     }
+}
+
+/// Recomputes the username and email keys of existing rows (migration 3), in two passes so
+/// that no intermediate state breaks the unique indexes.
+async fn rekey_users(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, username, email, username_key, email_key FROM auth_user ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let plan = crate::names::rekey_plan(rows);
+    for (id, _, _) in &plan {
+        sqlx::query("UPDATE auth_user SET username_key = $1, email_key = NULL WHERE id = $2")
+            .bind(format!("\u{0}rekey:{id}"))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (id, username_key, email_key) in &plan {
+        sqlx::query("UPDATE auth_user SET username_key = $1, email_key = $2 WHERE id = $3")
+            .bind(username_key)
+            .bind(email_key)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

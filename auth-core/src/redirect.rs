@@ -113,6 +113,9 @@ fn is_control_or_format(c: char) -> bool {
 /// Returns `next` if it is a safe redirect target, else `fallback`.
 pub fn safe_next<'a>(next: Option<&'a str>, allowed_hosts: &[&str], fallback: &'a str) -> &'a str {
     match next {
+        // Control characters anywhere (CR, LF, tab, NUL...) make a `Location` header that
+        // cannot be sent or that browsers read differently: unsafe, so the fallback is used.
+        Some(n) if n.trim().chars().any(char::is_control) => fallback,
         Some(n) if url_has_allowed_host_and_scheme(n, allowed_hosts, false) => n.trim(),
         _ => fallback,
     }

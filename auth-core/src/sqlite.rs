@@ -33,6 +33,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "login_attempts",
         include_str!("../migrations/sqlite/0002_login_attempts.sql"),
     ),
+    (
+        3,
+        "unicode_name_keys",
+        include_str!("../migrations/sqlite/0003_unicode_name_keys.sql"),
+    ),
 ];
 
 /// Users, groups, permissions and sessions in SQLite. Implements [`UserStore`],
@@ -221,6 +226,9 @@ impl SqliteStore {
             }
             let result = async {
                 sqlx::raw_sql(sql).execute(&mut *conn).await?;
+                if *version == 3 {
+                    rekey_users(&mut conn).await?;
+                }
                 sqlx::query(
                     "INSERT INTO auth_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                 )
@@ -707,4 +715,31 @@ impl crate::store::AttemptStore for SqliteStore {
             .map_err(unavailable)?;
         Ok(())
     }
+}
+
+/// Recomputes the username and email keys of existing rows (migration 3), in two passes so
+/// that no intermediate state breaks the unique indexes.
+async fn rekey_users(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    let rows: Vec<(i64, String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, username, email, username_key, email_key FROM auth_user ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let plan = crate::names::rekey_plan(rows);
+    for (id, _, _) in &plan {
+        sqlx::query("UPDATE auth_user SET username_key = ?, email_key = NULL WHERE id = ?")
+            .bind(format!("\u{0}rekey:{id}"))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (id, username_key, email_key) in &plan {
+        sqlx::query("UPDATE auth_user SET username_key = ?, email_key = ? WHERE id = ?")
+            .bind(username_key)
+            .bind(email_key)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

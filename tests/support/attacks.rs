@@ -316,7 +316,7 @@ pub async fn lookalike_usernames_are_one_account(s: &Server) {
         String::from_utf8_lossy(&out.stderr)
     );
     let out = s
-        .admin(&[
+        .admin_output(&[
             "createuser",
             "--username",
             "FFIX",

@@ -322,3 +322,75 @@ pub async fn attempts(store: &dyn auth_core::AttemptStore, prefix: &str) {
         "a new window starts at 1"
     );
 }
+
+/// The attempt store under a burst (security review 2, finding 3): reservations are atomic,
+/// `release` gives one back, and through the service a burst of parallel wrong passwords gets
+/// exactly as many password checks as the limit allows one at a time.
+pub async fn attempts_under_a_burst(store: Arc<dyn auth_core::AttemptStore>, prefix: &str) {
+    let k = format!("{prefix}burst-key");
+    let counts = futures_util::future::join_all((0..50).map(|_| store.record_failure(&k, 60)))
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect::<std::collections::BTreeSet<u32>>();
+    assert_eq!(
+        counts,
+        (1..=50).collect(),
+        "each reservation sees its own count"
+    );
+    store.release(&k).await.unwrap();
+    assert_eq!(store.failures(&k).await.unwrap(), 49);
+    let fresh = format!("{prefix}never-counted");
+    store.release(&fresh).await.unwrap();
+    assert_eq!(
+        store.failures(&fresh).await.unwrap(),
+        0,
+        "release never goes below 0"
+    );
+    assert_eq!(store.record_failure(&fresh, 60).await.unwrap(), 1);
+
+    let config = auth_core::AuthConfig {
+        secret_key: "burst-secret-burst-secret-burst-secret".into(),
+        ..auth_core::AuthConfig::default()
+    };
+    let service = auth_core::AuthService::in_memory(config).with_attempt_store(store.clone());
+    let name = format!(
+        "burst{}",
+        prefix.replace(|c: char| !c.is_alphanumeric(), "")
+    );
+    service
+        .register(&auth_core::Registration::new(
+            &name,
+            &format!("{name}@example.com"),
+            "correct horse battery",
+        ))
+        .await
+        .unwrap();
+    let client = Some("203.0.113.50".parse().unwrap());
+    let answers = futures_util::future::join_all(
+        (0..30).map(|_| service.authenticate_from(&name, "wrong guess", client)),
+    )
+    .await;
+    let checked = answers
+        .iter()
+        .filter(|r| matches!(r, Err(auth_core::AuthError::InvalidCredentials)))
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|r| matches!(r, Err(auth_core::AuthError::Throttled { .. })))
+        .count();
+    assert_eq!((checked, throttled), (5, 25), "{answers:?}");
+    assert!(matches!(
+        service
+            .authenticate_from(&name, "correct horse battery", client)
+            .await,
+        Err(auth_core::AuthError::Throttled { .. })
+    ));
+    // Another client still logs in, and a success gives its address reservation back.
+    let other = Some("198.51.100.50".parse().unwrap());
+    service
+        .authenticate_from(&name, "correct horse battery", other)
+        .await
+        .unwrap();
+    assert_eq!(store.failures("ip:198.51.100.50").await.unwrap(), 0);
+}

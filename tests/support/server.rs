@@ -101,15 +101,21 @@ impl Server {
         panic!("{bin} did not start listening on {}", server.addr);
     }
 
-    /// Runs an admin subcommand of the same binary against the same database.
-    pub async fn admin(&self, args: &[&str]) -> std::process::Output {
-        let out = tokio::process::Command::new(&self.bin)
+    /// Runs an admin subcommand of the same binary against the same database, whatever its
+    /// outcome.
+    pub async fn admin_output(&self, args: &[&str]) -> std::process::Output {
+        tokio::process::Command::new(&self.bin)
             .args(args)
             .envs(self.env.iter().cloned())
             .stdin(Stdio::null())
             .output()
             .await
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs an admin subcommand of the same binary against the same database.
+    pub async fn admin(&self, args: &[&str]) -> std::process::Output {
+        let out = self.admin_output(args).await;
         assert!(
             out.status.success(),
             "admin {args:?} failed: {}{}",
