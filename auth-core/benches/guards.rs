@@ -1,6 +1,6 @@
 //! Micro-benchmarks of the hot path: a guard check with permissions cached, a session lookup in
 //! the memory store, cookie decoding and validation, a permission check, and the whole
-//! per-request session load.
+//! per-request session load, and the layer's cross-origin check.
 //!
 //! `cargo bench -p auth-core --bench guards`; `cargo test -p auth-core --benches` runs each once
 //! (what `.ci/run` does, so they never rot).
@@ -121,6 +121,24 @@ fn benches(c: &mut Criterion) {
                 None,
             ))
         })
+    });
+    // The layer's cross-origin check (security review 2): a safe GET, and a same-origin POST
+    // (the most work it does on an allowed request).
+    let policy = auth_core::origin::OriginPolicy::from_config(&AuthConfig::default());
+    let get = |h: auth_core::origin::RequestHeader| match h {
+        auth_core::origin::RequestHeader::Host => Some(&b"127.0.0.1:3000"[..]),
+        _ => None,
+    };
+    let post = |h: auth_core::origin::RequestHeader| match h {
+        auth_core::origin::RequestHeader::Host => Some(&b"127.0.0.1:3000"[..]),
+        auth_core::origin::RequestHeader::Origin => Some(&b"http://127.0.0.1:3000"[..]),
+        _ => None,
+    };
+    c.bench_function("origin_check_get", |b| {
+        b.iter(|| policy.check(black_box("GET"), black_box("/protected"), get))
+    });
+    c.bench_function("origin_check_same_origin_post", |b| {
+        b.iter(|| policy.check(black_box("POST"), black_box("/posts"), post))
     });
 }
 
