@@ -101,13 +101,34 @@ impl Mailer for FileMailer {
     }
 }
 
-/// Sends mail through an SMTP server (feature `smtp`), with lettre.
+/// How [`SmtpMailer`] protects its connection.
+#[cfg(feature = "smtp")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Connect in plain text, then require `STARTTLS` before anything else (port 587). The
+    /// default for every port but 465.
+    StartTls,
+    /// TLS from the first byte ("implicit TLS", SMTPS, port 465). The default for port 465.
+    Implicit,
+    /// No TLS at all: only for a relay on this machine or a private network you trust.
+    /// Credentials are refused in this mode unless the host is a loopback address.
+    None,
+}
+
+/// Sends mail through an SMTP server (feature `smtp`), with lettre and rustls.
+///
+/// The connection is encrypted by default (`STARTTLS` required, or implicit TLS on port 465)
+/// and the server's certificate is checked against Mozilla's roots, plus any
+/// [`root_certificate_pem`](Self::root_certificate_pem) you add for a private CA. Connections
+/// are pooled and reused between messages.
 ///
 /// ```no_run
-/// use auth_core::mail::SmtpMailer;
-/// let mailer = SmtpMailer::new("smtp.internal", 25, "Shop <no-reply@shop.example>")
+/// use auth_core::mail::{SmtpMailer, SmtpTls};
+/// let mailer = SmtpMailer::new("smtp.example.com", 587, "Shop <no-reply@shop.example>")
 ///     .unwrap()
 ///     .credentials("user", "secret");
+/// // A relay on this machine without TLS:
+/// let local = SmtpMailer::new("127.0.0.1", 25, "no-reply@shop.example").unwrap().tls(SmtpTls::None);
 /// ```
 #[cfg(feature = "smtp")]
 #[derive(Clone)]
@@ -116,7 +137,13 @@ pub struct SmtpMailer {
     port: u16,
     from: lettre::message::Mailbox,
     credentials: Option<lettre::transport::smtp::authentication::Credentials>,
+    tls: SmtpTls,
+    roots: Vec<Vec<u8>>,
+    transport: std::sync::Arc<std::sync::OnceLock<TransportResult>>,
 }
+
+#[cfg(feature = "smtp")]
+type TransportResult = Result<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, String>;
 
 #[cfg(feature = "smtp")]
 impl std::fmt::Debug for SmtpMailer {
@@ -124,6 +151,7 @@ impl std::fmt::Debug for SmtpMailer {
         f.debug_struct("SmtpMailer")
             .field("host", &self.host)
             .field("port", &self.port)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -140,16 +168,76 @@ impl SmtpMailer {
             port,
             from,
             credentials: None,
+            tls: if port == 465 {
+                SmtpTls::Implicit
+            } else {
+                SmtpTls::StartTls
+            },
+            roots: Vec::new(),
+            transport: Default::default(),
         })
     }
 
-    /// Logs in with a username and password (only over a connection you trust).
+    /// Logs in with a username and password (sent only inside TLS, or to a loopback relay).
     pub fn credentials(mut self, user: &str, password: &str) -> Self {
         self.credentials = Some(lettre::transport::smtp::authentication::Credentials::new(
             user.to_owned(),
             password.to_owned(),
         ));
+        self.transport = Default::default();
         self
+    }
+
+    /// Chooses how the connection is protected (see [`SmtpTls`]).
+    pub fn tls(mut self, tls: SmtpTls) -> Self {
+        self.tls = tls;
+        self.transport = Default::default();
+        self
+    }
+
+    /// Also trusts this CA (or self-signed) certificate, PEM-encoded, for a private mail server.
+    pub fn root_certificate_pem(mut self, pem: &[u8]) -> Self {
+        self.roots.push(pem.to_vec());
+        self.transport = Default::default();
+        self
+    }
+
+    fn build(&self) -> TransportResult {
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+        use lettre::{AsyncSmtpTransport, Tokio1Executor};
+        let err = |e: lettre::transport::smtp::Error| e.to_string();
+        let loopback = self.host == "localhost"
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if self.tls == SmtpTls::None && self.credentials.is_some() && !loopback {
+            return Err(format!(
+                "refusing to send SMTP credentials to {} without TLS: use SmtpTls::StartTls or SmtpTls::Implicit",
+                self.host
+            ));
+        }
+        let tls = if self.tls == SmtpTls::None {
+            Tls::None
+        } else {
+            let mut params = TlsParameters::builder(self.host.clone());
+            for pem in &self.roots {
+                params = params.add_root_certificate(Certificate::from_pem(pem).map_err(err)?);
+            }
+            let params = params.build_rustls().map_err(err)?;
+            match self.tls {
+                SmtpTls::Implicit => Tls::Wrapper(params),
+                _ => Tls::Required(params),
+            }
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
+            .port(self.port)
+            .tls(tls)
+            .timeout(Some(std::time::Duration::from_secs(10)));
+        if let Some(c) = &self.credentials {
+            builder = builder.credentials(c.clone());
+        }
+        Ok(builder.build())
     }
 }
 
@@ -157,7 +245,7 @@ impl SmtpMailer {
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
-        use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+        use lettre::{AsyncTransport, Message};
         let to = email
             .to
             .parse()
@@ -169,14 +257,13 @@ impl Mailer for SmtpMailer {
             .header(lettre::message::header::ContentType::TEXT_PLAIN)
             .body(email.body.clone())
             .map_err(|e| MailError::Transport(e.to_string()))?;
-        let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host)
-            .port(self.port)
-            .timeout(Some(std::time::Duration::from_secs(10)));
-        if let Some(c) = &self.credentials {
-            transport = transport.credentials(c.clone());
-        }
+        // One transport (and its connection pool) per mailer, built on first use.
+        let transport = self
+            .transport
+            .get_or_init(|| self.build())
+            .as_ref()
+            .map_err(|e| MailError::Transport(e.clone()))?;
         transport
-            .build()
             .send(message)
             .await
             .map(|_| ())

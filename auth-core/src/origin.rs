@@ -61,24 +61,36 @@ pub enum Verdict {
     CrossOrigin,
 }
 
-/// An origin: scheme, lower-cased host, and port (the scheme's default when absent).
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Origin {
-    scheme: String,
-    host: String,
+/// An origin: scheme, host, and port (the scheme's default when absent). Parsed from a request
+/// header it borrows the header (no allocation on the request path); configured ones are kept
+/// lower-cased. Scheme and host compare case-insensitively.
+#[derive(Clone, Debug)]
+struct Origin<'a> {
+    scheme: &'a str,
+    host: &'a str,
     port: u16,
 }
 
-impl Origin {
+impl PartialEq for Origin<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.port == other.port
+            && self.scheme.eq_ignore_ascii_case(other.scheme)
+            && self.host.eq_ignore_ascii_case(other.host)
+    }
+}
+
+impl<'a> Origin<'a> {
     /// Parses `scheme://host[:port]` (a trailing `/` is tolerated, for configured values).
-    fn parse(s: &str) -> Option<Origin> {
+    fn parse(s: &'a str) -> Option<Origin<'a>> {
         let (scheme, rest) = s.trim().split_once("://")?;
-        let scheme = scheme.to_ascii_lowercase();
-        let default_port = match scheme.as_str() {
-            "http" | "ws" => 80,
-            "https" | "wss" => 443,
-            _ => return None,
-        };
+        let default_port =
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("ws") {
+                80
+            } else if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss") {
+                443
+            } else {
+                return None;
+            };
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.is_empty()
             || authority
@@ -88,15 +100,41 @@ impl Origin {
             return None;
         }
         let (host, port) = split_port(authority)?;
-        let port = match port {
-            Some(p) => p,
-            None => default_port,
-        };
         Some(Origin {
             scheme,
-            host: host.to_ascii_lowercase(),
-            port,
+            host,
+            port: port.unwrap_or(default_port),
         })
+    }
+
+    fn is_http(&self) -> bool {
+        self.scheme.eq_ignore_ascii_case("http") || self.scheme.eq_ignore_ascii_case("https")
+    }
+}
+
+/// A configured origin, owned.
+#[derive(Clone, Debug)]
+struct OwnedOrigin {
+    scheme: String,
+    host: String,
+    port: u16,
+}
+
+impl OwnedOrigin {
+    fn parse(s: &str) -> Option<OwnedOrigin> {
+        Origin::parse(s).map(|o| OwnedOrigin {
+            scheme: o.scheme.to_ascii_lowercase(),
+            host: o.host.to_ascii_lowercase(),
+            port: o.port,
+        })
+    }
+
+    fn view(&self) -> Origin<'_> {
+        Origin {
+            scheme: &self.scheme,
+            host: &self.host,
+            port: self.port,
+        }
     }
 }
 
@@ -129,8 +167,8 @@ fn split_port(authority: &str) -> Option<(&str, Option<u16>)> {
 /// The cross-origin rules of one configuration, parsed once when the service is built.
 #[derive(Clone, Debug, Default)]
 pub struct OriginPolicy {
-    site: Option<Origin>,
-    trusted: Vec<Origin>,
+    site: Option<OwnedOrigin>,
+    trusted: Vec<OwnedOrigin>,
     allowed_hosts: Vec<String>,
     exempt: Vec<String>,
     enabled: bool,
@@ -142,11 +180,11 @@ impl OriginPolicy {
     /// by [`AuthConfig::validate`]; here they are skipped.
     pub fn from_config(cfg: &AuthConfig) -> OriginPolicy {
         OriginPolicy {
-            site: cfg.site_origin.as_deref().and_then(Origin::parse),
+            site: cfg.site_origin.as_deref().and_then(OwnedOrigin::parse),
             trusted: cfg
                 .csrf_trusted_origins
                 .iter()
-                .filter_map(|o| Origin::parse(o))
+                .filter_map(|o| OwnedOrigin::parse(o))
                 .collect(),
             allowed_hosts: cfg
                 .allowed_hosts
@@ -160,7 +198,7 @@ impl OriginPolicy {
 
     /// Whether a configured origin value parses (`scheme://host[:port]`, http or https).
     pub fn is_valid_origin(s: &str) -> bool {
-        Origin::parse(s).is_some_and(|o| o.scheme == "http" || o.scheme == "https")
+        Origin::parse(s).is_some_and(|o| o.is_http())
     }
 
     /// The verdict on one request. `header` returns a request header's raw value.
@@ -218,11 +256,11 @@ impl OriginPolicy {
         let Some(o) = std::str::from_utf8(origin).ok().and_then(Origin::parse) else {
             return false;
         };
-        if self.trusted.contains(&o) {
+        if self.is_trusted_origin(&o) {
             return true;
         }
         match &self.site {
-            Some(site) => *site == o,
+            Some(site) => site.view() == o,
             None => {
                 // Development without `site_origin`: the origin must name the host the browser
                 // sent the request to. The scheme cannot be known behind a proxy, so http and
@@ -233,7 +271,7 @@ impl OriginPolicy {
                 let Some((h, p)) = split_port(host.trim()) else {
                     return false;
                 };
-                (o.scheme == "http" || o.scheme == "https")
+                o.is_http()
                     && o.host.eq_ignore_ascii_case(h)
                     && match p {
                         Some(p) => p == o.port,
@@ -247,7 +285,13 @@ impl OriginPolicy {
         std::str::from_utf8(origin)
             .ok()
             .and_then(Origin::parse)
-            .is_some_and(|o| self.trusted.contains(&o) || self.site.as_ref() == Some(&o))
+            .is_some_and(|o| {
+                self.is_trusted_origin(&o) || self.site.as_ref().is_some_and(|s| s.view() == o)
+            })
+    }
+
+    fn is_trusted_origin(&self, o: &Origin<'_>) -> bool {
+        self.trusted.iter().any(|t| t.view() == *o)
     }
 
     /// Whether `path` is listed in `csrf_exempt_paths` (exactly, or under an entry that ends
@@ -276,13 +320,17 @@ impl OriginPolicy {
         let Some((name, _)) = split_port(host.trim()) else {
             return false;
         };
-        let name = name.to_ascii_lowercase();
-        let name = name.strip_suffix('.').unwrap_or(&name);
+        let name = name.strip_suffix('.').unwrap_or(name);
         self.allowed_hosts.iter().any(|a| {
             a == "*"
-                || a == name
-                || a.strip_prefix('.')
-                    .is_some_and(|d| name == d || name.ends_with(&format!(".{d}")))
+                || a.eq_ignore_ascii_case(name)
+                || a.strip_prefix('.').is_some_and(|d| {
+                    name.eq_ignore_ascii_case(d)
+                        || (name.len() > d.len()
+                            && name.is_char_boundary(name.len() - d.len() - 1)
+                            && name[name.len() - d.len()..].eq_ignore_ascii_case(d)
+                            && name.as_bytes()[name.len() - d.len() - 1] == b'.')
+                })
         })
     }
 }
