@@ -890,6 +890,126 @@ mod tests {
     }
 
     #[test]
+    fn the_secret_is_redacted_but_overrides_keep_it() {
+        let c = AuthConfig {
+            secret_key: "super-secret-value".into(),
+            ..AuthConfig::default()
+        };
+        assert!(!format!("{c:?}").contains("super-secret-value"));
+        assert!(format!("{c:?}").contains("<redacted>"));
+        let toml = toml::to_string(&c).unwrap();
+        assert!(!toml.contains("super-secret-value"), "{toml}");
+        // Environment overrides round-trip through serialization: the real secret survives.
+        let c2 = c
+            .clone()
+            .with_overrides_from(|k| (k == "AUTH_BRAND_TEXT").then(|| "Shop".to_string()))
+            .unwrap();
+        assert_eq!(c2.secret_key, "super-secret-value");
+        let c3 = AuthConfig::default()
+            .with_overrides_from(|k| (k == "AUTH_SECRET_KEY").then(|| "from-env".to_string()))
+            .unwrap();
+        assert_eq!(c3.secret_key, "from-env");
+    }
+
+    #[test]
+    fn client_ip_counts_trusted_proxies_from_the_right() {
+        let peer: Option<std::net::IpAddr> = Some("10.0.0.9".parse().unwrap());
+        let ip = |s: &str| Some(s.parse::<std::net::IpAddr>().unwrap());
+        let xff = AuthConfig {
+            client_ip_header: Some("x-forwarded-for".into()),
+            ..AuthConfig::default()
+        };
+        assert_eq!(
+            xff.client_ip(peer, |_| Some("1.1.1.1, 2.2.2.2")),
+            ip("2.2.2.2")
+        );
+        assert_eq!(xff.client_ip(peer, |_| None), peer);
+        assert_eq!(xff.client_ip(peer, |_| Some("nonsense")), peer);
+        assert_eq!(xff.client_ip(peer, |_| Some("")), peer);
+        assert_eq!(
+            xff.client_ip(peer, |_| Some("[2001:db8::1]:443")),
+            ip("2001:db8::1")
+        );
+        let two = AuthConfig {
+            trusted_proxies: 2,
+            ..xff.clone()
+        };
+        assert_eq!(
+            two.client_ip(peer, |_| Some("6.6.6.6, 1.1.1.1, 2.2.2.2")),
+            ip("1.1.1.1")
+        );
+        assert_eq!(
+            two.client_ip(peer, |_| Some("2.2.2.2")),
+            peer,
+            "fewer entries than proxies"
+        );
+        let fwd = AuthConfig {
+            client_ip_header: Some("forwarded".into()),
+            ..AuthConfig::default()
+        };
+        assert_eq!(
+            fwd.client_ip(peer, |_| Some(
+                "for=6.6.6.6, for=\"[2001:db8::7]:4711\";proto=https"
+            )),
+            ip("2001:db8::7")
+        );
+        assert_eq!(fwd.client_ip(peer, |_| Some("for=_hidden")), peer);
+        assert!(
+            AuthConfig {
+                trusted_proxies: 0,
+                ..AuthConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn production_mode_lists_every_problem() {
+        let c = AuthConfig {
+            production: true,
+            ..AuthConfig::default()
+        };
+        let err = c.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("secret_key is empty") && err.contains("site_origin is not set"),
+            "{err}"
+        );
+        let c = AuthConfig {
+            production: true,
+            secret_key: "x".repeat(40),
+            site_origin: Some("https://shop.example".into()),
+            session_cookie_secure: true,
+            ..AuthConfig::default()
+        };
+        c.validate().unwrap();
+        assert!(
+            AuthConfig {
+                site_origin: Some("shop.example".into()),
+                ..AuthConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            AuthConfig {
+                csrf_trusted_origins: vec!["https://a.example/path".into()],
+                ..AuthConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            AuthConfig {
+                csrf_exempt_paths: vec!["hooks".into()],
+                ..AuthConfig::default()
+            }
+            .validate()
+            .is_err()
+        );
+    }
+
+    #[test]
     fn host_prefix_implies_secure() {
         let c = AuthConfig {
             session_cookie_host_prefix: true,

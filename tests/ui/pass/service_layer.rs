@@ -26,6 +26,14 @@ impl<C: AuthContext> Service<C> {
         let _ = &self.0;
         Ok(())
     }
+
+    // The receiver and a caller could both be contexts: named once, the stack inherits it.
+    #[login_required(auth = caller)]
+    #[permission_required("blog.publish_post")]
+    async fn run_for(&self, caller: &impl AuthContext) -> Result<(), Error> {
+        let _ = (&self.0, caller);
+        Ok(())
+    }
 }
 
 #[auth_core::async_trait]
@@ -41,5 +49,6 @@ impl<C: AuthContext> AuthContext for Service<C> {
 fn main() {
     let _ = |a: auth_axum::Auth| async move { report(&a, 2024).await };
     let _ = Service::<auth_axum::Auth>::run;
+    let _ = |s: Service<auth_axum::Auth>, a: auth_axum::Auth| async move { s.run_for(&a).await };
     let _ = Error::Denied;
 }
