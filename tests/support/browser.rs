@@ -158,6 +158,17 @@ impl Chrome {
             .to_owned()
     }
 
+    /// Runs `script` in the page as an async WebDriver script (it calls the last argument with
+    /// its result) and returns the result.
+    pub async fn execute_async(&self, script: &str) -> Value {
+        self.call(
+            "POST",
+            &self.s("/execute/async"),
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     pub async fn fill(&self, css: &str, text: &str) {
         let id = self.find(css).await;
         self.call(
@@ -305,6 +316,28 @@ pub async fn register_login_logout(server: &Server, shots: &std::path::Path, pre
     chrome
         .screenshot(&shots.join(format!("{prefix}-protected.png")))
         .await;
+    // The page's own fetch and WebSocket pass the cross-origin check with the headers Chromium
+    // really sends (Sec-Fetch-Site, Origin).
+    let got = chrome
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            (async () => {
+              const r = await fetch('/posts', {method: 'POST',
+                headers: {'content-type': 'application/json'},
+                body: JSON.stringify({title: 'from the page'})});
+              const ws = new WebSocket(location.origin.replace('http', 'ws') + '/ws/echo');
+              const echoed = await new Promise((res) => {
+                ws.onopen = () => ws.send('hi');
+                ws.onmessage = (e) => res(e.data);
+                ws.onerror = () => res('error');
+                setTimeout(() => res('timeout'), 5000);
+              });
+              ws.close();
+              done([r.status, echoed]);
+            })();"#,
+        )
+        .await;
+    assert_eq!(got, json!([201, "hi"]), "same-origin fetch and WebSocket");
 
     chrome.click("form[action='/logout'] button").await;
     chrome.wait_url("/").await;
