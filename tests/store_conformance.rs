@@ -318,3 +318,54 @@ async fn sqlite_existing_rows_get_unicode_keys() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+/// Migration 3 on PostgreSQL: keys of rows written before NFKC folding are recomputed; when two
+/// old rows now fold to one name, the older keeps the name and the newer its old key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_existing_rows_get_unicode_keys() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!(
+        "auth_rekey_{}",
+        rand_suffix().to_lowercase().replace('-', "_")
+    );
+    let store = auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    for (name, key) in [
+        ("\u{FB00}user", "\u{FB00}user"),
+        ("STRASSE", "strasse"),
+        ("straße", "straße"),
+    ] {
+        sqlx::query("INSERT INTO auth_user (username, username_key, email, email_key, password_hash, date_joined) VALUES ($1, $2, '', NULL, '!', 0)")
+            .bind(name)
+            .bind(key)
+            .execute(store.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::query("DELETE FROM auth_migrations WHERE version = 3")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let by = |n: &'static str| {
+        let store = store.clone();
+        async move { store.find_by_username(n).await.unwrap().map(|u| u.username) }
+    };
+    assert_eq!(by("FFUSER").await, Some("\u{FB00}user".to_string()));
+    assert_eq!(
+        by("Straße").await,
+        Some("STRASSE".to_string()),
+        "the older row keeps the name"
+    );
+    assert!(
+        store
+            .create_user(NewUser::new("ffuser", "", "!"))
+            .await
+            .is_err()
+    );
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(store.pool())
+        .await
+        .unwrap();
+}

@@ -120,38 +120,66 @@ fn address_literal(d: &str) -> bool {
 }
 
 /// Which stored users need new keys, and which: `(id, username, email, username_key,
-/// email_key)` rows in id order in, `(id, username_key, email_key)` out. When two accounts
-/// fold to the same key, the older one gets it and the newer keeps its old key (logged: an
-/// administrator should rename one).
+/// email_key)` rows in id order in, `(id, username_key, email_key)` out. When several accounts
+/// fold to one key, the oldest gets it; each newer one keeps its old key if that is still free,
+/// else a key no login can type (`old` + U+FFFF + id). Either way it is logged: an
+/// administrator should rename one of them.
 pub(crate) fn rekey_plan(
     rows: Vec<(i64, String, String, String, Option<String>)>,
 ) -> Vec<(i64, String, Option<String>)> {
-    use std::collections::HashSet;
-    let mut taken_names = HashSet::new();
-    let mut taken_emails = HashSet::new();
+    use std::collections::{HashMap, HashSet};
+    let new_names: Vec<String> = rows.iter().map(|r| name_key(&r.1)).collect();
+    let new_emails: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| (!r.2.is_empty()).then(|| name_key(&r.2)))
+        .collect();
+    // The oldest row (rows come in id order) wins each key.
+    let mut name_winner: HashMap<&str, usize> = HashMap::new();
+    let mut email_winner: HashMap<&str, usize> = HashMap::new();
+    for i in 0..rows.len() {
+        name_winner.entry(new_names[i].as_str()).or_insert(i);
+        if let Some(e) = &new_emails[i] {
+            email_winner.entry(e.as_str()).or_insert(i);
+        }
+    }
+    let mut used_names: HashSet<String> = name_winner.keys().map(|k| k.to_string()).collect();
+    let mut used_emails: HashSet<String> = email_winner.keys().map(|k| k.to_string()).collect();
     let mut plan = Vec::new();
-    for (id, username, email, old_name, old_email) in rows {
-        let mut name = name_key(&username);
-        if !taken_names.insert(name.clone()) {
+    for (i, (id, _, _, old_name, old_email)) in rows.iter().enumerate() {
+        let name = if name_winner[new_names[i].as_str()] == i {
+            new_names[i].clone()
+        } else {
             tracing::warn!(
                 user_id = id,
-                "two usernames are now one name; this user keeps the old comparison key until renamed"
+                "two usernames are now one name: rename one of them"
             );
-            name = old_name.clone();
-            taken_names.insert(name.clone());
-        }
-        let mut mail = (!email.is_empty()).then(|| name_key(&email));
-        if let Some(m) = &mail
-            && !taken_emails.insert(m.clone())
-        {
-            tracing::warn!(
-                user_id = id,
-                "two emails are now one address; this user keeps the old comparison key"
-            );
-            mail = old_email.clone();
-        }
-        if name != old_name || mail != old_email {
-            plan.push((id, name, mail));
+            let key = if used_names.contains(old_name) {
+                format!("{old_name}\u{FFFF}{id}")
+            } else {
+                old_name.clone()
+            };
+            used_names.insert(key.clone());
+            key
+        };
+        let email = match &new_emails[i] {
+            Some(e) if email_winner[e.as_str()] == i => Some(e.clone()),
+            Some(_) => {
+                tracing::warn!(
+                    user_id = id,
+                    "two emails are now one address: change one of them"
+                );
+                let key = match old_email {
+                    Some(o) if !used_emails.contains(o) => o.clone(),
+                    Some(o) => format!("{o}\u{FFFF}{id}"),
+                    None => format!("\u{FFFF}{id}"),
+                };
+                used_emails.insert(key.clone());
+                Some(key)
+            }
+            None => None,
+        };
+        if name != *old_name || email != *old_email {
+            plan.push((*id, name, email));
         }
     }
     plan
@@ -172,6 +200,35 @@ mod tests {
         assert_eq!(name_key("Σσς"), name_key("σσσ"));
         assert_eq!(name_key("K"), name_key("k"), "Kelvin sign");
         assert_ne!(name_key("alice"), name_key("alicia"));
+    }
+
+    #[test]
+    fn rekeying_keeps_keys_unique() {
+        let row = |id: i64, name: &str, key: &str| {
+            (id, name.to_string(), String::new(), key.to_string(), None)
+        };
+        // The older row now folds onto a newer row's unchanged key.
+        let plan = rekey_plan(vec![
+            row(1, "\u{FB00}user", "\u{FB00}user"),
+            row(2, "ffuser", "ffuser"),
+            row(3, "alice", "alice"),
+        ]);
+        let mut keys: std::collections::HashMap<i64, String> =
+            [(1, "\u{FB00}user"), (2, "ffuser"), (3, "alice")]
+                .into_iter()
+                .map(|(i, k)| (i, k.to_string()))
+                .collect();
+        for (id, k, _) in &plan {
+            keys.insert(*id, k.clone());
+        }
+        assert_eq!(keys[&1], "ffuser", "the oldest wins");
+        assert_ne!(keys[&2], "ffuser");
+        let distinct: std::collections::HashSet<_> = keys.values().collect();
+        assert_eq!(distinct.len(), 3, "{keys:?}");
+        assert!(
+            !plan.iter().any(|(id, _, _)| *id == 3),
+            "unchanged rows are left alone"
+        );
     }
 
     #[test]

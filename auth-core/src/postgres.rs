@@ -601,7 +601,7 @@ async fn rekey_users(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
     let plan = crate::names::rekey_plan(rows);
     for (id, _, _) in &plan {
         sqlx::query("UPDATE auth_user SET username_key = $1, email_key = NULL WHERE id = $2")
-            .bind(format!("\u{0}rekey:{id}"))
+            .bind(format!("\u{FFFF}rekey:{id}"))
             .bind(id)
             .execute(&mut *conn)
             .await?;

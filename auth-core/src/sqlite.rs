@@ -728,7 +728,7 @@ async fn rekey_users(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Erro
     let plan = crate::names::rekey_plan(rows);
     for (id, _, _) in &plan {
         sqlx::query("UPDATE auth_user SET username_key = ?, email_key = NULL WHERE id = ?")
-            .bind(format!("\u{0}rekey:{id}"))
+            .bind(format!("\u{FFFF}rekey:{id}"))
             .bind(id)
             .execute(&mut *conn)
             .await?;
