@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 RUNS=${RUNS:-10000000}
 SECS=${SECS:-1800}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cookie_session_id next_validator password_hash_parse permission_parse)
+[ ${#targets[@]} -gt 0 ] || targets=(cookie_session_id next_validator password_hash_parse permission_parse origin_check)
 for t in "${targets[@]}"; do
   start=$(date +%s)
   cargo fuzz run -O -s none "$t" -- -runs="$RUNS" -max_total_time="$SECS" -print_final_stats=1 >"/tmp/fuzz-$t.log" 2>&1 || { tail -40 "/tmp/fuzz-$t.log"; exit 1; }

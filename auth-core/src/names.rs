@@ -20,7 +20,8 @@ use unicode_normalization::UnicodeNormalization;
 
 /// The username as stored: trimmed and in NFKC.
 pub fn normalize_username(username: &str) -> String {
-    username.trim().nfkc().collect()
+    let n: String = username.nfkc().collect();
+    n.trim().to_owned()
 }
 
 /// The comparison key of a username or email: NFKC, full case folding, NFKC.
@@ -38,7 +39,10 @@ pub fn name_key(s: &str) -> String {
         .chars()
         .map(|c| if c == 'ς' { 'σ' } else { c })
         .collect();
-    folded.nfkc().collect()
+    // NFKC can turn a character into a space and a combining mark (`¯`): trim again, so a key
+    // is its own key.
+    let key: String = folded.nfkc().collect();
+    key.trim().to_owned()
 }
 
 /// The longest email accepted (Django's `EmailValidator`).
@@ -200,6 +204,10 @@ mod tests {
         assert_eq!(name_key("Σσς"), name_key("σσσ"));
         assert_eq!(name_key("K"), name_key("k"), "Kelvin sign");
         assert_ne!(name_key("alice"), name_key("alicia"));
+        // Found by fuzzing: a key is its own key.
+        for s in ["\u{AF}", " \u{304}x", "ﬀ", "Σς"] {
+            assert_eq!(name_key(&name_key(s)), name_key(s), "{s:?}");
+        }
     }
 
     #[test]

@@ -82,7 +82,7 @@ impl PartialEq for Origin<'_> {
 impl<'a> Origin<'a> {
     /// Parses `scheme://host[:port]` (a trailing `/` is tolerated, for configured values).
     fn parse(s: &'a str) -> Option<Origin<'a>> {
-        let (scheme, rest) = s.trim().split_once("://")?;
+        let (scheme, rest) = ows(s).split_once("://")?;
         let default_port =
             if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("ws") {
                 80
@@ -136,6 +136,12 @@ impl OwnedOrigin {
             port: self.port,
         }
     }
+}
+
+/// `s` without the optional white space (spaces and tabs) HTTP allows around a header value;
+/// anything else stays and makes the value invalid.
+fn ows(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
 }
 
 /// `host[:port]` -> host and port; IPv6 literals keep their brackets.
@@ -268,7 +274,7 @@ impl OriginPolicy {
                 let Some(host) = host.and_then(|h| std::str::from_utf8(h).ok()) else {
                     return false;
                 };
-                let Some((h, p)) = split_port(host.trim()) else {
+                let Some((h, p)) = split_port(ows(host)) else {
                     return false;
                 };
                 o.is_http()
@@ -317,7 +323,7 @@ impl OriginPolicy {
         let Some(host) = host.and_then(|h| std::str::from_utf8(h).ok()) else {
             return false;
         };
-        let Some((name, _)) = split_port(host.trim()) else {
+        let Some((name, _)) = split_port(ows(host)) else {
             return false;
         };
         let name = name.strip_suffix('.').unwrap_or(name);
