@@ -277,6 +277,27 @@ impl AuthHandle {
 
     /// Whether `token` is this request's valid CSRF token. False when the request carried no
     /// CSRF cookie.
+    ///
+    /// Token mode (Django's `X-CSRFToken`), on top of the layer's cross-origin check: put
+    /// [`csrf_token`](Self::csrf_token) into the page (a `<meta>` tag), have its script send it
+    /// back in an `X-CSRFToken` header, and check that header here in the handler:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use auth_core::{AuthConfig, AuthService, RequestAuth};
+    /// let service = AuthService::in_memory(AuthConfig::default());
+    /// // The page: a browser without the CSRF cookie gets one (the layer sends it) and a token.
+    /// let page = RequestAuth::load(&service, std::iter::empty::<&[u8]>(), None).await;
+    /// let token = page.handle().csrf_token();
+    /// let set = page.finish().await.set_cookies;
+    /// let cookie = set.iter().find(|c| c.starts_with("csrftoken=")).unwrap();
+    /// let cookie = cookie.split(';').next().unwrap();
+    /// // The script's POST carries the cookie, and `X-CSRFToken: <token>`:
+    /// let post = RequestAuth::load(&service, [cookie.as_bytes()], None).await;
+    /// assert!(post.handle().verify_csrf(&token));
+    /// assert!(!post.handle().verify_csrf("forged"));
+    /// # }
+    /// ```
     pub fn verify_csrf(&self, token: &str) -> bool {
         let c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
         match (&c.nonce, c.send) {
