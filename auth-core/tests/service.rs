@@ -685,7 +685,8 @@ async fn brute_force_lockout_per_client_and_per_ip() {
 async fn a_success_clears_the_count_and_lockouts_end_with_the_window() {
     let s = setup(AuthConfig {
         login_failures_per_client: 2,
-        login_failure_window_secs: 1,
+        // Long enough for the hashes below on a loaded CI machine (at 1 s it flaked once).
+        login_failure_window_secs: 3,
         ..config()
     });
     user(&s, "alice", "password-one").await;
@@ -711,7 +712,7 @@ async fn a_success_clears_the_count_and_lockouts_end_with_the_window() {
         s.auth.authenticate_from("alice", "password-one", ip).await,
         Err(AuthError::Throttled { .. })
     ));
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert!(
         s.auth
             .authenticate_from("alice", "password-one", ip)
