@@ -239,7 +239,8 @@ impl AuthService {
                 retry_after_secs: window,
             })
         };
-        if attempts.record_failure(&pair, window).await? > cfg.login_failures_per_client {
+        let reserved = attempts.record_failure(&pair, window).await?;
+        if reserved > cfg.login_failures_per_client {
             return throttled();
         }
         if let Some(ip) = &ip
@@ -275,7 +276,8 @@ impl AuthService {
                         "many failed logins for one identifier from several addresses"
                     );
                 }
-                if attempts.failures(&pair).await.unwrap_or(0) == cfg.login_failures_per_client {
+                // This attempt's own place in the count: the one that reaches the limit logs it.
+                if reserved == cfg.login_failures_per_client {
                     tracing::warn!(event = "lockout", client = %client_str, "client locked out after repeated failures");
                 }
                 Err(AuthError::InvalidCredentials)

@@ -335,6 +335,25 @@ impl AuthPages {
         )
     }
 
+    /// Counts one `action` for this client; the answer when it is over `per_hour` (429) or the
+    /// counters cannot be reached (503, fail closed).
+    async fn client_limit(
+        &self,
+        auth: &AuthHandle,
+        action: &str,
+        per_hour: u32,
+    ) -> Option<PageResponse> {
+        match auth
+            .service()
+            .rate_limit_client(action, auth.client_ip(), per_hour)
+            .await
+        {
+            Ok(true) => None,
+            Ok(false) => Some(self.rate_limited(auth)),
+            Err(e) => Some(self.unavailable(auth, &e)),
+        }
+    }
+
     /// 429 for a client over its hourly registrations or reset requests.
     fn rate_limited(&self, auth: &AuthHandle) -> PageResponse {
         let m = &auth.service().config().messages;
@@ -523,18 +542,11 @@ impl AuthPages {
             password: form.get(&f.register_password).to_owned(),
             confirm_password: form.get(&f.register_confirm_password).to_owned(),
         };
-        match auth
-            .service()
-            .rate_limit_client(
-                "register",
-                auth.client_ip(),
-                cfg.registrations_per_client_per_hour,
-            )
+        if let Some(refused) = self
+            .client_limit(auth, "register", cfg.registrations_per_client_per_hour)
             .await
         {
-            Ok(true) => {}
-            Ok(false) => return self.rate_limited(auth),
-            Err(e) => return self.unavailable(auth, &e),
+            return refused;
         }
         match auth.service().register(&reg).await {
             Ok(_) => {
@@ -581,17 +593,11 @@ impl AuthPages {
             return self.reset_get(auth, req, email, vec![msg.clone()]);
         }
         let service = auth.service().clone();
-        match service
-            .rate_limit_client(
-                "reset",
-                auth.client_ip(),
-                cfg.password_resets_per_client_per_hour,
-            )
+        if let Some(refused) = self
+            .client_limit(auth, "reset", cfg.password_resets_per_client_per_hour)
             .await
         {
-            Ok(true) => {}
-            Ok(false) => return self.rate_limited(auth),
-            Err(e) => return self.unavailable(auth, &e),
+            return refused;
         }
         let mailer = self.mailer.clone();
         let link_origin = self.link_origin.clone();
