@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use auth_core::sqlite::SqliteStore;
+use auth_core::SqliteStore;
 use auth_core::{MemorySessionStore, MemoryStore, NewUser, UserStore};
 use auth_tests::conformance;
 
@@ -136,7 +136,7 @@ async fn postgres_backend() {
         "auth_test_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let store = auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+    let store = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     conformance::users(&store, "").await;
@@ -166,8 +166,8 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
         rand_suffix().to_lowercase().replace('-', "_")
     );
     let (a, b) = tokio::join!(
-        auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)),
-        auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema)),
+        auth_core::PgStore::connect_in_schema(&url, Some(&schema)),
+        auth_core::PgStore::connect_in_schema(&url, Some(&schema)),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     a.create_user(NewUser::new("x", "", "!")).await.unwrap();
@@ -187,7 +187,7 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
 async fn redis_backend() {
     let Some(url) = redis_url() else { return };
     let prefix = format!("auth-test-{}:", rand_suffix());
-    let sessions = auth_core::redis::RedisSessionStore::connect(&url, &prefix)
+    let sessions = auth_core::RedisSessionStore::connect(&url, &prefix)
         .await
         .unwrap();
     conformance::sessions(&sessions, [1, 2], true).await;
@@ -225,14 +225,14 @@ async fn redis_backend() {
 
 #[tokio::test]
 async fn unreachable_servers_are_clear_errors() {
-    let err = auth_core::postgres::PgStore::connect("postgres://postgres@127.0.0.1:1/none")
+    let err = auth_core::PgStore::connect("postgres://postgres@127.0.0.1:1/none")
         .await
         .unwrap_err();
     assert!(
         matches!(err, auth_core::StoreError::Unavailable { .. }),
         "{err}"
     );
-    let err = auth_core::redis::RedisSessionStore::connect("redis://127.0.0.1:1", "x:")
+    let err = auth_core::RedisSessionStore::connect("redis://127.0.0.1:1", "x:")
         .await
         .unwrap_err();
     assert!(
@@ -328,7 +328,7 @@ async fn postgres_existing_rows_get_unicode_keys() {
         "auth_rekey_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let store = auth_core::postgres::PgStore::connect_in_schema(&url, Some(&schema))
+    let store = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     for (name, key) in [

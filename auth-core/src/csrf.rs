@@ -6,7 +6,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use password_hash::rand_core::{OsRng, RngCore};
 use subtle::ConstantTimeEq;
 
@@ -63,10 +62,11 @@ impl Nonce {
 
 /// The form token for a nonce.
 pub fn token_for(secret: &[u8], nonce: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(b"auth-core.csrf\0");
-    mac.update(nonce.as_bytes());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    URL_SAFE_NO_PAD.encode(crate::crypto::keyed_mac(
+        secret,
+        b"auth-core.csrf\0",
+        &[nonce.as_bytes()],
+    ))
 }
 
 /// Whether `token` is the token for `nonce` (constant-time).

@@ -1,5 +1,6 @@
 //! Reading `application/x-www-form-urlencoded` bodies of the built-in pages, with limits.
 
+use crate::crypto::hex_value;
 use std::collections::HashMap;
 
 /// The largest form body the built-in pages accept.
@@ -79,7 +80,7 @@ fn decode(raw: &[u8]) -> Result<String, FormError> {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+            b'%' if i + 2 < raw.len() => match (hex_value(raw[i + 1]), hex_value(raw[i + 2])) {
                 (Some(h), Some(l)) => {
                     out.push(h << 4 | l);
                     i += 2;
@@ -91,10 +92,6 @@ fn decode(raw: &[u8]) -> Result<String, FormError> {
         i += 1;
     }
     String::from_utf8(out).map_err(|_| FormError::NotUtf8)
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 /// Reads one parameter from a query string (`a=1&next=%2Fx`), decoded.

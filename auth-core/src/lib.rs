@@ -29,6 +29,7 @@
 #[cfg(feature = "cli")]
 pub mod admin;
 pub mod config;
+mod crypto;
 pub mod csrf;
 pub mod error;
 pub mod form;
@@ -36,18 +37,13 @@ pub mod guard;
 mod helpers;
 pub mod html;
 pub mod mail;
-pub mod memory;
 pub mod names;
 pub mod origin;
 pub mod pages;
 pub mod password;
 mod perm_syntax;
 pub mod permission;
-#[cfg(feature = "postgres")]
-pub mod postgres;
 pub mod redirect;
-#[cfg(feature = "redis")]
-pub mod redis;
 pub mod request;
 pub mod reset;
 pub mod response;
@@ -55,11 +51,8 @@ pub mod service;
 pub mod session;
 #[cfg(feature = "sqlite")]
 pub mod setup;
-#[cfg(feature = "sqlite")]
-pub mod sqlite;
-#[cfg(feature = "sqlite")]
-mod sqlite_reader;
 pub mod store;
+mod sys;
 pub mod user;
 pub mod validators;
 
@@ -77,13 +70,19 @@ pub use guard::{
 pub use helpers::{
     CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot,
 };
-pub use memory::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 pub use permission::{Grants, Permission, PermissionError};
 pub use request::{AuthHandle, Finish, PendingLoad, RequestAuth, SessionCheck};
 pub use response::DenialResponse;
-pub use service::{
-    AuthService, FormErrors, PasswordChangeError, RegisterError, Registration, SessionState,
-};
+pub use service::{AuthService, PasswordChangeError, RegisterError, Registration, SessionState};
 pub use session::{AuthHash, SessionId, SessionRecord};
-pub use store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
+pub use store::memory::{MemoryAttemptStore, MemoryStore};
+pub use store::memory_sessions::MemorySessionStore;
+#[cfg(feature = "postgres")]
+pub use store::postgres::PgStore;
+#[cfg(feature = "redis")]
+pub use store::redis::RedisSessionStore;
+#[cfg(feature = "sqlite")]
+pub use store::sqlite::SqliteStore;
+pub use store::{AttemptStore, PermissionChecker, SessionStore, UserStore, spawn_cleanup};
 pub use user::{Group, NewUser, User, UserId};
+pub use validators::FormErrors;

@@ -6,6 +6,14 @@ use std::marker::PhantomData;
 
 pub use crate::guard::{Adapter, AuthContext, Denial, Policy, Requirement, check};
 
+/// Stops compilation, in the `const` the guard macros emit for each permission literal, when the
+/// literal is not `app_label.codename`; the message says what is wrong.
+pub const fn assert_permission(s: &str) {
+    if let Err(reason) = crate::permission::check_permission_syntax(s) {
+        panic!("{}", reason);
+    }
+}
+
 /// Tells, at the expansion site, whether an `on_denied` hook returned a future.
 pub struct Probe<T>(PhantomData<T>);
 

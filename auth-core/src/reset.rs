@@ -5,9 +5,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use subtle::ConstantTimeEq;
 
+use crate::crypto::{hex_lower, keyed_mac};
 use crate::user::{User, UserId};
 
 /// Seconds from the Unix epoch to 2001-01-01, the token clock's zero (as Django's).
@@ -54,8 +54,6 @@ fn from_base36(s: &str) -> Option<u64> {
 }
 
 fn digest(secret: &[u8], user: &User, ts: u64) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret).expect("any key length");
-    mac.update(b"auth-core.password-reset\0");
     let login = user
         .last_login
         .map_or(String::new(), |t| t.unix_timestamp().to_string());
@@ -63,9 +61,8 @@ fn digest(secret: &[u8], user: &User, ts: u64) -> String {
         "{}\0{}\0{}\0{}\0{}",
         user.id, user.password_hash, login, ts, user.email
     );
-    mac.update(value.as_bytes());
-    let full = mac.finalize().into_bytes();
-    full.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    let full = keyed_mac(secret, b"auth-core.password-reset\0", &[value.as_bytes()]);
+    hex_lower(&full[..16])
 }
 
 /// Makes a token for `user` at `now` (Unix seconds).

@@ -182,14 +182,7 @@ impl AuthHash {
     /// assert!(AuthHash::parse_hex("abc").is_err());
     /// ```
     pub fn parse_hex(s: &str) -> Result<Self, MalformedAuthHash> {
-        fn nibble(c: u8) -> Result<u8, MalformedAuthHash> {
-            match c {
-                b'0'..=b'9' => Ok(c - b'0'),
-                b'a'..=b'f' => Ok(c - b'a' + 10),
-                b'A'..=b'F' => Ok(c - b'A' + 10),
-                _ => Err(MalformedAuthHash),
-            }
-        }
+        let nibble = |c| crate::crypto::hex_value(c).ok_or(MalformedAuthHash);
         let s = s.as_bytes();
         if s.len() != 64 {
             return Err(MalformedAuthHash);
@@ -203,24 +196,21 @@ impl AuthHash {
 
     /// The 64 lowercase hex digits stores keep.
     pub fn to_hex(&self) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut out = String::with_capacity(64);
-        for b in self.0 {
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        }
-        out
+        crate::crypto::hex_lower(&self.0)
     }
 
     /// Whether the two hashes are equal, in time that does not depend on where they differ.
     pub fn matches(&self, other: &AuthHash) -> bool {
-        let mut diff = 0u64;
-        for (a, b) in self.0.chunks_exact(8).zip(other.0.chunks_exact(8)) {
-            let a = u64::from_ne_bytes(a.try_into().expect("8 bytes"));
-            let b = u64::from_ne_bytes(b.try_into().expect("8 bytes"));
-            diff |= a ^ b;
-        }
-        std::hint::black_box(diff) == 0
+        use subtle::ConstantTimeEq as _;
+        // Four 64-bit comparisons instead of 32 byte ones: as fast as a plain XOR.
+        let word = |h: &AuthHash, i: usize| {
+            u64::from_ne_bytes(h.0[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+        };
+        let same = word(self, 0).ct_eq(&word(other, 0))
+            & word(self, 1).ct_eq(&word(other, 1))
+            & word(self, 2).ct_eq(&word(other, 2))
+            & word(self, 3).ct_eq(&word(other, 3));
+        same.into()
     }
 }
 
@@ -354,39 +344,8 @@ pub fn session_id_from_cookie_header(header: &str, name: &str) -> Option<Session
 /// On Linux this reads the coarse real-time clock (a few milliseconds of resolution, several
 /// times cheaper than the precise one); sessions count in whole seconds.
 pub fn now_unix() -> i64 {
-    #[cfg(target_os = "linux")]
-    {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME_COARSE exists on every
-        // Linux since 2.6.32.
-        if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) } == 0 {
-            return ts.tv_sec;
-        }
-    }
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// Deletes expired sessions from `store` every `every`, in a background task, until the
-/// returned handle is aborted or the runtime stops. Failures are logged and retried next time.
-pub fn spawn_cleanup(
-    store: std::sync::Arc<dyn crate::store::SessionStore>,
-    every: std::time::Duration,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match store.delete_expired(now_unix()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(deleted = n, "expired sessions cleaned up"),
-                Err(e) => tracing::warn!(error = %e, "expired session cleanup failed"),
-            }
-        }
-    })
+    crate::sys::coarse_unix_seconds()
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp())
 }
 
 #[cfg(test)]

@@ -16,12 +16,12 @@
 
 use std::sync::Arc;
 
+use crate::SqliteStore;
 use crate::config::{AuthConfig, ConfigError};
 use crate::error::StoreError;
 use crate::mail::{ConsoleMailer, FileMailer, Mailer};
 use crate::pages::AuthPages;
 use crate::service::AuthService;
-use crate::sqlite::SqliteStore;
 use crate::store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
 
 /// Everything an app needs, read from the environment.
@@ -93,38 +93,37 @@ impl Setup {
         };
         // Reassigned when `SESSION_URL` names Redis (feature `redis`).
         #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
-        let (users, perms, mut sessions, mut attempts): Stores = if database_url
-            .starts_with("postgres://")
-            || database_url.starts_with("postgresql://")
-        {
-            #[cfg(feature = "postgres")]
+        let (users, perms, mut sessions, mut attempts): Stores =
+            if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
             {
-                let schema = env("AUTH_DB_SCHEMA");
+                #[cfg(feature = "postgres")]
+                {
+                    let schema = env("AUTH_DB_SCHEMA");
+                    let store = Arc::new(
+                        crate::PgStore::connect_in_schema(&database_url, schema.as_deref())
+                            .await
+                            .map_err(store_err)?,
+                    );
+                    (store.clone(), store.clone(), store.clone(), store)
+                }
+                #[cfg(not(feature = "postgres"))]
+                return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
+            } else if database_url.starts_with("sqlite:") || !database_url.contains("://") {
                 let store = Arc::new(
-                    crate::postgres::PgStore::connect_in_schema(&database_url, schema.as_deref())
+                    SqliteStore::connect(&database_url)
                         .await
                         .map_err(store_err)?,
                 );
                 (store.clone(), store.clone(), store.clone(), store)
-            }
-            #[cfg(not(feature = "postgres"))]
-            return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
-        } else if database_url.starts_with("sqlite:") || !database_url.contains("://") {
-            let store = Arc::new(
-                SqliteStore::connect(&database_url)
-                    .await
-                    .map_err(store_err)?,
-            );
-            (store.clone(), store.clone(), store.clone(), store)
-        } else {
-            return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
-        };
+            } else {
+                return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
+            };
         if let Some(session_url) = env("SESSION_URL") {
             #[cfg(feature = "redis")]
             {
                 let prefix = env("SESSION_PREFIX").unwrap_or_else(|| "auth:".into());
                 let redis = Arc::new(
-                    crate::redis::RedisSessionStore::connect(&session_url, &prefix)
+                    crate::RedisSessionStore::connect(&session_url, &prefix)
                         .await
                         .map_err(|source| SetupError::Store {
                             url: redact_url(&session_url),
@@ -137,7 +136,7 @@ impl Setup {
             #[cfg(not(feature = "redis"))]
             return Err(SetupError::UnsupportedUrl(redact_url(&session_url)));
         }
-        crate::session::spawn_cleanup(sessions.clone(), std::time::Duration::from_secs(600));
+        crate::store::spawn_cleanup(sessions.clone(), std::time::Duration::from_secs(600));
         let service = AuthService::new(config, users, perms, sessions).with_attempt_store(attempts);
         let mut pages = AuthPages::new().shared_mailer(mailer);
         if service.config().site_origin.is_none() {

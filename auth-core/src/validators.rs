@@ -9,11 +9,53 @@
 //! | not entirely digits | `password_check_numeric` | `password_entirely_numeric` |
 //! | not too similar to the username or email | `password_max_similarity_percent` (default 70; 0 turns it off) | `password_too_similar` |
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
 
 use crate::config::AuthConfig;
-use crate::service::MAX_PASSWORD_BYTES;
+
+/// The longest password accepted, in bytes. Longer ones are refused with a message, never
+/// truncated.
+pub const MAX_PASSWORD_BYTES: usize = 4096;
+
+/// Validation messages: per field, and for the form as a whole.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FormErrors {
+    /// Messages per field name.
+    pub fields: BTreeMap<String, Vec<String>>,
+    /// Messages about the whole form.
+    pub form: Vec<String>,
+}
+
+impl FormErrors {
+    pub(crate) fn field(&mut self, name: &str, msg: &str) {
+        self.fields
+            .entry(name.to_owned())
+            .or_default()
+            .push(msg.to_owned());
+    }
+
+    /// Whether there are no messages.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.form.is_empty()
+    }
+}
+
+impl std::fmt::Display for FormErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let all: Vec<String> = self
+            .form
+            .iter()
+            .cloned()
+            .chain(
+                self.fields
+                    .iter()
+                    .flat_map(|(k, v)| v.iter().map(move |m| format!("{k}: {m}"))),
+            )
+            .collect();
+        f.write_str(&all.join("; "))
+    }
+}
 
 static COMMON: &str = include_str!("../data/common-passwords.txt");
 

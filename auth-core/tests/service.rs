@@ -581,8 +581,7 @@ async fn the_cleanup_task_removes_expired_sessions() {
     sessions.save(&mk(now - 1)).await.unwrap();
     sessions.save(&mk(now + 3600)).await.unwrap();
     assert_eq!(sessions.len(), 2);
-    let task =
-        auth_core::session::spawn_cleanup(sessions.clone(), std::time::Duration::from_millis(10));
+    let task = auth_core::spawn_cleanup(sessions.clone(), std::time::Duration::from_millis(10));
     for _ in 0..100 {
         if sessions.len() == 1 {
             break;

@@ -148,7 +148,19 @@ fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream>
         Kind::Login => vec![quote!(#req::Login)],
         Kind::Staff => vec![quote!(#req::Staff)],
         Kind::Superuser => vec![quote!(#req::Superuser)],
-        Kind::Perm => strings.iter().map(|s| quote!(#req::Perm(#s))).collect(),
+        // Each permission literal is checked at compile time by `auth_core`'s own rule: the
+        // `const` block fails to evaluate, naming the reason, at the literal.
+        Kind::Perm => strings
+            .iter()
+            .map(|s| {
+                quote_spanned! {s.span()=>
+                    #req::Perm({
+                        const _: () = #core::__private::assert_permission(#s);
+                        #s
+                    })
+                }
+            })
+            .collect(),
         Kind::Group => vec![quote!(#req::AnyGroup(&[#(#strings),*]))],
     }
 }

@@ -29,8 +29,6 @@ mod context;
 mod expand;
 mod manifest;
 mod page;
-#[path = "../../auth-core/src/perm_syntax.rs"]
-mod perm_syntax;
 
 use attr::Kind;
 

@@ -20,8 +20,9 @@ use crate::form::{Form, FormError, query_param};
 use crate::mail::{ConsoleMailer, Email, Mailer};
 use crate::redirect::safe_next;
 use crate::request::AuthHandle;
-use crate::service::{FormErrors, RegisterError, Registration};
+use crate::service::{RegisterError, Registration};
 use crate::session::now_unix;
+use crate::validators::FormErrors;
 
 /// The built-in pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -52,7 +52,7 @@ pub struct RegisterView<'a> {
     /// Typed email.
     pub email: String,
     /// Errors per field and for the form.
-    pub errors: crate::service::FormErrors,
+    pub errors: crate::validators::FormErrors,
 }
 
 /// The password reset request page.
@@ -205,7 +205,7 @@ fn csrf_field(token: &str) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
 }
 
-fn field_errors(errors: &crate::service::FormErrors, field: &str) -> Markup {
+fn field_errors(errors: &crate::validators::FormErrors, field: &str) -> Markup {
     html! {
         @if let Some(list) = errors.fields.get(field) {
             @for e in list { p.field-error { (e) } }

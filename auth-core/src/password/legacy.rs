@@ -6,6 +6,7 @@ use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
 use super::{MAX_HASH_MEMORY, PasswordError};
+use crate::crypto::hex_lower;
 
 fn malformed(format: &'static str, reason: &'static str) -> PasswordError {
     PasswordError::Malformed { format, reason }
@@ -208,16 +209,6 @@ fn parse_decimal(s: &str) -> Option<u64> {
         return None;
     }
     s.parse().ok()
-}
-
-fn hex_lower(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
-    }
-    s
 }
 
 #[cfg(test)]

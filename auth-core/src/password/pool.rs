@@ -31,25 +31,15 @@ pub struct HashPool {
 /// hash. Otherwise (or if the kernel refuses) nice 10: a smaller share of a contended CPU,
 /// though a woken request thread may wait for the next scheduler tick.
 fn lower_priority(idle: bool) {
-    #[cfg(target_os = "linux")]
-    {
-        if idle {
-            let param = libc::sched_param { sched_priority: 0 };
-            // SAFETY: sched_setscheduler reads `param` (valid, initialised) for the calling
-            // thread (pid 0); it writes nothing of ours.
-            if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
-                return;
-            }
+    if idle {
+        if crate::sys::set_idle_scheduling() {
+            return;
+        }
+        if cfg!(target_os = "linux") {
             tracing::warn!("SCHED_IDLE refused for password hashing; using nice 10");
         }
-        // SAFETY: setpriority only reads its arguments; on Linux `who = 0` with PRIO_PROCESS
-        // means the calling thread. Failure leaves the priority unchanged, which is harmless.
-        unsafe {
-            libc::setpriority(libc::PRIO_PROCESS, 0, 10);
-        }
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = idle;
+    crate::sys::set_nice(10);
 }
 
 impl HashPool {
@@ -146,25 +136,13 @@ mod tests {
 
     #[tokio::test]
     async fn hashing_threads_run_at_the_configured_priority() {
-        // SAFETY (both closures): sched_getscheduler and getpriority only read the calling
-        // thread's scheduling state.
         let idle = HashPool::with_idle_priority(1, true);
-        let policy = idle
-            .run(|| unsafe { libc::sched_getscheduler(0) })
-            .await
-            .unwrap();
+        let (policy, _) = idle.run(crate::sys::scheduling).await.unwrap();
         assert_eq!(policy, libc::SCHED_IDLE);
         let low = HashPool::with_idle_priority(1, false);
-        let nice = low
-            .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
-            .await
-            .unwrap();
-        assert_eq!(nice, 10);
         assert_eq!(
-            low.run(|| unsafe { libc::sched_getscheduler(0) })
-                .await
-                .unwrap(),
-            libc::SCHED_OTHER
+            low.run(crate::sys::scheduling).await.unwrap(),
+            (libc::SCHED_OTHER, 10)
         );
     }
 }

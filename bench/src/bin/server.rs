@@ -51,13 +51,13 @@ async fn ours_service(mode: &str) -> auth_axum::AuthService {
         "redis" => {
             let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
             let prefix = format!("bench-{}:", std::process::id());
-            let sessions = Arc::new(auth_axum::auth_core::redis::RedisSessionStore::connect(&url, &prefix).await.unwrap());
+            let sessions = Arc::new(auth_axum::auth_core::RedisSessionStore::connect(&url, &prefix).await.unwrap());
             AuthService::new(config, users.clone(), users, sessions)
         }
         "sqlite" => {
             let path = std::env::temp_dir().join(format!("bench-{}.db", std::process::id()));
             let _ = std::fs::remove_file(&path);
-            let store = Arc::new(auth_axum::auth_core::sqlite::SqliteStore::connect(path.to_str().unwrap()).await.unwrap());
+            let store = Arc::new(auth_axum::auth_core::SqliteStore::connect(path.to_str().unwrap()).await.unwrap());
             AuthService::new(config, store.clone(), store.clone(), store)
         }
         _ => AuthService::new(config, users.clone(), users, Arc::new(auth_axum::auth_core::MemorySessionStore::new())),

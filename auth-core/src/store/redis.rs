@@ -90,7 +90,7 @@ fn decode(raw: &[u8]) -> Result<SessionRecord, StoreError> {
 ///
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use auth_core::redis::RedisSessionStore;
+/// use auth_core::RedisSessionStore;
 /// let sessions = RedisSessionStore::connect("redis://127.0.0.1:6379", "myapp:").await.unwrap();
 /// # }
 /// ```

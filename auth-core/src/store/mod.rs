@@ -1,4 +1,10 @@
-//! The storage traits. Each is async and object-safe, so `Arc<dyn UserStore>` works.
+//! Storage: the traits (async and object-safe, so `Arc<dyn UserStore>` works) and the
+//! backends that implement them.
+//!
+//! - [`memory`] and [`memory_sessions`]: in memory, for tests and single-process apps;
+//! - `sqlite` and `postgres` (features of the same names): everything, in SQL written once in
+//!   [`sql`]; `sqlite_reader` is SQLite's in-place read path for the per-request lookups;
+//! - `redis` (feature `redis`): sessions and attempt counters.
 
 use std::sync::Arc;
 
@@ -9,6 +15,19 @@ use crate::error::StoreError;
 use crate::permission::{Grants, Permission};
 use crate::session::{SessionId, SessionRecord};
 use crate::user::{Group, NewUser, User, UserId};
+
+pub(crate) mod memory;
+pub(crate) mod memory_sessions;
+#[cfg(feature = "postgres")]
+pub(crate) mod postgres;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod sql;
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite;
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite_reader;
 
 /// Where users live.
 ///
@@ -120,4 +139,24 @@ pub trait AttemptStore: Send + Sync + 'static {
     async fn failures(&self, key: &str) -> Result<u32, StoreError>;
     /// Forgets `key` (after a successful login).
     async fn clear(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// Deletes expired sessions from `store` every `every`, in a background task, until the
+/// returned handle is aborted or the runtime stops. Failures are logged and retried next time.
+pub fn spawn_cleanup(
+    store: Arc<dyn SessionStore>,
+    every: std::time::Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match store.delete_expired(crate::session::now_unix()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(deleted = n, "expired sessions cleaned up"),
+                Err(e) => tracing::warn!(error = %e, "expired session cleanup failed"),
+            }
+        }
+    })
 }

@@ -1,0 +1,370 @@
+//! The session lifecycle: loading a request's session, logging in (a new id) and out,
+//! saving what changed, and the cookie that results.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::config::AuthConfig;
+use crate::error::{AuthError, StoreError};
+use crate::session::{AuthHash, SessionId, SessionRecord, now_unix};
+use crate::user::User;
+
+use super::AuthService;
+
+impl AuthService {
+    /// HMAC-SHA256 of a password hash under the secret key: stored in the session at login, so
+    /// that a password change ends the session.
+    pub fn session_auth_hash(&self, password_hash: &str) -> AuthHash {
+        // With the explicit opt-out, sessions do not depend on the password, so a password
+        // change leaves the other sessions logged in (deactivation still ends them).
+        let part: &[u8] = if self.inner.config.password_change_keeps_other_sessions {
+            b""
+        } else {
+            password_hash.as_bytes()
+        };
+        AuthHash::from_bytes(crate::crypto::keyed_mac(
+            &self.inner.secret,
+            b"auth-core.session-auth-hash\0",
+            &[part],
+        ))
+    }
+
+    /// Whether `stored` (a session's auth hash) matches `user`'s current password hash, in
+    /// constant time. Every request of a logged-in user checks this, so the expected value is
+    /// remembered per user and recomputed only when their password hash changes.
+    fn session_hash_matches(&self, user: &User, stored: &AuthHash) -> bool {
+        let cached = self.inner.auth_hash_cache.read().ok().and_then(|c| {
+            c.get(&user.id)
+                .filter(|(pw, _)| pw == &user.password_hash)
+                .map(|(_, h)| *h)
+        });
+        let expected = match cached {
+            Some(h) => h,
+            None => {
+                let h = self.session_auth_hash(&user.password_hash);
+                if let Ok(mut c) = self.inner.auth_hash_cache.write() {
+                    if c.len() >= 100_000 {
+                        c.clear();
+                    }
+                    c.insert(user.id, (user.password_hash.clone(), h));
+                }
+                h
+            }
+        };
+        stored.matches(&expected)
+    }
+
+    fn new_record(
+        &self,
+        user: Option<&User>,
+        data: BTreeMap<String, serde_json::Value>,
+    ) -> SessionRecord {
+        let now = now_unix();
+        let mut rec = SessionRecord {
+            id: SessionId::generate(),
+            user_id: user.map(|u| u.id),
+            auth_hash: user.map(|u| self.session_auth_hash(&u.password_hash)),
+            data,
+            created_at: now,
+            last_seen: now,
+            expires_at: 0,
+        };
+        rec.expires_at = self.deadline(&rec);
+        rec
+    }
+
+    fn deadline(&self, rec: &SessionRecord) -> i64 {
+        let c = &self.inner.config;
+        let abs = rec
+            .created_at
+            .saturating_add(c.session_absolute_timeout_secs as i64);
+        let idle = rec
+            .last_seen
+            .saturating_add(c.session_idle_timeout_secs as i64);
+        abs.min(idle)
+    }
+
+    /// Loads the session a request's cookie names. Never fails: a store error gives an
+    /// anonymous state marked unavailable, so guards fail closed.
+    pub async fn load_session(&self, id: Option<SessionId>) -> SessionState {
+        let mut st = SessionState {
+            incoming: id.clone(),
+            ..SessionState::default()
+        };
+        let Some(id) = id else { return st };
+        let rec = match self.inner.sessions.load(&id).await {
+            Ok(Some(rec)) => rec,
+            Ok(None) => return st,
+            Err(e) => return Self::unavailable(st, &e, "session"),
+        };
+        let now = now_unix();
+        if now >= self.deadline(&rec) {
+            self.end_session(&id, "expired").await;
+            return st;
+        }
+        let user = match rec.user_id {
+            None => None,
+            Some(uid) => match self.inner.users.get_user_shared(uid).await {
+                Ok(u) => Some(u),
+                Err(e) => return Self::unavailable(st, &e, "user"),
+            },
+        };
+        if let Err(why) = self.accept(&mut st, rec, user, now) {
+            self.end_session(&id, why).await;
+        }
+        st
+    }
+
+    /// [`load_session`](Self::load_session) without waiting, when the stores can answer at
+    /// once (an in-memory map, a local SQLite file: see [`SessionStore::load_now`]) and nothing
+    /// has to be written; `None` means "call `load_session`". Every request of a logged-in user
+    /// takes this path with those stores, with no allocation and no await.
+    pub fn load_session_now(&self, id: Option<SessionId>) -> Option<SessionState> {
+        let mut st = SessionState {
+            incoming: id.clone(),
+            ..SessionState::default()
+        };
+        let Some(id) = id else { return Some(st) };
+        // Errors, expiry and invalid sessions take the full path, which logs and deletes.
+        let rec = match self.inner.sessions.load_now(&id)?.ok()? {
+            Some(rec) => rec,
+            None => return Some(st),
+        };
+        let now = now_unix();
+        if now >= self.deadline(&rec) {
+            return None;
+        }
+        let user = match rec.user_id {
+            None => None,
+            Some(uid) => Some(self.inner.users.get_user_now(uid)?.ok()?),
+        };
+        self.accept(&mut st, rec, user, now).ok()?;
+        Some(st)
+    }
+
+    fn unavailable(mut st: SessionState, e: &StoreError, which: &str) -> SessionState {
+        tracing::error!(error = %e, store = which, "store unavailable; request treated as anonymous and guards fail closed");
+        st.unavailable = true;
+        st.keep_cookie = true;
+        st
+    }
+
+    /// Takes a live record into `st` if its user (`None` for an anonymous session; `Some(None)`
+    /// when the user no longer exists) is active and its auth hash still matches; else says why
+    /// the session must end.
+    fn accept(
+        &self,
+        st: &mut SessionState,
+        mut rec: SessionRecord,
+        user: Option<Option<Arc<User>>>,
+        now: i64,
+    ) -> Result<(), &'static str> {
+        if let Some(user) = user {
+            let valid = user.filter(|u| {
+                u.is_active
+                    && rec
+                        .auth_hash
+                        .as_ref()
+                        .is_some_and(|h| self.session_hash_matches(u, h))
+            });
+            match valid {
+                Some(u) => st.user = Some(u),
+                None => return Err("user missing, inactive or password changed"),
+            }
+        }
+        if now - rec.last_seen >= self.inner.config.session_touch_interval_secs as i64 {
+            rec.last_seen = now;
+            rec.expires_at = self.deadline(&rec);
+            st.dirty = true;
+        }
+        st.record = Some(rec);
+        Ok(())
+    }
+
+    async fn end_session(&self, id: &SessionId, why: &'static str) {
+        tracing::info!(event = "session_invalidated", reason = why, "session ended");
+        if let Err(e) = self.inner.sessions.delete(id).await {
+            tracing::warn!(error = %e, "could not delete ended session");
+        }
+    }
+
+    /// Logs `user` in on this session: a new session id (the old record is deleted), the
+    /// session's data kept unless it belonged to another user, `last_login` updated.
+    pub async fn login(&self, st: &mut SessionState, user: &User) -> Result<(), AuthError> {
+        let old = st.record.take();
+        let mut data = BTreeMap::new();
+        if let Some(old) = old {
+            self.inner.sessions.delete(&old.id).await?;
+            if old.user_id.is_none() || old.user_id == Some(user.id) {
+                data = old.data;
+            }
+        }
+        let rec = self.new_record(Some(user), data);
+        self.inner.sessions.save(&rec).await?;
+        let now = OffsetDateTime::now_utc();
+        self.inner.users.set_last_login(user.id, now).await?;
+        let mut user = user.clone();
+        user.last_login = Some(now);
+        tracing::info!(event = "login", user_id = user.id, "user logged in");
+        st.record = Some(rec);
+        st.user = Some(Arc::new(user));
+        st.dirty = false;
+        Ok(())
+    }
+
+    /// Logs out: deletes the server-side session; only `logout_preserve_session_keys` survive,
+    /// in a new anonymous session with a new id.
+    pub async fn logout(&self, st: &mut SessionState) -> Result<(), AuthError> {
+        let user_id = st.user.as_ref().map(|u| u.id);
+        st.user = None;
+        st.dirty = false;
+        let Some(old) = st.record.take() else {
+            return Ok(());
+        };
+        self.inner.sessions.delete(&old.id).await?;
+        let keep = &self.inner.config.logout_preserve_session_keys;
+        let data: BTreeMap<_, _> = old
+            .data
+            .into_iter()
+            .filter(|(k, _)| keep.contains(k))
+            .collect();
+        if !data.is_empty() {
+            let rec = self.new_record(None, data);
+            self.inner.sessions.save(&rec).await?;
+            st.record = Some(rec);
+        }
+        tracing::info!(event = "logout", user_id, "user logged out");
+        Ok(())
+    }
+
+    /// Saves what changed during the request and says what the cookie must become.
+    pub async fn commit(&self, st: &mut SessionState) -> Result<CookieUpdate, StoreError> {
+        if st.dirty
+            && let Some(rec) = &st.record
+        {
+            self.inner.sessions.save(rec).await?;
+            st.dirty = false;
+        }
+        Ok(self.cookie_update(st))
+    }
+
+    /// [`commit`](Self::commit) without waiting, when there is nothing to save; `None`: call
+    /// `commit`.
+    pub fn commit_now(&self, st: &SessionState) -> Option<CookieUpdate> {
+        let nothing_to_save = !st.dirty || st.record.is_none();
+        nothing_to_save.then(|| self.cookie_update(st))
+    }
+
+    fn cookie_update(&self, st: &SessionState) -> CookieUpdate {
+        let cfg = &self.inner.config;
+        match (&st.record, &st.incoming) {
+            (Some(rec), incoming) if incoming.as_ref() != Some(&rec.id) => {
+                let max_age =
+                    (rec.created_at + cfg.session_absolute_timeout_secs as i64 - now_unix()).max(0);
+                CookieUpdate::Set(set_cookie(cfg, rec.id.as_str(), max_age))
+            }
+            (None, Some(_)) if !st.keep_cookie => CookieUpdate::Set(set_cookie(cfg, "", 0)),
+            _ => CookieUpdate::Keep,
+        }
+    }
+
+    /// Stores `value` under `key` in the session, creating an anonymous session if needed.
+    pub fn session_insert(&self, st: &mut SessionState, key: &str, value: serde_json::Value) {
+        if st.record.is_none() {
+            st.record = Some(self.new_record(None, BTreeMap::new()));
+        }
+        if let Some(rec) = &mut st.record {
+            rec.data.insert(key.to_owned(), value);
+            st.dirty = true;
+        }
+    }
+
+    /// Removes `key` from the session and returns its value.
+    pub fn session_remove(&self, st: &mut SessionState, key: &str) -> Option<serde_json::Value> {
+        let v = st.record.as_mut()?.data.remove(key);
+        if v.is_some() {
+            st.dirty = true;
+        }
+        v
+    }
+}
+
+/// `Set-Cookie` for the session cookie; `max_age` 0 deletes it.
+fn set_cookie(cfg: &AuthConfig, value: &str, max_age: i64) -> String {
+    let mut s = format!(
+        "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax",
+        cfg.cookie_name(),
+        value,
+        max_age
+    );
+    if cfg.cookie_secure() {
+        s.push_str("; Secure");
+    }
+    s
+}
+
+/// What to do with the session cookie at the end of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CookieUpdate {
+    /// Leave it.
+    Keep,
+    /// Send this `Set-Cookie` value.
+    Set(String),
+}
+
+/// One request's view of its session. Adapters keep it for the request and hand it to
+/// [`AuthService`] methods.
+#[derive(Clone, Debug, Default)]
+pub struct SessionState {
+    pub(super) incoming: Option<SessionId>,
+    pub(super) record: Option<SessionRecord>,
+    pub(super) user: Option<Arc<User>>,
+    pub(super) unavailable: bool,
+    pub(super) keep_cookie: bool,
+    pub(super) dirty: bool,
+}
+
+impl SessionState {
+    /// The logged-in user.
+    pub fn user(&self) -> Option<&Arc<User>> {
+        self.user.as_ref()
+    }
+
+    /// The current session record.
+    pub fn record(&self) -> Option<&SessionRecord> {
+        self.record.as_ref()
+    }
+
+    /// Whether a store failed while loading the session.
+    pub fn is_unavailable(&self) -> bool {
+        self.unavailable
+    }
+
+    /// A session value.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.record.as_ref()?.data.get(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_attributes() {
+        let cfg = AuthConfig::default();
+        let c = set_cookie(&cfg, "abc", 10);
+        assert_eq!(
+            c,
+            "sessionid=abc; Path=/; Max-Age=10; HttpOnly; SameSite=Lax"
+        );
+        let cfg = AuthConfig {
+            session_cookie_host_prefix: true,
+            ..AuthConfig::default()
+        };
+        assert!(set_cookie(&cfg, "abc", 10).starts_with("__Host-sessionid=abc; Path=/;"));
+        assert!(set_cookie(&cfg, "abc", 10).ends_with("; Secure"));
+    }
+}

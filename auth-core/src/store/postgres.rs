@@ -1,0 +1,167 @@
+//! PostgreSQL storage (feature `postgres`): users, groups, permissions and sessions, with
+//! embedded migrations that run on [`PgStore::connect`] (or the `migrate` admin command) and are
+//! safe to run from several processes at once.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::Acquire;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use time::OffsetDateTime;
+
+use super::sql::{self, unavailable};
+use crate::error::StoreError;
+use crate::permission::{Grants, Permission};
+use crate::session::{SessionId, SessionRecord};
+use crate::store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
+use crate::user::{Group, NewUser, User, UserId, fold_case};
+
+/// The advisory lock key migrations hold ("authcore" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6175_7468_636f_7265;
+
+/// The embedded migrations, applied in order.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "initial",
+        include_str!("../../migrations/postgres/0001_initial.sql"),
+    ),
+    (
+        2,
+        "login_attempts",
+        include_str!("../../migrations/postgres/0002_login_attempts.sql"),
+    ),
+    (
+        3,
+        "unicode_name_keys",
+        include_str!("../../migrations/postgres/0003_unicode_name_keys.sql"),
+    ),
+];
+
+/// Users, groups, permissions and sessions in PostgreSQL. Implements [`UserStore`],
+/// [`PermissionChecker`] and [`SessionStore`].
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// use auth_core::PgStore;
+/// let store = PgStore::connect("postgres://postgres@127.0.0.1/app").await.unwrap();
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host/db`) and applies the migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// Connects with every table in `schema` (created if missing; ASCII letters, digits and `_`
+    /// only), for example to keep test runs apart, and applies the migrations there.
+    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
+        let mut opts = PgConnectOptions::from_str(url).map_err(unavailable)?;
+        if let Some(schema) = schema {
+            if schema.is_empty()
+                || !schema
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(StoreError::Corrupt(format!(
+                    "invalid schema name {schema:?}"
+                )));
+            }
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts.clone())
+                .await
+                .map_err(unavailable)?;
+            // Under the migration lock: two processes creating the schema at once would
+            // otherwise race in the catalog.
+            let mut conn = admin.acquire().await.map_err(unavailable)?;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+                .map_err(unavailable)?;
+            let created = sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+                .execute(&mut *conn)
+                .await;
+            let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await;
+            created.map_err(unavailable)?;
+            unlocked.map_err(unavailable)?;
+            drop(conn);
+            admin.close().await;
+            opts = opts.options([("search_path", schema)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(opts)
+            .await
+            .map_err(unavailable)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies any migration not yet applied, under a PostgreSQL advisory lock, so that several
+    /// processes starting at once apply each migration exactly once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+        let result = async {
+            sqlx::raw_sql(
+                "CREATE TABLE IF NOT EXISTS auth_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+            )
+            .execute(&mut *conn)
+            .await?;
+            for (version, name, sql) in MIGRATIONS {
+                let mut tx = conn.begin().await?;
+                let applied = Self::apply_migration(&mut tx, *version, name, sql).await?;
+                tx.commit().await?;
+                if applied {
+                    tracing::info!(version, name, "applied auth migration");
+                }
+            }
+            Ok::<_, sqlx::Error>(())
+        }
+        .await;
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await;
+        result.map_err(unavailable)?;
+        unlocked.map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// The connection pool, for an app that keeps its own tables in the same database.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn fast_user(&self, _id: UserId) -> Option<Option<User>> {
+        None
+    }
+
+    fn fast_session(&self, _id: &SessionId, _now: i64) -> Option<Option<sql::SessionRow>> {
+        None
+    }
+
+    fn fast_grants(&self, _user_id: UserId) -> Option<Grants> {
+        None
+    }
+}
+
+sql::sql_store!(PgStore, sqlx::PgConnection);
