@@ -153,6 +153,8 @@ fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream>
         Kind::Perm => strings
             .iter()
             .map(|s| {
+                // Spanned at the literal, so the error points at it.
+                let core = respan(core.clone(), s.span());
                 quote_spanned! {s.span()=>
                     #req::Perm({
                         const _: () = #core::__private::assert_permission(#s);
@@ -163,6 +165,23 @@ fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream>
             .collect(),
         Kind::Group => vec![quote!(#req::AnyGroup(&[#(#strings),*]))],
     }
+}
+
+/// `tokens` with every span set to `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut t| {
+            if let proc_macro2::TokenTree::Group(g) = &t {
+                let mut inner = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                inner.set_span(span);
+                t = proc_macro2::TokenTree::Group(inner);
+            } else {
+                t.set_span(span);
+            }
+            t
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
