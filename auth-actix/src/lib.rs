@@ -39,12 +39,15 @@
 //! before the permission denial (403).
 #![warn(missing_docs)]
 
+mod app_pages;
 mod extract;
 mod middleware;
+#[cfg(feature = "pages")]
 mod pages;
 mod response;
 
 pub use auth_core;
+#[cfg(feature = "pages")]
 pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use auth_core::{
     AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission,
@@ -55,6 +58,7 @@ pub use auth_macros::{
 };
 pub use extract::{Auth, Deny, Guard, MissingAuthMiddleware};
 pub use middleware::{AuthMiddleware, AuthMiddlewareService};
+#[cfg(feature = "pages")]
 pub use pages::{
     add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
     register_password_reset, register_signup,
@@ -66,7 +70,7 @@ pub use response::denial_response;
 pub use actix_ws as ws;
 
 #[doc(hidden)]
-pub use pages::__private as __pages_private;
+pub use app_pages::__private as __pages_private;
 
 #[doc(hidden)]
 pub mod __private {

@@ -27,12 +27,15 @@
 //! user who lacks the requirement, 503 when a store is down).
 #![warn(missing_docs)]
 
+mod app_pages;
 mod extract;
 mod layer;
+#[cfg(feature = "pages")]
 mod pages;
 mod response;
 
 pub use auth_core;
+#[cfg(feature = "pages")]
 pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use auth_core::{
     AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission,
@@ -43,6 +46,7 @@ pub use auth_macros::{
 };
 pub use extract::{Auth, DenyFuture, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};
+#[cfg(feature = "pages")]
 pub use pages::{
     add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
     register_password_reset, register_signup,
@@ -50,7 +54,7 @@ pub use pages::{
 pub use response::denial_response;
 
 #[doc(hidden)]
-pub use pages::__private as __pages_private;
+pub use app_pages::__private as __pages_private;
 
 #[doc(hidden)]
 pub mod __private {

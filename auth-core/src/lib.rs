@@ -31,14 +31,15 @@ pub mod admin;
 pub mod config;
 mod crypto;
 pub mod csrf;
+mod document;
 pub mod error;
 pub mod form;
 pub mod guard;
 mod helpers;
-pub mod html;
 pub mod mail;
 pub mod names;
 pub mod origin;
+#[cfg(feature = "pages")]
 pub mod pages;
 pub mod password;
 mod perm_syntax;
@@ -49,7 +50,7 @@ pub mod reset;
 pub mod response;
 pub mod service;
 pub mod session;
-#[cfg(feature = "sqlite")]
+#[cfg(all(feature = "sqlite", feature = "pages"))]
 pub mod setup;
 pub mod store;
 mod sys;

@@ -128,6 +128,7 @@ fn address_literal(d: &str) -> bool {
 /// fold to one key, the oldest gets it; each newer one keeps its old key if that is still free,
 /// else a key no login can type (`old` + U+FFFF + id). Either way it is logged: an
 /// administrator should rename one of them.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn rekey_plan(
     rows: Vec<(i64, String, String, String, Option<String>)>,
 ) -> Vec<(i64, String, Option<String>)> {

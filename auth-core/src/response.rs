@@ -90,14 +90,15 @@ fn json(status: u16, error: &str, message: &str, login_url: Option<&str>) -> Den
 }
 
 fn html(status: u16, title: &str, message: &str, cfg: &AuthConfig) -> DenialResponse {
-    let content = maud::html! {
-        p { (message) }
-        div.links { a href="/" { "Home" } }
-    };
     DenialResponse::Body {
         status,
         content_type: "text/html; charset=utf-8",
-        body: crate::pages::render::layout(cfg, title, None, content),
+        body: crate::document::document(
+            cfg,
+            title,
+            None,
+            &crate::document::denial_content(message),
+        ),
     }
 }
 

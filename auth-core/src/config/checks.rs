@@ -3,7 +3,6 @@
 use super::{AuthConfig, ConfigError};
 
 impl AuthConfig {
-
     /// Checks values that types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let bad = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
@@ -147,4 +146,5 @@ impl AuthConfig {
             w.push("session_absolute_timeout_secs is above 30 days".to_string());
         }
         w
-    }}
+    }
+}

@@ -3,7 +3,6 @@
 use super::AuthConfig;
 
 impl AuthConfig {
-
     /// The client's address: with `client_ip_header`, the entry `trusted_proxies` places from
     /// the right of that header (`X-Forwarded-For: client, proxy1` or RFC 7239 `Forwarded:
     /// for=client;proto=https, for=proxy1`); else, or when that entry
@@ -42,8 +41,8 @@ impl AuthConfig {
                 }
             })
             .or(peer)
-    }}
-
+    }
+}
 
 /// The `for=` address of one RFC 7239 `Forwarded` element.
 fn parse_forwarded_for(element: &str) -> Option<std::net::IpAddr> {

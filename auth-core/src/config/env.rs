@@ -6,7 +6,6 @@ use serde::Deserialize;
 use super::{AuthConfig, ConfigError};
 
 impl AuthConfig {
-
     /// Applies `AUTH_<KEY>` environment variables over `self`, for every top-level key
     /// (for example `AUTH_LOGIN_URL=/signin`, `AUTH_SIGNUP_ENABLED=false`,
     /// `AUTH_LOGIN_FIELDS=username,email`). Messages stay TOML-only.

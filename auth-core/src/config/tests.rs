@@ -196,13 +196,17 @@ fn host_prefix_implies_secure() {
 fn every_top_level_setting_is_overridable_from_the_environment() {
     let keys: Vec<&str> = AuthConfig::keys().collect();
     assert!(keys.len() >= 45, "{keys:?}");
-    for k in ["login_url", "secret_key", "site_origin", "password_hash_idle_priority"] {
+    for k in [
+        "login_url",
+        "secret_key",
+        "site_origin",
+        "password_hash_idle_priority",
+    ] {
         assert!(keys.contains(&k), "{k}");
     }
     assert!(!keys.contains(&"messages") && !keys.contains(&"field_names"));
     // Each key is a real field: setting it through the environment changes the config.
-    let toml::Value::Table(defaults) = toml::Value::try_from(AuthConfig::default()).unwrap()
-    else {
+    let toml::Value::Table(defaults) = toml::Value::try_from(AuthConfig::default()).unwrap() else {
         unreachable!()
     };
     for k in &keys {

@@ -1,19 +1,25 @@
 //! Verification of the formats that existing user tables hold: passlib bcrypt and Django's
-//! hashers. Each parser is strict: anything that does not follow the format is an error.
+//! hashers. Django's default (`pbkdf2_sha256`) is always built; bcrypt, scrypt, `pbkdf2_sha1`
+//! and md5 need the `legacy-hashes` feature (on by default). Each parser is strict: anything that does not follow the format is an error.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 
-use super::{MAX_HASH_MEMORY, PasswordError};
+#[cfg(feature = "legacy-hashes")]
+use super::MAX_HASH_MEMORY;
+use super::PasswordError;
+#[cfg(feature = "legacy-hashes")]
 use crate::crypto::hex_lower;
 
 fn malformed(format: &'static str, reason: &'static str) -> PasswordError {
     PasswordError::Malformed { format, reason }
 }
 
+#[cfg(feature = "legacy-hashes")]
 const BCRYPT_ALPHABET: &[u8] = b"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+#[cfg(feature = "legacy-hashes")]
 /// `$2a$`/`$2b$`/`$2y$` + 2-digit cost + `$` + 53 characters. passlib hashes only the first
 /// 72 bytes of the password, and so does the `bcrypt` crate: verification matches.
 pub(super) fn verify_bcrypt(
@@ -55,6 +61,7 @@ pub(super) fn verify_bcrypt(
     bcrypt::verify(pw, encoded).map_err(|_| malformed(format, "does not decode"))
 }
 
+#[cfg(feature = "legacy-hashes")]
 /// Django `bcrypt_sha256$` + bcrypt over the lowercase hex SHA-256 of the password.
 pub(super) fn verify_bcrypt_sha256(
     pw: &[u8],
@@ -72,6 +79,7 @@ pub(super) fn verify_bcrypt_sha256(
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Pbkdf2Digest {
     Sha256,
+    #[cfg(feature = "legacy-hashes")]
     Sha1,
 }
 
@@ -84,6 +92,7 @@ pub(super) fn verify_pbkdf2(
 ) -> Result<bool, PasswordError> {
     let format = match digest {
         Pbkdf2Digest::Sha256 => "pbkdf2_sha256",
+        #[cfg(feature = "legacy-hashes")]
         Pbkdf2Digest::Sha1 => "pbkdf2_sha1",
     };
     let mut parts = encoded.split('$');
@@ -112,6 +121,7 @@ pub(super) fn verify_pbkdf2(
         .map_err(|_| malformed(format, "the hash is not padded standard base64"))?;
     let size = match digest {
         Pbkdf2Digest::Sha256 => 32,
+        #[cfg(feature = "legacy-hashes")]
         Pbkdf2Digest::Sha1 => 20,
     };
     if expected.len() != size {
@@ -127,11 +137,13 @@ pub(super) fn verify_pbkdf2(
     let (salt, rounds) = (salt.as_bytes(), iterations as u32);
     match digest {
         Pbkdf2Digest::Sha256 => pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pw, salt, rounds, &mut derived),
+        #[cfg(feature = "legacy-hashes")]
         Pbkdf2Digest::Sha1 => pbkdf2::pbkdf2_hmac::<sha1::Sha1>(pw, salt, rounds, &mut derived),
     }
     Ok(derived.ct_eq(&expected).into())
 }
 
+#[cfg(feature = "legacy-hashes")]
 /// Django `scrypt$<N>$<salt>$<r>$<p>$<base64>`.
 pub(super) fn verify_scrypt(pw: &[u8], encoded: &str, dry: bool) -> Result<bool, PasswordError> {
     const F: &str = "Django scrypt";
@@ -174,6 +186,7 @@ pub(super) fn verify_scrypt(pw: &[u8], encoded: &str, dry: bool) -> Result<bool,
     Ok(derived.ct_eq(&expected).into())
 }
 
+#[cfg(feature = "legacy-hashes")]
 /// Django `md5$<salt>$<hex(md5(salt + password))>`.
 pub(super) fn verify_md5(pw: &[u8], encoded: &str, dry: bool) -> Result<bool, PasswordError> {
     use md5::Digest;
@@ -211,7 +224,7 @@ fn parse_decimal(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "legacy-hashes"))]
 mod tests {
     use super::*;
 

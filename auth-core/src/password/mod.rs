@@ -55,6 +55,14 @@ pub enum PasswordError {
     /// Hashing itself failed.
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// The stored hash is in a format whose verification was left out of this build.
+    #[error(
+        "{format} hashes are verified only with auth-core's `legacy-hashes` feature (on by default)"
+    )]
+    NeedsFeature {
+        /// The format.
+        format: &'static str,
+    },
     /// The blocking pool that runs hashes is gone (the runtime is shutting down).
     #[error("the password hashing pool is shut down")]
     PoolClosed,
@@ -84,6 +92,24 @@ pub enum Format {
     Md5,
     /// Django's unusable-password marker `!...`.
     Unusable,
+}
+
+impl Format {
+    /// The format's name, as error messages give it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Argon2 => "argon2",
+            Format::DjangoArgon2 => "Django argon2",
+            Format::Bcrypt => "bcrypt",
+            Format::DjangoBcrypt => "Django bcrypt",
+            Format::DjangoBcryptSha256 => "Django bcrypt_sha256",
+            Format::Pbkdf2Sha256 => "pbkdf2_sha256",
+            Format::Pbkdf2Sha1 => "pbkdf2_sha1",
+            Format::Scrypt => "Django scrypt",
+            Format::Md5 => "Django md5",
+            Format::Unusable => "unusable",
+        }
+    }
 }
 
 /// Tells which format an encoded hash is in, from its prefix alone.
@@ -160,17 +186,32 @@ fn run(pw: &[u8], encoded: &str, dry: bool) -> Result<bool, PasswordError> {
         Format::Unusable => Ok(false),
         Format::Argon2 => verify_phc(pw, encoded, "argon2", dry),
         Format::DjangoArgon2 => verify_phc(pw, &encoded["argon2".len()..], "Django argon2", dry),
-        Format::Bcrypt => legacy::verify_bcrypt(pw, encoded, "bcrypt", dry),
-        Format::DjangoBcrypt => {
-            legacy::verify_bcrypt(pw, &encoded["bcrypt$".len()..], "Django bcrypt", dry)
-        }
-        Format::DjangoBcryptSha256 => legacy::verify_bcrypt_sha256(pw, encoded, dry),
         Format::Pbkdf2Sha256 => {
             legacy::verify_pbkdf2(pw, encoded, legacy::Pbkdf2Digest::Sha256, dry)
         }
+        #[cfg(feature = "legacy-hashes")]
+        Format::Bcrypt => legacy::verify_bcrypt(pw, encoded, "bcrypt", dry),
+        #[cfg(feature = "legacy-hashes")]
+        Format::DjangoBcrypt => {
+            legacy::verify_bcrypt(pw, &encoded["bcrypt$".len()..], "Django bcrypt", dry)
+        }
+        #[cfg(feature = "legacy-hashes")]
+        Format::DjangoBcryptSha256 => legacy::verify_bcrypt_sha256(pw, encoded, dry),
+        #[cfg(feature = "legacy-hashes")]
         Format::Pbkdf2Sha1 => legacy::verify_pbkdf2(pw, encoded, legacy::Pbkdf2Digest::Sha1, dry),
+        #[cfg(feature = "legacy-hashes")]
         Format::Scrypt => legacy::verify_scrypt(pw, encoded, dry),
+        #[cfg(feature = "legacy-hashes")]
         Format::Md5 => legacy::verify_md5(pw, encoded, dry),
+        #[cfg(not(feature = "legacy-hashes"))]
+        format @ (Format::Bcrypt
+        | Format::DjangoBcrypt
+        | Format::DjangoBcryptSha256
+        | Format::Pbkdf2Sha1
+        | Format::Scrypt
+        | Format::Md5) => Err(PasswordError::NeedsFeature {
+            format: format.name(),
+        }),
     }
 }
 
