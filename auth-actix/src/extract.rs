@@ -10,10 +10,11 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use auth_core::__private::Resolve;
-use auth_core::{Adapter, AuthHandle, Policy, Wants};
+use auth_core::{Adapter, AuthHandle, Policy};
 use futures_util::future::LocalBoxFuture;
 
 use crate::middleware::{RequestExt, Shared};
+use crate::response::request_info;
 
 /// The current user and session. Requires [`crate::AuthMiddleware`].
 ///
@@ -107,18 +108,6 @@ impl Adapter for Auth {
     fn unguard<P: Policy<Self>>(guard: Guard<P>) -> Auth {
         guard.auth
     }
-}
-
-/// The path (with query) and what the client wants, for a denial.
-pub(crate) fn request_info(req: &HttpRequest) -> (String, Wants) {
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
-    (path, wants)
 }
 
 impl<P: Policy<Auth>> FromRequest for Guard<P> {

@@ -143,7 +143,7 @@ where
                 Err(pending) => Box::pin(pending.load(&shared.service)).await,
             };
             if verdict == Verdict::CrossOrigin {
-                let (path, wants) = crate::extract::request_info(req.request());
+                let (path, wants) = crate::response::request_info(req.request());
                 let anonymous = request.handle().user().is_none();
                 let denial = cross_origin_denial(path, wants, anonymous);
                 let res = shared.deny(denial, req.request().clone()).await;

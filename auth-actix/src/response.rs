@@ -1,8 +1,8 @@
 //! Turning core's denial answers into actix-web responses.
 
-use actix_web::HttpResponse;
 use actix_web::http::{StatusCode, header};
-use auth_core::{AuthConfig, Denial, DenialResponse};
+use actix_web::{HttpRequest, HttpResponse};
+use auth_core::{AuthConfig, Denial, DenialResponse, Wants};
 
 /// The built-in answer to a denial: what guards answer when neither the guard nor the
 /// middleware has an `on_denied` handler. Useful inside your own handler to fall back to it.
@@ -19,4 +19,16 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> HttpResponse {
             .content_type(content_type)
             .body(body),
     }
+}
+
+/// The path (with query) and what the client wants, for a denial.
+pub(crate) fn request_info(req: &HttpRequest) -> (String, Wants) {
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_owned();
+    let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
+    (path, wants)
 }

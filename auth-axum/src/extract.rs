@@ -1,18 +1,17 @@
 //! The [`Auth`] extractor and the [`Guard`] extractor the guard macros insert.
 
-use std::future::Future;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use auth_core::__private::Resolve;
-use auth_core::{Adapter, AuthHandle, Policy, Wants};
+use auth_core::{Adapter, AuthHandle, Policy};
 use axum::extract::{FromRequestParts, OriginalUri};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::layer::RequestExt;
+use crate::response::{DenyFuture, request_info};
 
 /// The current user and session. Requires [`crate::AuthLayer`].
 ///
@@ -77,9 +76,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Auth {
     }
 }
 
-/// A boxed response future: what an `on_denied` hook's answer becomes.
-pub type DenyFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
-
 /// The extractor a guard macro puts first in a handler's parameters. It checks the policy `P`
 /// and, on failure, answers with the denial response; on success it yields the [`Auth`].
 pub struct Guard<P> {
@@ -93,14 +89,6 @@ impl Adapter for Auth {
     fn unguard<P: Policy<Self>>(guard: Guard<P>) -> Auth {
         guard.auth
     }
-}
-
-/// The path (with query) and what the client wants, for a denial.
-pub(crate) fn request_info(uri: &Uri, headers: &HeaderMap) -> (String, Wants) {
-    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
-    (path, wants)
 }
 
 impl<S, P> FromRequestParts<S> for Guard<P>

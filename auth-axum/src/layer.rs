@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::extract::DenyFuture;
+use crate::response::DenyFuture;
 
 type DenyHandler = Arc<dyn Fn(Denial) -> DenyFuture + Send + Sync>;
 
@@ -150,7 +150,7 @@ where
                 Err(pending) => Box::pin(pending.load(&shared.service)).await,
             };
             if verdict == Verdict::CrossOrigin {
-                let (path, wants) = crate::extract::request_info(req.uri(), req.headers());
+                let (path, wants) = crate::response::request_info(req.uri(), req.headers());
                 let anonymous = request.handle().user().is_none();
                 return Ok(shared
                     .deny(cross_origin_denial(path, wants, anonymous))

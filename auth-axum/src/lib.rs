@@ -44,14 +44,14 @@ pub use auth_core::{
 pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
 };
-pub use extract::{Auth, DenyFuture, Guard, MissingAuthLayer};
+pub use extract::{Auth, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};
 #[cfg(feature = "pages")]
 pub use pages::{
     add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
     register_password_reset, register_signup,
 };
-pub use response::denial_response;
+pub use response::{DenyFuture, denial_response};
 
 #[doc(hidden)]
 pub use app_pages::__private as __pages_private;

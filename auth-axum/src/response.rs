@@ -1,7 +1,10 @@
 //! Turning core's denial answers into axum responses.
 
-use auth_core::{AuthConfig, Denial, DenialResponse};
-use axum::http::{HeaderValue, StatusCode, header};
+use std::future::Future;
+use std::pin::Pin;
+
+use auth_core::{AuthConfig, Denial, DenialResponse, Wants};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 /// The built-in answer to a denial: what guards answer when neither the guard nor the layer
@@ -24,4 +27,15 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> Response {
             (status, [(header::CONTENT_TYPE, content_type)], body).into_response()
         }
     }
+}
+
+/// A boxed response future: what an `on_denied` hook's answer becomes.
+pub type DenyFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
+
+/// The path (with query) and what the client wants, for a denial.
+pub(crate) fn request_info(uri: &Uri, headers: &HeaderMap) -> (String, Wants) {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
+    (path, wants)
 }

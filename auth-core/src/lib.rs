@@ -56,6 +56,7 @@ pub mod store;
 mod sys;
 pub mod user;
 pub mod validators;
+mod web_origin;
 
 #[doc(hidden)]
 #[path = "private.rs"]
