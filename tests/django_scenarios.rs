@@ -251,7 +251,7 @@ macro_rules! both {
 async fn login_security_check(c: &impl Client, _: &Outbox) {
     for next in BAD_NEXT {
         let mut s = Session::new(c);
-        let q = format!("/login?next={}", auth_core::redirect::percent_encode(next));
+        let q = format!("/login?next={}", auth_core::percent_encode(next));
         let r = s
             .submit(&q, &q, &[("username", "alice"), ("password", PASSWORD)])
             .await;
@@ -263,7 +263,7 @@ async fn login_security_check(c: &impl Client, _: &Outbox) {
     }
     for next in GOOD_NEXT {
         let mut s = Session::new(c);
-        let q = format!("/login?next={}", auth_core::redirect::percent_encode(next));
+        let q = format!("/login?next={}", auth_core::percent_encode(next));
         let r = s
             .submit(&q, &q, &[("username", "alice"), ("password", PASSWORD)])
             .await;

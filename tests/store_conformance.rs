@@ -194,7 +194,7 @@ async fn redis_backend() {
     conformance::attempts(&sessions, "").await;
     conformance::attempts_under_a_burst(Arc::new(sessions.clone()), "").await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
-    let now = auth_core::session::now_unix();
+    let now = auth_core::now_unix();
     let rec = auth_core::SessionRecord {
         id: auth_core::SessionId::generate(),
         user_id: Some(7),
@@ -254,7 +254,7 @@ async fn sqlite_request_reads_see_other_processes_at_once_and_fail_closed() {
         .create_user(NewUser::new("carol", "c@example.com", "!"))
         .await
         .unwrap();
-    let now = auth_core::session::now_unix();
+    let now = auth_core::now_unix();
     let rec = auth_core::SessionRecord {
         id: auth_core::SessionId::generate(),
         user_id: Some(user.id),

@@ -10,7 +10,8 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use auth_core::__private::Resolve;
-use auth_core::{Adapter, AuthHandle, Policy};
+use auth_core::AuthHandle;
+use auth_core::adapter::{Adapter, Policy};
 use futures_util::future::LocalBoxFuture;
 
 use crate::middleware::{RequestExt, Shared};
@@ -118,7 +119,7 @@ impl<P: Policy<Auth>> FromRequest for Guard<P> {
         let req = req.clone();
         Box::pin(async move {
             let (auth, shared) = Auth::from_req(&req)?;
-            match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
+            match auth_core::adapter::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
                 request_info(&req)
             })
             .await

@@ -7,9 +7,10 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, Responder};
-use auth_core::origin::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
-use auth_core::request::FinishHeader;
-use auth_core::{AuthService, Denial, RequestAuth};
+use auth_core::adapter::FinishHeader;
+use auth_core::adapter::RequestAuth;
+use auth_core::adapter::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
+use auth_core::{AuthService, Denial};
 use futures_util::future::LocalBoxFuture;
 
 type DenyHandler = Rc<dyn Fn(Denial, HttpRequest) -> LocalBoxFuture<'static, HttpResponse>>;
@@ -164,7 +165,7 @@ where
     }
 }
 
-/// The cross-origin check of [`auth_core::origin`] on this request.
+/// The cross-origin check of [`auth_core::adapter::OriginPolicy`] on this request.
 fn origin_verdict(service: &AuthService, req: &ServiceRequest) -> Verdict {
     let headers = req.headers();
     service
@@ -188,7 +189,7 @@ fn origin_verdict(service: &AuthService, req: &ServiceRequest) -> Verdict {
 /// Appends what [`RequestAuth::finish`] asks for.
 fn append_finish_headers(
     headers: &mut actix_web::http::header::HeaderMap,
-    fin: &auth_core::Finish,
+    fin: &auth_core::adapter::Finish,
 ) {
     for h in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
         let (name, value) = match h {

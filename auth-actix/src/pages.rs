@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_core::AuthConfig;
-use auth_core::form::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
+use auth_core::adapter::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
 use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
 use futures_util::StreamExt;
 

@@ -4,7 +4,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use auth_core::__private::Resolve;
-use auth_core::{Adapter, AuthHandle, Policy};
+use auth_core::AuthHandle;
+use auth_core::adapter::{Adapter, Policy};
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -100,7 +101,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         let (auth, shared) = Auth::from_parts(parts).map_err(IntoResponse::into_response)?;
-        match auth_core::guard::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
+        match auth_core::adapter::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
             let uri = parts
                 .extensions
                 .get::<OriginalUri>()

@@ -5,9 +5,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::origin::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
-use auth_core::request::FinishHeader;
-use auth_core::{AuthService, Denial, RequestAuth};
+use auth_core::adapter::FinishHeader;
+use auth_core::adapter::RequestAuth;
+use auth_core::adapter::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
+use auth_core::{AuthService, Denial};
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -171,7 +172,7 @@ where
     }
 }
 
-/// The cross-origin check of [`auth_core::origin`] on this request.
+/// The cross-origin check of [`auth_core::adapter::OriginPolicy`] on this request.
 fn origin_verdict(service: &AuthService, req: &Request) -> Verdict {
     let headers = req.headers();
     service
@@ -193,7 +194,7 @@ fn origin_verdict(service: &AuthService, req: &Request) -> Verdict {
 }
 
 /// Appends what [`RequestAuth::finish`] asks for.
-fn append_finish_headers(headers: &mut axum::http::HeaderMap, fin: &auth_core::Finish) {
+fn append_finish_headers(headers: &mut axum::http::HeaderMap, fin: &auth_core::adapter::Finish) {
     for h in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
         let (name, value) = match h {
             FinishHeader::SetCookie(c) => match HeaderValue::from_str(c) {

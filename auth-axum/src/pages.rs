@@ -2,7 +2,7 @@
 //! `Router` (feature `pages`).
 
 use auth_core::AuthConfig;
-use auth_core::form::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
+use auth_core::adapter::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
 use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, Request};

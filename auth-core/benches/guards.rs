@@ -4,6 +4,7 @@
 //!
 //! `cargo bench -p auth-core --bench guards`; `cargo test -p auth-core --benches` runs each once
 //! (what `.ci/run` does, so they never rot).
+#![allow(missing_docs)] // criterion_group! defines an undocumented public function
 
 use std::future::Future;
 use std::hint::black_box;
@@ -11,7 +12,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use auth_core::session::session_id_from_cookie_header;
+use auth_core::adapter::session_id_from_cookie_header;
 use auth_core::{
     AuthConfig, AuthContext, AuthService, Grants, MemorySessionStore, Registration, Requirement,
     SessionStore, StoreError, User, check, user_has_perm,
@@ -115,7 +116,7 @@ fn benches(c: &mut Criterion) {
     });
     c.bench_function("request_session_load_memory", |b| {
         b.iter(|| {
-            rt.block_on(auth_core::RequestAuth::load(
+            rt.block_on(auth_core::adapter::RequestAuth::load(
                 &auth,
                 [header.as_bytes()],
                 None,
@@ -124,14 +125,14 @@ fn benches(c: &mut Criterion) {
     });
     // The layer's cross-origin check (security review 2): a safe GET, and a same-origin POST
     // (the most work it does on an allowed request).
-    let policy = auth_core::origin::OriginPolicy::from_config(&AuthConfig::default());
-    let get = |h: auth_core::origin::RequestHeader| match h {
-        auth_core::origin::RequestHeader::Host => Some(&b"127.0.0.1:3000"[..]),
+    let policy = auth_core::adapter::OriginPolicy::from_config(&AuthConfig::default());
+    let get = |h: auth_core::adapter::RequestHeader| match h {
+        auth_core::adapter::RequestHeader::Host => Some(&b"127.0.0.1:3000"[..]),
         _ => None,
     };
-    let post = |h: auth_core::origin::RequestHeader| match h {
-        auth_core::origin::RequestHeader::Host => Some(&b"127.0.0.1:3000"[..]),
-        auth_core::origin::RequestHeader::Origin => Some(&b"http://127.0.0.1:3000"[..]),
+    let post = |h: auth_core::adapter::RequestHeader| match h {
+        auth_core::adapter::RequestHeader::Host => Some(&b"127.0.0.1:3000"[..]),
+        auth_core::adapter::RequestHeader::Origin => Some(&b"http://127.0.0.1:3000"[..]),
         _ => None,
     };
     c.bench_function("origin_check_get", |b| {

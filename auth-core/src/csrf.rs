@@ -17,11 +17,6 @@ pub const CSRF_COOKIE: &str = "csrftoken";
 /// Name of the form field that carries the token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
-/// A fresh nonce (32 random bytes, base64url).
-pub fn new_nonce() -> String {
-    Nonce::generate().as_str().to_owned()
-}
-
 /// The nonce in a `Cookie` header, if well-formed.
 pub fn nonce_from_cookies<'h>(headers: impl IntoIterator<Item = &'h str>) -> Option<String> {
     headers.into_iter().find_map(|h| {
@@ -61,7 +56,7 @@ impl Nonce {
 }
 
 /// The form token for a nonce.
-pub fn token_for(secret: &[u8], nonce: &str) -> String {
+pub(crate) fn token_for(secret: &[u8], nonce: &str) -> String {
     URL_SAFE_NO_PAD.encode(crate::crypto::keyed_mac(
         secret,
         b"auth-core.csrf\0",
@@ -70,7 +65,7 @@ pub fn token_for(secret: &[u8], nonce: &str) -> String {
 }
 
 /// Whether `token` is the token for `nonce` (constant-time).
-pub fn token_matches(secret: &[u8], nonce: &str, token: &str) -> bool {
+pub(crate) fn token_matches(secret: &[u8], nonce: &str, token: &str) -> bool {
     token_for(secret, nonce)
         .as_bytes()
         .ct_eq(token.as_bytes())
@@ -78,7 +73,7 @@ pub fn token_matches(secret: &[u8], nonce: &str, token: &str) -> bool {
 }
 
 /// `Set-Cookie` for a nonce.
-pub fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
+pub(crate) fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
     let mut c = format!("{CSRF_COOKIE}={nonce}; Path=/; Max-Age=31449600; HttpOnly; SameSite=Lax");
     if cfg.cookie_secure() {
         c.push_str("; Secure");
@@ -91,7 +86,7 @@ pub fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
 /// `site_origin` configured, the `Host` the request was sent to; see [`crate::origin`]). A
 /// request with neither header passes this check (older clients) and still needs a valid
 /// token; `Origin: null` fails.
-pub fn same_origin(
+pub(crate) fn same_origin(
     policy: &crate::origin::OriginPolicy,
     origin: Option<&str>,
     referer: Option<&str>,
@@ -118,6 +113,10 @@ fn origin_of(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn new_nonce() -> String {
+        Nonce::generate().as_str().to_owned()
+    }
 
     #[test]
     fn tokens_bind_to_nonce_and_secret() {

@@ -23,7 +23,7 @@ pub enum Requirement {
     /// `is_superuser` on an active user (`#[superuser_required]`).
     Superuser,
     /// The request comes from this site: what the layer's cross-origin check requires of
-    /// unsafe requests and WebSocket upgrades on every route (see [`crate::origin`]).
+    /// unsafe requests and WebSocket upgrades on every route (see [`OriginPolicy`](crate::adapter::OriginPolicy)).
     SameOrigin,
 }
 

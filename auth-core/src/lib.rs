@@ -9,6 +9,10 @@
 //!
 //! - [`AuthService`]: the rules over any [`UserStore`], [`PermissionChecker`] and [`SessionStore`].
 //! - [`password`]: argon2id hashing, and verification of passlib and Django hashes.
+//! - [`validators`] and [`reset`]: password rules and password-reset tokens.
+//! - [`mail`] and, with the `pages` feature, [`pages`](crate#modules): the built-in pages and
+//!   what they send.
+//! - [`adapter`]: the plumbing a web-framework adapter is built from.
 //! - [`Requirement`], [`Denial`], [`check`]: what guards require and how a refusal looks.
 //! - [`AuthConfig`]: every setting, from code, TOML or the environment.
 //! - [`MemoryStore`], [`MemorySessionStore`]: in-memory backends.
@@ -24,38 +28,45 @@
 //! assert!(auth.permissions().grants(alice.id).await.unwrap().has_permission("blog.publish_post"));
 //! # }
 //! ```
-#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+// Public namespaces.
+pub mod adapter;
 #[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod admin;
-pub mod config;
-mod crypto;
-pub mod csrf;
-mod document;
-pub mod error;
-pub mod form;
-pub mod guard;
-mod helpers;
 pub mod mail;
-pub mod names;
-pub mod origin;
 #[cfg(feature = "pages")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
 pub mod pages;
 pub mod password;
-mod perm_syntax;
-pub mod permission;
-pub mod redirect;
-pub mod request;
 pub mod reset;
-pub mod response;
-pub mod service;
-pub mod session;
 #[cfg(all(feature = "sqlite", feature = "pages"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "pages"))))]
 pub mod setup;
-pub mod store;
-mod sys;
-pub mod user;
 pub mod validators;
+
+// Everything else is private; what users need is re-exported below.
+mod config;
+mod crypto;
+mod csrf;
+mod document;
+mod error;
+mod form;
+mod guard;
+mod helpers;
+mod names;
+mod origin;
+mod perm_syntax;
+mod permission;
+mod redirect;
+mod request;
+mod response;
+mod service;
+mod session;
+mod store;
+mod sys;
+mod user;
 mod web_origin;
 
 #[doc(hidden)]
@@ -64,27 +75,36 @@ pub mod __private;
 
 pub use async_trait::async_trait;
 pub use config::{AuthConfig, ConfigError, FieldNames, LoginField, Messages};
+pub use csrf::CSRF_FIELD;
 pub use error::{AuthError, StoreError};
-pub use guard::{
-    Adapter, AuthContext, Denial, DenialReason, Failure, PageRoute, Policy, Requirement, Wants,
-    check,
-};
+pub use guard::{AuthContext, Denial, DenialReason, Failure, PageRoute, Requirement, Wants, check};
 pub use helpers::{
     CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot,
 };
+pub use names::{name_key, normalize_email, normalize_username};
+pub use perm_syntax::check_permission_syntax;
 pub use permission::{Grants, Permission, PermissionError};
-pub use request::{AuthHandle, Finish, PendingLoad, RequestAuth, SessionCheck};
+pub use redirect::{percent_encode, safe_next, url_has_allowed_host_and_scheme};
+pub use request::{AuthHandle, SessionCheck};
 pub use response::DenialResponse;
-pub use service::{AuthService, PasswordChangeError, RegisterError, Registration, SessionState};
-pub use session::{AuthHash, SessionId, SessionRecord};
+pub use service::{
+    AuthService, CookieUpdate, PasswordChangeError, RegisterError, Registration, SessionState,
+};
+pub use session::{
+    AuthHash, MalformedAuthHash, MalformedSessionId, SESSION_ID_BYTES, SESSION_ID_LEN, SessionId,
+    SessionRecord, now_unix,
+};
 pub use store::memory::{MemoryAttemptStore, MemoryStore};
 pub use store::memory_sessions::MemorySessionStore;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use store::postgres::PgStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use store::redis::RedisSessionStore;
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::sqlite::SqliteStore;
 pub use store::{AttemptStore, PermissionChecker, SessionStore, UserStore, spawn_cleanup};
 pub use user::{Group, NewUser, User, UserId};
-pub use validators::FormErrors;
+pub use validators::{FormErrors, MAX_PASSWORD_BYTES};

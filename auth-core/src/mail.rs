@@ -103,6 +103,7 @@ impl Mailer for FileMailer {
 
 /// How [`SmtpMailer`] protects its connection.
 #[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SmtpTls {
     /// Connect in plain text, then require `STARTTLS` before anything else (port 587). The
@@ -131,6 +132,7 @@ pub enum SmtpTls {
 /// let local = SmtpMailer::new("127.0.0.1", 25, "no-reply@shop.example").unwrap().tls(SmtpTls::None);
 /// ```
 #[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
 #[derive(Clone)]
 pub struct SmtpMailer {
     host: String,
@@ -143,9 +145,11 @@ pub struct SmtpMailer {
 }
 
 #[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
 type TransportResult = Result<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, String>;
 
 #[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
 impl std::fmt::Debug for SmtpMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmtpMailer")
@@ -157,6 +161,7 @@ impl std::fmt::Debug for SmtpMailer {
 }
 
 #[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
 impl SmtpMailer {
     /// A mailer for the SMTP server at `host:port`, sending as `from` (`Name <addr>` or `addr`).
     pub fn new(host: impl Into<String>, port: u16, from: &str) -> Result<Self, MailError> {
@@ -242,6 +247,7 @@ impl SmtpMailer {
 }
 
 #[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
 #[async_trait]
 impl Mailer for SmtpMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
-pub use crate::perm_syntax::check_permission_syntax;
+use crate::perm_syntax::check_permission_syntax;
 
 /// A parsed, valid `app_label.codename` permission.
 ///

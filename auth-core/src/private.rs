@@ -9,7 +9,7 @@ pub use crate::guard::{Adapter, AuthContext, Denial, Policy, Requirement, check}
 /// Stops compilation, in the `const` the guard macros emit for each permission literal, when the
 /// literal is not `app_label.codename`; the message says what is wrong.
 pub const fn assert_permission(s: &str) {
-    if let Err(reason) = crate::permission::check_permission_syntax(s) {
+    if let Err(reason) = crate::perm_syntax::check_permission_syntax(s) {
         panic!("{}", reason);
     }
 }

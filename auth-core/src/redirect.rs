@@ -128,7 +128,7 @@ pub fn safe_next<'a>(next: Option<&'a str>, allowed_hosts: &[&str], fallback: &'
 /// assert_eq!(auth_core::redirect::login_redirect("/login", "/a b?x=1&y=2"),
 ///            "/login?next=/a%20b%3Fx%3D1%26y%3D2");
 /// ```
-pub fn login_redirect(login_url: &str, next: &str) -> String {
+pub(crate) fn login_redirect(login_url: &str, next: &str) -> String {
     let sep = if login_url.contains('?') { '&' } else { '?' };
     format!("{login_url}{sep}next={}", percent_encode(next))
 }

@@ -7,7 +7,7 @@ use syn::{Expr, Ident, LitStr, Path, Token};
 
 /// Which guard.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Login,
     Perm,
     Group,
@@ -16,7 +16,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::Login => "login_required",
             Kind::Perm => "permission_required",
@@ -32,7 +32,7 @@ impl Kind {
 }
 
 /// A guard's parsed arguments.
-pub struct Args {
+pub(crate) struct Args {
     pub strings: Vec<LitStr>,
     pub on_denied: Option<Path>,
     pub redirect: Option<LitStr>,
@@ -65,7 +65,7 @@ impl Parse for Arg {
 const OPTIONS: &str =
     "`on_denied = path`, `redirect = \"/url\"`, `adapter = path::Auth`, `auth = param`, `service`";
 
-pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
+pub(crate) fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
     let parsed =
         syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
     let mut args = Args {

@@ -6,7 +6,7 @@ use syn::{FnArg, Ident, Pat, PatType, Signature, Type};
 use crate::attr::{Args, Kind};
 
 /// Where the guard gets its context from.
-pub enum Context {
+pub(crate) enum Context {
     /// HTTP mode: an `Auth` parameter taken by value (index into the inputs), or none with
     /// `adapter = ..`; `adapter` is the adapter type.
     Http { adapter: Type, param: Option<usize> },
@@ -16,10 +16,10 @@ pub enum Context {
     Service { binding: proc_macro2::TokenStream },
 }
 
-pub const GUARD_PREFIX: &str = "__auth_guard_";
+pub(crate) const GUARD_PREFIX: &str = "__auth_guard_";
 
 /// Index after the last guard parameter an earlier guard inserted, and that guard's adapter.
-pub fn existing_guards(sig: &Signature) -> (usize, Option<Type>) {
+pub(crate) fn existing_guards(sig: &Signature) -> (usize, Option<Type>) {
     let mut count = 0;
     let mut adapter = None;
     for input in &sig.inputs {
@@ -41,7 +41,7 @@ fn adapter_of_guard_type(ty: &Type) -> Option<Type> {
     }
 }
 
-pub fn ident_of(pat: &Pat) -> Option<&Ident> {
+pub(crate) fn ident_of(pat: &Pat) -> Option<&Ident> {
     match pat {
         Pat::Ident(pi) => Some(&pi.ident),
         _ => None,
@@ -103,7 +103,7 @@ fn candidates(sig: &Signature, args: &Args) -> Vec<String> {
         .collect()
 }
 
-pub fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Context> {
+pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Context> {
     let (guards, stacked_adapter) = existing_guards(sig);
     if args.auth.is_none() {
         let found = candidates(sig, args);

@@ -11,7 +11,7 @@ use crate::manifest::core_path;
 
 const CHECK_PREFIX: &str = "__auth_checked_";
 
-pub fn guard(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn guard(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let mut func: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {

@@ -8,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 
 /// The path expansions use for `auth_core`.
-pub fn core_path() -> TokenStream {
+pub(crate) fn core_path() -> TokenStream {
     match found() {
         Some(Found::Core(name)) => {
             let id = syn::Ident::new(&name, Span::call_site());

@@ -98,7 +98,7 @@ fn parse(tokens: TokenStream) -> syn::Result<PageArgs> {
     })
 }
 
-pub fn page(args: TokenStream, item: TokenStream) -> TokenStream {
+pub(crate) fn page(args: TokenStream, item: TokenStream) -> TokenStream {
     match expand(args, item.clone()) {
         Ok(t) => t,
         Err(e) => {

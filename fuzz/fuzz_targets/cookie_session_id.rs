@@ -1,7 +1,7 @@
 //! Cookie headers and session ids: never panics; a session id found in a header is 32
 //! base64url characters that stand in the header.
 #![no_main]
-use auth_core::session::{SessionId, cookie_value, session_id_from_cookie_header};
+use auth_core::{SessionId, adapter::{cookie_value, session_id_from_cookie_header}};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -21,5 +21,5 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(h) = auth_core::AuthHash::parse_hex(&header) {
         assert_eq!(h.to_hex(), header.to_ascii_lowercase());
     }
-    let _ = auth_core::csrf::nonce_from_cookies([header.as_ref()]);
+    let _ = auth_core::adapter::nonce_from_cookies([header.as_ref()]);
 });

@@ -238,7 +238,7 @@ fn record(user_id: Option<i64>, now: i64, expires_in: i64) -> SessionRecord {
 /// With `server_side_expiry` (Redis), the server drops expired records by itself, so
 /// `delete_expired` has nothing left to count.
 pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2], server_side_expiry: bool) {
-    let now = auth_core::session::now_unix();
+    let now = auth_core::now_unix();
     let [u1, u2] = user_ids;
     let a = record(Some(u1), now, 3600);
     store.save(&a).await.unwrap();

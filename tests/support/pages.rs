@@ -98,7 +98,7 @@ impl<'c, C: Client> Session<'c, C> {
             .unwrap_or_else(|| panic!("no csrf token on {path}: {}", page.body));
         let mut body = format!("csrf_token={token}");
         for (k, v) in values {
-            body.push_str(&format!("&{k}={}", auth_core::redirect::percent_encode(v)));
+            body.push_str(&format!("&{k}={}", auth_core::percent_encode(v)));
         }
         self.send(
             Req::post(post_to)

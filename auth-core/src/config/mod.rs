@@ -98,7 +98,7 @@ pub struct AuthConfig {
     /// unparseable value falls back to the socket's peer address. Default 1.
     pub trusted_proxies: u32,
     /// Refuse cross-origin unsafe requests (`POST`, `PUT`, `PATCH`, `DELETE`) and cross-origin
-    /// WebSocket upgrades on every route, with 403 (see [`crate::origin`]). Default `true`.
+    /// WebSocket upgrades on every route, with 403 (see [`OriginPolicy`](crate::adapter::OriginPolicy)). Default `true`.
     pub cross_origin_protection: bool,
     /// Other origins (`https://admin.example.com`) whose pages may send unsafe requests to
     /// this site, besides `site_origin` (Django's `CSRF_TRUSTED_ORIGINS`). Default none.

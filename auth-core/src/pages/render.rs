@@ -131,7 +131,7 @@ pub struct DefaultRenderer;
 impl PageRenderer for DefaultRenderer {}
 
 /// Wraps page content in the document, brand header and stylesheet (see
-/// [`document`](crate::document::document), shared with the denial pages).
+/// the document shell shared with the denial pages).
 pub fn layout(cfg: &AuthConfig, title: &str, notice: Option<&str>, content: Markup) -> String {
     crate::document::document(cfg, title, notice, &content.into_string())
 }

@@ -20,7 +20,6 @@ mod accounts;
 mod login;
 mod sessions;
 
-pub use crate::validators::MAX_PASSWORD_BYTES;
 pub use accounts::{PasswordChangeError, RegisterError, Registration};
 pub use sessions::{CookieUpdate, SessionState};
 

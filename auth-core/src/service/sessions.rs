@@ -118,7 +118,7 @@ impl AuthService {
     }
 
     /// [`load_session`](Self::load_session) without waiting, when the stores can answer at
-    /// once (an in-memory map, a local SQLite file: see [`SessionStore::load_now`]) and nothing
+    /// once (an in-memory map, a local SQLite file: see [`SessionStore::load_now`](crate::SessionStore::load_now)) and nothing
     /// has to be written; `None` means "call `load_session`". Every request of a logged-in user
     /// takes this path with those stores, with no allocation and no await.
     pub fn load_session_now(&self, id: Option<SessionId>) -> Option<SessionState> {

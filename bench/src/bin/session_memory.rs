@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --manifest-path bench/Cargo.toml --bin session_memory [COUNT]`
 
-use auth_axum::auth_core::session::{SessionId, SessionRecord, now_unix};
+use auth_axum::auth_core::{SessionId, SessionRecord, now_unix};
 use auth_axum::auth_core::{MemorySessionStore, SessionStore};
 
 fn rss_bytes() -> u64 {

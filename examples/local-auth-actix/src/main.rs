@@ -105,7 +105,7 @@ async fn create_post(auth: Auth, req: HttpRequest, body: web::Bytes) -> HttpResp
             .ok()
             .and_then(|v| v.get("title").and_then(|t| t.as_str()).map(str::to_owned))
     } else {
-        auth_actix::auth_core::form::Form::parse(Some(ct), &body)
+        auth_actix::auth_core::adapter::Form::parse(Some(ct), &body)
             .ok()
             .and_then(|f| f.opt("title").map(str::to_owned))
     };

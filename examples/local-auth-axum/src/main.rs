@@ -103,7 +103,7 @@ async fn create_post(auth: Auth, headers: HeaderMap, body: Bytes) -> Response {
             .ok()
             .and_then(|v| v.get("title").and_then(|t| t.as_str()).map(str::to_owned))
     } else {
-        auth_axum::auth_core::form::Form::parse(Some(ct), &body)
+        auth_axum::auth_core::adapter::Form::parse(Some(ct), &body)
             .ok()
             .and_then(|f| f.opt("title").map(str::to_owned))
     };
