@@ -8,7 +8,7 @@
 //!   like Django's `EmailValidator`.
 //!
 //! ```
-//! use auth_core::names::{name_key, normalize_email, normalize_username};
+//! use auth_core::{name_key, normalize_email, normalize_username};
 //! assert_eq!(normalize_username("ﬀuser"), "ffuser");
 //! assert_eq!(name_key("STRASSE"), name_key("straße"));
 //! assert_eq!(name_key("ΣΑΣ"), name_key("σας"));

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use auth_core::AuthConfig;
-//! use auth_core::origin::{OriginPolicy, RequestHeader, Verdict};
+//! use auth_core::adapter::{OriginPolicy, RequestHeader, Verdict};
 //!
 //! let cfg = AuthConfig { site_origin: Some("https://shop.example".into()), ..AuthConfig::default() };
 //! let policy = OriginPolicy::from_config(&cfg);

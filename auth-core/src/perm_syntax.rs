@@ -9,7 +9,7 @@
 /// letters, digits or `_`; there is exactly one `.`. Returns a message a user can act on.
 ///
 /// ```
-/// use auth_core::permission::check_permission_syntax;
+/// use auth_core::check_permission_syntax;
 /// assert!(check_permission_syntax("blog.publish_post").is_ok());
 /// assert!(check_permission_syntax("publish_post").is_err());
 /// const OK: () = assert!(check_permission_syntax("shop.view_reports").is_ok());

@@ -6,7 +6,7 @@
 /// a browser as pointing elsewhere (backslashes, three slashes, leading control characters).
 ///
 /// ```
-/// use auth_core::redirect::url_has_allowed_host_and_scheme as safe;
+/// use auth_core::url_has_allowed_host_and_scheme as safe;
 /// assert!(safe("/protected?tab=1", &[], false));
 /// assert!(!safe("//evil.example/", &[], false));
 /// assert!(!safe("/\\evil.example", &[], false));
@@ -124,9 +124,8 @@ pub fn safe_next<'a>(next: Option<&'a str>, allowed_hosts: &[&str], fallback: &'
 /// `login_url` with `next=<path>` appended (percent-encoded, `/` kept), as Django's
 /// `redirect_to_login`.
 ///
-/// ```
-/// assert_eq!(auth_core::redirect::login_redirect("/login", "/a b?x=1&y=2"),
-///            "/login?next=/a%20b%3Fx%3D1%26y%3D2");
+/// ```text
+/// login_redirect("/login", "/a b?x=1&y=2") == "/login?next=/a%20b%3Fx%3D1%26y%3D2"
 /// ```
 pub(crate) fn login_redirect(login_url: &str, next: &str) -> String {
     let sep = if login_url.contains('?') { '&' } else { '?' };
@@ -149,6 +148,15 @@ pub fn percent_encode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn login_redirect_encodes_next() {
+        assert_eq!(
+            login_redirect("/login", "/a b?x=1&y=2"),
+            "/login?next=/a%20b%3Fx%3D1%26y%3D2"
+        );
+        assert_eq!(login_redirect("/login?a=1", "/x"), "/login?a=1&next=/x");
+    }
 
     // The URL lists of Django's `tests/utils_tests/test_http.py`
     // (URLHasAllowedHostAndSchemeTests), with allowed hosts {otherserver, testserver}.

@@ -284,7 +284,8 @@ impl AuthHandle {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use auth_core::{AuthConfig, AuthService, RequestAuth};
+    /// use auth_core::adapter::RequestAuth;
+    /// use auth_core::{AuthConfig, AuthService};
     /// let service = AuthService::in_memory(AuthConfig::default());
     /// // The page: a browser without the CSRF cookie gets one (the layer sends it) and a token.
     /// let page = RequestAuth::load(&service, std::iter::empty::<&[u8]>(), None).await;

@@ -176,7 +176,7 @@ impl AuthHash {
     /// Parses 64 hex digits (either case).
     ///
     /// ```
-    /// use auth_core::session::AuthHash;
+    /// use auth_core::AuthHash;
     /// let h = AuthHash::from_bytes([0xab; 32]);
     /// assert_eq!(AuthHash::parse_hex(&h.to_hex()), Ok(h));
     /// assert!(AuthHash::parse_hex("abc").is_err());
@@ -316,7 +316,7 @@ pub(crate) fn for_each_cookie<'h>(header: &'h [u8], mut f: impl FnMut(&'h [u8], 
 /// Returns `None` when the header has no such cookie.
 ///
 /// ```
-/// use auth_core::session::cookie_value;
+/// use auth_core::adapter::cookie_value;
 /// assert_eq!(cookie_value("a=1; sessionid=abc; b=2", "sessionid"), Some("abc"));
 /// assert_eq!(cookie_value("xsessionid=abc", "sessionid"), None);
 /// ```
