@@ -103,6 +103,15 @@ pub struct Guard<P> {
     _policy: PhantomData<fn() -> P>,
 }
 
+/// So that `#[tracing::instrument]` (which records every argument) can sit above a guard.
+impl<P> std::fmt::Debug for Guard<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("user", &self.auth.user().map(|u| u.id))
+            .finish()
+    }
+}
+
 impl Adapter for Auth {
     type Guard<P: Policy<Self>> = Guard<P>;
     type DenyFuture = Deny;

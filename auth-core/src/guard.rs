@@ -237,6 +237,12 @@ impl Failure {
 /// }
 /// ```
 #[async_trait]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an auth context, but a guard was asked to check it",
+    label = "a guard checks this as the auth context",
+    note = "a guard on a method checks `self` unless told otherwise: if the context is another parameter, name it with `auth = <name>`",
+    note = "an auth context is the adapter's `Auth`, or a type that implements `auth_core::AuthContext`"
+)]
 pub trait AuthContext: Send + Sync {
     /// The logged-in user, if any.
     fn current_user(&self) -> Option<&User>;

@@ -3,7 +3,7 @@
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, Pat, PatType, Signature, Type};
 
-use crate::attr::{Args, Kind};
+use crate::args::{Args, Kind};
 
 /// Where the guard gets its context from.
 pub(crate) enum Context {
@@ -130,11 +130,15 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
     }
     // `self` receivers are service-layer contexts.
     if args.auth.is_none()
-        && let Some(FnArg::Receiver(_)) = sig.inputs.first()
+        && let Some(FnArg::Receiver(r)) = sig.inputs.first()
     {
-        return Ok(Context::Service {
-            binding: quote::quote!(&self),
-        });
+        // `&mut self` is checked through a shared reborrow.
+        let binding = if r.reference.is_some() && r.mutability.is_some() {
+            quote::quote!(&*self)
+        } else {
+            quote::quote!(&self)
+        };
+        return Ok(Context::Service { binding });
     }
     let typed: Vec<(usize, &PatType)> = sig
         .inputs
@@ -175,6 +179,20 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
 
     if let Some((index, pt)) = chosen {
         let by_ref = matches!(&*pt.ty, Type::Reference(_));
+        if let Type::Reference(r) = &*pt.ty
+            && last_segment_is_auth(&r.elem)
+            && !args.service
+            && !crate::validate::returns_result(sig)
+        {
+            return Err(syn::Error::new(
+                pt.ty.span(),
+                format!(
+                    "#[{}]: an HTTP handler takes `Auth` by value (`auth: Auth`); `&Auth` makes this a service-layer \
+                     guard, which returns `Err(denial.into())` and so needs a `Result` return type",
+                    kind.name()
+                ),
+            ));
+        }
         if by_ref || args.service {
             let Some(id) = ident_of(&pt.pat) else {
                 return Err(syn::Error::new(

@@ -14,23 +14,40 @@
 //! | `auth = name` | which parameter is the auth context, when it is not the one typed `Auth` |
 //! | `service` | check inside the body and return `Err(Denial.into())` (service-layer mode); implied when the context is a reference or `self` |
 //!
+//! An `on_denied` hook's answer is sent as it is: on axum a hook that returns `()` answers an
+//! empty `200 OK`, which a client reads as success, so return a status code or a response.
+//!
+//! The crate works in three phases, like `thiserror` and `tracing-attributes`: **parse**
+//! (`args`: the attribute's arguments; `item`: the function, whose body stays raw tokens so a
+//! mistake inside it gets rustc's own error), **validate** (`validate`: the function's shape;
+//! `context`: which parameter is the auth context), **expand** (`expand`, and `page` for
+//! `#[page]`, which reuses the same argument grammar).
+//!
 //! Two modes:
 //! - **HTTP handlers** (the context is an `Auth` parameter taken by value): the macro puts a
 //!   guard extractor first in the parameter list. It runs before any body extractor, so an
 //!   anonymous request with a bad body gets the login redirect, not a 400.
-//! - **Service layer** (the context is `&T`, `self`, or the `service` option is given): the
-//!   check runs at the top of the body and a denial returns `Err(From::from(denial))`.
+//! - **Service layer** (the context is `&T`, `self` or `&mut self`, or the `service` option is
+//!   given): the check runs at the top of the body and a denial returns
+//!   `Err(From::from(denial))`.
+//!
+//! HTTP guards go on free functions: they define a policy type beside the function, which an
+//! `impl` block cannot hold (the macro says so when it sees a method). Guards work above
+//! `#[tracing::instrument]`, and on the methods of traits that use native `async fn` (not on
+//! methods that `#[async_trait]` has already rewritten).
 #![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 
-mod attr;
+mod args;
 mod context;
 mod expand;
+mod item;
 mod manifest;
 mod page;
+mod validate;
 
-use attr::Kind;
+use args::Kind;
 
 /// Requires a logged-in, active user.
 ///
@@ -89,6 +106,9 @@ pub fn superuser_required(args: TokenStream, item: TokenStream) -> TokenStream {
 /// let app = Router::new().merge(auth_axum::pages![index, reports]);          // axum
 /// let app = App::new().configure(auth_actix::pages![index, reports]);        // actix-web
 /// ```
+///
+/// Options: `route = "/path"` (required), `method = "POST"` (default `GET`), `login_required`,
+/// and with it the login guard's `on_denied`, `redirect`, `adapter` and `auth`.
 ///
 /// It emits a unit struct of the same name as the function (types and functions live in
 /// different namespaces) that implements `auth_core::PageRoute` with `ROUTE` and `METHOD`

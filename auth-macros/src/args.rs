@@ -1,4 +1,5 @@
-//! Parsing and validating a guard attribute's arguments.
+//! Phase 1a: parsing an attribute's arguments (guards and `#[page]` share the grammar:
+//! string literals first, then `key = value` options and flags), with their validation.
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -41,16 +42,25 @@ pub(crate) struct Args {
     pub service: bool,
 }
 
-enum Arg {
+/// One argument as written.
+pub(crate) enum Arg {
     Str(LitStr),
     Flag(Ident),
     KeyValue(Ident, Expr),
+    /// Anything else where a string or an option was expected (a `const`, `concat!(..)`).
+    Other(Expr),
 }
 
 impl Parse for Arg {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         if input.peek(LitStr) {
             return Ok(Arg::Str(input.parse()?));
+        }
+        let fork = input.fork();
+        let simple = fork.call(<Ident as syn::ext::IdentExt>::parse_any).is_ok()
+            && (fork.is_empty() || fork.peek(Token![,]) || fork.peek(Token![=]));
+        if !simple {
+            return Ok(Arg::Other(input.parse()?));
         }
         let key: Ident = input.call(syn::ext::IdentExt::parse_any)?;
         if input.peek(Token![=]) {
@@ -65,9 +75,20 @@ impl Parse for Arg {
 const OPTIONS: &str =
     "`on_denied = path`, `redirect = \"/url\"`, `adapter = path::Auth`, `auth = param`, `service`";
 
-pub(crate) fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
+/// Splits an attribute's arguments.
+pub(crate) fn split(tokens: proc_macro2::TokenStream) -> syn::Result<Vec<Arg>> {
     let parsed =
         syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
+    Ok(parsed.into_iter().collect())
+}
+
+/// A guard's arguments.
+pub(crate) fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
+    from_args(kind, split(tokens)?)
+}
+
+/// A guard's arguments from split ones (also used by `#[page]` for its guard options).
+pub(crate) fn from_args(kind: Kind, parsed: Vec<Arg>) -> syn::Result<Args> {
     let mut args = Args {
         strings: Vec::new(),
         on_denied: None,
@@ -79,6 +100,30 @@ pub(crate) fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result
     let mut seen: Vec<String> = Vec::new();
     for arg in parsed {
         match arg {
+            Arg::Other(e) => {
+                let what = if kind.takes_strings() {
+                    format!(
+                        "#[{}] takes string literals only (they are checked at compile time): write the {} itself, as in {}",
+                        kind.name(),
+                        if kind == Kind::Perm {
+                            "permission"
+                        } else {
+                            "group name"
+                        },
+                        if kind == Kind::Perm {
+                            "#[permission_required(\"blog.publish_post\")]"
+                        } else {
+                            "#[group_required(\"Editors\")]"
+                        }
+                    )
+                } else {
+                    format!(
+                        "unexpected argument for #[{}]; expected one of {OPTIONS}",
+                        kind.name()
+                    )
+                };
+                return Err(syn::Error::new_spanned(e, what));
+            }
             Arg::Str(s) => {
                 if !kind.takes_strings() {
                     return Err(syn::Error::new(
@@ -102,6 +147,14 @@ pub(crate) fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result
                 once(&mut seen, &id)?;
                 if id == "service" {
                     args.service = true;
+                } else if kind.takes_strings() && args.strings.is_empty() && seen.len() == 1 {
+                    return Err(syn::Error::new(
+                        id.span(),
+                        format!(
+                            "#[{}] takes string literals only (they are checked at compile time): `{id}` is not an option; if it is a constant, write its value as a literal",
+                            kind.name()
+                        ),
+                    ));
                 } else {
                     return Err(unknown(kind, &id));
                 }

@@ -1,0 +1,8 @@
+use auth_axum::{Auth, login_required};
+
+#[login_required]
+async fn dashboard(auth: &Auth) -> String {
+    auth.user().unwrap().username.clone()
+}
+
+fn main() {}
