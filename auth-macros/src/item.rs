@@ -110,3 +110,40 @@ impl ToTokens for GuardFn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn the_body_stays_raw_and_checks_are_found_and_inserted_in_order() {
+        // Not valid Rust inside the body: still parsed, since only the signature is.
+        let mut f: GuardFn =
+            syn::parse2(quote!(async fn h(a: u8) -> u8 { let = ; a })).expect("parses");
+        assert_eq!(f.leading_lets("__c_"), (0, 0));
+        f.prepend(quote!(let __c_0: () = ();));
+        f.prepend(quote!(#[allow(x)] let __c_1: () = { 1; 2; };));
+        assert_eq!(f.leading_lets("__c_").0, 2);
+        let (_, at) = f.leading_lets("__c_");
+        f.insert_at(at, quote!(let __c_2: () = ();));
+        let text = f.to_token_stream().to_string();
+        let order: Vec<usize> = ["__c_1", "__c_0", "__c_2", "let ="]
+            .iter()
+            .map(|n| text.find(n).unwrap())
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+
+        let decl: GuardFn = syn::parse2(quote!(
+            async fn h(&self);
+        ))
+        .expect("parses");
+        assert!(decl.body.is_none());
+        assert!(
+            syn::parse2::<GuardFn>(quote!(
+                struct S;
+            ))
+            .is_err()
+        );
+    }
+}

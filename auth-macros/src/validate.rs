@@ -77,3 +77,26 @@ pub(crate) fn returns_result(sig: &Signature) -> bool {
         ReturnType::Default => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(tokens: proc_macro2::TokenStream) -> Signature {
+        syn::parse2(tokens).unwrap()
+    }
+
+    #[test]
+    fn shapes() {
+        use quote::quote;
+        assert!(is_method(&sig(quote!(async fn f(&self)))));
+        assert!(is_method(&sig(quote!(async fn f(a: Auth) -> Self))));
+        assert!(!is_method(&sig(quote!(async fn f(a: Auth) -> SelfTest))));
+        assert!(returns_result(&sig(quote!(async fn f() -> io::Result<()>))));
+        assert!(returns_result(&sig(quote!(async fn f() -> AppResult<u8>))));
+        assert!(!returns_result(&sig(quote!(async fn f() -> String))));
+        assert!(returns_boxed_future(&sig(
+            quote!(fn f<'a>(&'a self) -> Pin<Box<dyn Future<Output = u8> + Send + 'a>>)
+        )));
+    }
+}
