@@ -7,9 +7,8 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, Responder};
-use auth_core::adapter::FinishHeader;
 use auth_core::adapter::RequestAuth;
-use auth_core::adapter::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
+use auth_core::adapter::{BAD_HOST_MESSAGE, Verdict};
 use auth_core::{AuthService, Denial};
 use futures_util::future::LocalBoxFuture;
 
@@ -137,16 +136,10 @@ where
             let client = shared.service.config().client_ip(peer, |name| {
                 req.headers().get(name).and_then(|v| v.to_str().ok())
             });
-            // The usual path (memory or SQLite stores) completes here without an await; the
-            // async one is boxed so that it does not make every request's future larger.
-            let request = match RequestAuth::start(&shared.service, cookies, client) {
-                Ok(ready) => ready,
-                Err(pending) => Box::pin(pending.load(&shared.service)).await,
-            };
+            let request = RequestAuth::load(&shared.service, cookies, client).await;
             if verdict == Verdict::CrossOrigin {
                 let (path, wants) = crate::response::request_info(req.request());
-                let anonymous = request.handle().user().is_none();
-                let denial = cross_origin_denial(path, wants, anonymous);
+                let denial = request.cross_origin_denial(path, wants);
                 let res = shared.deny(denial, req.request().clone()).await;
                 return Ok(req.into_response(res).map_into_right_body());
             }
@@ -155,11 +148,7 @@ where
                 shared,
             });
             let mut res = service.call(req).await?.map_into_left_body();
-            let fin = match request.finish_now() {
-                Some(fin) => fin,
-                None => Box::pin(request.finish()).await,
-            };
-            append_finish_headers(res.headers_mut(), &fin);
+            append_finish_headers(res.headers_mut(), &request.close().await);
             Ok(res)
         })
     }
@@ -167,22 +156,11 @@ where
 
 /// The cross-origin check of [`auth_core::adapter::OriginPolicy`] on this request.
 fn origin_verdict(service: &AuthService, req: &ServiceRequest) -> Verdict {
-    let headers = req.headers();
+    let authority = req.uri().authority().map(|a| a.as_str().as_bytes());
     service
         .origin_policy()
-        .check(req.method().as_str(), req.path(), |h| {
-            let name = match h {
-                RequestHeader::Origin => header::ORIGIN,
-                RequestHeader::SecFetchSite => header::HeaderName::from_static("sec-fetch-site"),
-                RequestHeader::Upgrade => header::UPGRADE,
-                RequestHeader::Host => {
-                    return headers
-                        .get(header::HOST)
-                        .map(HeaderValue::as_bytes)
-                        .or_else(|| req.uri().authority().map(|a| a.as_str().as_bytes()));
-                }
-            };
-            headers.get(name).map(HeaderValue::as_bytes)
+        .check_request(req.method().as_str(), req.path(), authority, |name| {
+            req.headers().get(name).map(HeaderValue::as_bytes)
         })
 }
 
@@ -192,14 +170,8 @@ fn append_finish_headers(
     fin: &auth_core::adapter::Finish,
 ) {
     for h in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
-        let (name, value) = match h {
-            FinishHeader::SetCookie(c) => match HeaderValue::from_str(c) {
-                Ok(v) => (header::SET_COOKIE, v),
-                Err(_) => continue,
-            },
-            FinishHeader::NoStore => (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            FinishHeader::VaryCookie => (header::VARY, HeaderValue::from_static("Cookie")),
-        };
-        headers.append(name, value);
+        if let Ok(value) = HeaderValue::from_str(h.value()) {
+            headers.append(header::HeaderName::from_static(h.name()), value);
+        }
     }
 }

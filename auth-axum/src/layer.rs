@@ -5,9 +5,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use auth_core::adapter::FinishHeader;
 use auth_core::adapter::RequestAuth;
-use auth_core::adapter::{BAD_HOST_MESSAGE, RequestHeader, Verdict, cross_origin_denial};
+use auth_core::adapter::{BAD_HOST_MESSAGE, Verdict};
 use auth_core::{AuthService, Denial};
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -144,29 +143,17 @@ where
             let client = shared.service.config().client_ip(peer, |name| {
                 req.headers().get(name).and_then(|v| v.to_str().ok())
             });
-            // The usual path (memory or SQLite stores) completes here without an await; the
-            // async one is boxed so that it does not make every request's future larger.
-            let request = match RequestAuth::start(&shared.service, cookies, client) {
-                Ok(ready) => ready,
-                Err(pending) => Box::pin(pending.load(&shared.service)).await,
-            };
+            let request = RequestAuth::load(&shared.service, cookies, client).await;
             if verdict == Verdict::CrossOrigin {
                 let (path, wants) = crate::response::request_info(req.uri(), req.headers());
-                let anonymous = request.handle().user().is_none();
-                return Ok(shared
-                    .deny(cross_origin_denial(path, wants, anonymous))
-                    .await);
+                return Ok(shared.deny(request.cross_origin_denial(path, wants)).await);
             }
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
                 shared,
             });
             let mut res = inner.call(req).await?;
-            let fin = match request.finish_now() {
-                Some(fin) => fin,
-                None => Box::pin(request.finish()).await,
-            };
-            append_finish_headers(res.headers_mut(), &fin);
+            append_finish_headers(res.headers_mut(), &request.close().await);
             Ok(res)
         })
     }
@@ -174,36 +161,20 @@ where
 
 /// The cross-origin check of [`auth_core::adapter::OriginPolicy`] on this request.
 fn origin_verdict(service: &AuthService, req: &Request) -> Verdict {
-    let headers = req.headers();
-    service
-        .origin_policy()
-        .check(req.method().as_str(), req.uri().path(), |h| {
-            let name = match h {
-                RequestHeader::Origin => header::ORIGIN,
-                RequestHeader::SecFetchSite => HeaderName::from_static("sec-fetch-site"),
-                RequestHeader::Upgrade => header::UPGRADE,
-                RequestHeader::Host => {
-                    return headers
-                        .get(header::HOST)
-                        .map(HeaderValue::as_bytes)
-                        .or_else(|| req.uri().authority().map(|a| a.as_str().as_bytes()));
-                }
-            };
-            headers.get(name).map(HeaderValue::as_bytes)
-        })
+    let authority = req.uri().authority().map(|a| a.as_str().as_bytes());
+    service.origin_policy().check_request(
+        req.method().as_str(),
+        req.uri().path(),
+        authority,
+        |name| req.headers().get(name).map(HeaderValue::as_bytes),
+    )
 }
 
 /// Appends what [`RequestAuth::finish`] asks for.
 fn append_finish_headers(headers: &mut axum::http::HeaderMap, fin: &auth_core::adapter::Finish) {
     for h in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
-        let (name, value) = match h {
-            FinishHeader::SetCookie(c) => match HeaderValue::from_str(c) {
-                Ok(v) => (header::SET_COOKIE, v),
-                Err(_) => continue,
-            },
-            FinishHeader::NoStore => (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            FinishHeader::VaryCookie => (header::VARY, HeaderValue::from_static("Cookie")),
-        };
-        headers.append(name, value);
+        if let Ok(value) = HeaderValue::from_str(h.value()) {
+            headers.append(HeaderName::from_static(h.name()), value);
+        }
     }
 }

@@ -51,6 +51,19 @@ pub enum RequestHeader {
     Upgrade,
 }
 
+impl RequestHeader {
+    /// The header's name, lower-case. For [`RequestHeader::Host`] an adapter falls back to the
+    /// request URI's authority (HTTP/2).
+    pub fn name(self) -> &'static str {
+        match self {
+            RequestHeader::Origin => "origin",
+            RequestHeader::SecFetchSite => "sec-fetch-site",
+            RequestHeader::Host => "host",
+            RequestHeader::Upgrade => "upgrade",
+        }
+    }
+}
+
 /// What the layer does with a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -97,6 +110,21 @@ impl OriginPolicy {
     /// Whether a configured origin value parses (`scheme://host[:port]`, http or https).
     pub fn is_valid_origin(s: &str) -> bool {
         crate::web_origin::is_valid_origin(s)
+    }
+
+    /// [`check`](Self::check) for an adapter: `header` looks a header up by its lower-case
+    /// name; `Host` falls back to the request URI's `authority` (HTTP/2 `:authority`).
+    pub fn check_request<'h>(
+        &self,
+        method: &str,
+        path: &str,
+        authority: Option<&'h [u8]>,
+        header: impl Fn(&'static str) -> Option<&'h [u8]>,
+    ) -> Verdict {
+        self.check(method, path, |h| match h {
+            RequestHeader::Host => header(h.name()).or(authority),
+            _ => header(h.name()),
+        })
     }
 
     /// The verdict on one request. `header` returns a request header's raw value.

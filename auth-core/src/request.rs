@@ -72,6 +72,26 @@ pub enum FinishHeader<'a> {
     VaryCookie,
 }
 
+impl FinishHeader<'_> {
+    /// The header's name, lower-case (valid for any framework's `HeaderName::from_static`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FinishHeader::SetCookie(_) => "set-cookie",
+            FinishHeader::NoStore => "cache-control",
+            FinishHeader::VaryCookie => "vary",
+        }
+    }
+
+    /// The header's value.
+    pub fn value(&self) -> &str {
+        match self {
+            FinishHeader::SetCookie(c) => c,
+            FinishHeader::NoStore => "no-store",
+            FinishHeader::VaryCookie => "Cookie",
+        }
+    }
+}
+
 /// The cookies of a request whose session needs the stores' async path; see
 /// [`RequestAuth::start`].
 #[derive(Debug)]
@@ -90,7 +110,9 @@ impl PendingLoad {
 }
 
 impl RequestAuth {
-    /// Loads the session named by the request's `Cookie` headers (their raw bytes).
+    /// Loads the session named by the request's `Cookie` headers (their raw bytes): in place
+    /// when the stores answer at once (memory, SQLite: no await, no allocation), otherwise
+    /// through their async path, boxed so that it does not make every request's future larger.
     pub async fn load<'h>(
         service: &AuthService,
         cookie_headers: impl IntoIterator<Item = &'h [u8]>,
@@ -98,8 +120,26 @@ impl RequestAuth {
     ) -> Arc<Self> {
         match Self::start(service, cookie_headers, client_ip) {
             Ok(ready) => ready,
-            Err(pending) => pending.load(service).await,
+            Err(pending) => Box::pin(pending.load(service)).await,
         }
+    }
+
+    /// After the handler: saves what changed ([`finish_now`](Self::finish_now) when nothing
+    /// needs saving, else [`finish`](Self::finish), boxed) and says what the response needs.
+    pub async fn close(&self) -> Finish {
+        match self.finish_now() {
+            Some(fin) => fin,
+            None => Box::pin(self.finish()).await,
+        }
+    }
+
+    /// The denial for a request the cross-origin check refused, on this request's session.
+    pub fn cross_origin_denial(
+        self: &Arc<Self>,
+        path: String,
+        wants: crate::guard::Wants,
+    ) -> crate::guard::Denial {
+        crate::origin::cross_origin_denial(path, wants, self.handle().user().is_none())
     }
 
     /// Reads the cookies and loads the session at once when the stores can answer without
