@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
+use auth_tests::deps::{base64, http_body_util, hyper, hyper_util, serde_json};
 use base64::Engine as _;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -14,7 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 
-use crate::server::Server;
+use auth_tests::server::Server;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 

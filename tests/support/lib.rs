@@ -1,5 +1,9 @@
 //! Shared test support: a framework-neutral HTTP client trait, a fixture of users, and the
 //! guard scenarios that run unchanged against the axum and the actix-web app.
+//!
+//! The browser driver (`browser.rs`) and the multi-process harness (`multiprocess.rs`) are not
+//! part of this library: the two test binaries that use them include them with `#[path]`, so
+//! no other test builds them.
 
 /// The README's examples compile (both frameworks).
 #[cfg(doctest)]
@@ -13,12 +17,21 @@ use auth_core::{
     AuthConfig, AuthService, MemorySessionStore, MemoryStore, NewUser, Permission, SessionStore,
 };
 
+/// The crates `browser.rs` and `multiprocess.rs` use, for the test binaries that include them.
+#[doc(hidden)]
+pub mod deps {
+    pub use auth_core;
+    pub use base64;
+    pub use http_body_util;
+    pub use hyper;
+    pub use hyper_util;
+    pub use serde_json;
+}
+
 pub mod attacks;
 pub mod blackbox;
-pub mod browser;
 pub mod clients;
 pub mod conformance;
-pub mod multiprocess;
 pub mod pages;
 pub mod parity;
 pub mod scenarios;

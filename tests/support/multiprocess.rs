@@ -1,12 +1,13 @@
 //! Several app processes sharing PostgreSQL (users, permissions) and Redis (sessions): one
 //! axum and one actix-web process of the example, behind no load balancer, hit in turn.
 
+use auth_tests::deps::auth_core;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use crate::blackbox::PW;
-use crate::server::{Browser, Server};
+use auth_tests::blackbox::PW;
+use auth_tests::server::{Browser, Server};
 
 /// The environment that points a process at shared PostgreSQL and Redis.
 pub struct Shared {
@@ -48,13 +49,6 @@ impl Shared {
     }
 }
 
-impl Browser {
-    /// Points this browser at another process, keeping its cookies (as a load balancer would).
-    pub fn switch_to(&mut self, server: &Server) {
-        self.retarget(&server.base, &server.addr);
-    }
-}
-
 /// Logs out through the logout button of the protected page.
 pub async fn logout(b: &mut Browser) -> u16 {
     let page = b.get("/protected").await;
@@ -66,7 +60,7 @@ pub async fn logout(b: &mut Browser) -> u16 {
 /// deactivation on one are seen at once on the other.
 pub async fn sessions_are_shared(a: &Server, b: &Server) {
     for name in ["mp_alice", "mp_bob"] {
-        crate::blackbox::seed_one(a, name).await;
+        auth_tests::blackbox::seed_one(a, name).await;
     }
     // Log in on A, use the session on B.
     let mut alice = Browser::new(a);

@@ -247,6 +247,13 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// Points this browser at another process, keeping its cookies (as a load balancer would).
+    pub fn switch_to(&mut self, server: &Server) {
+        self.retarget(&server.base, &server.addr);
+    }
+}
+
+impl Browser {
     pub fn new(server: &Server) -> Browser {
         Browser {
             client: HyperClient::builder(TokioExecutor::new()).build_http(),

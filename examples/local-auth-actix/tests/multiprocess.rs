@@ -6,7 +6,10 @@
 //! Needs `DATABASE_URL` (PostgreSQL) and `REDIS_URL`; `.ci/run` provides both. The load runs
 //! `LOAD_SECS` seconds (default 10).
 
-use auth_tests::multiprocess::{self, PrivatePostgres, PrivateRedis, Shared};
+#[path = "../../../tests/support/multiprocess.rs"]
+mod multiprocess;
+
+use multiprocess::{PrivatePostgres, PrivateRedis, Shared};
 
 fn bins() -> (String, String) {
     let actix = env!("CARGO_BIN_EXE_local-auth-actix");

@@ -1,7 +1,10 @@
 //! Register, log in, see the protected page and log out in a real headless Chromium.
 //! Screenshots: `docs/screenshots/axum-*.png`.
 
-use auth_tests::{browser, server::Server};
+#[path = "../../../tests/support/browser.rs"]
+mod browser;
+
+use auth_tests::server::Server;
 
 #[tokio::test]
 async fn register_login_protected_logout_in_chromium() {
