@@ -81,6 +81,7 @@ pub(crate) fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
     c
 }
 
+#[cfg(feature = "pages")]
 /// Whether a built-in form post comes from this site: its `Origin` (else the origin of its
 /// `Referer`) must be allowed by `policy` (the site origin, a trusted origin, or, with no
 /// `site_origin` configured, the `Host` the request was sent to; see [`crate::origin`]). A
@@ -103,6 +104,7 @@ pub(crate) fn same_origin(
     policy.origin_allowed(claimed.as_bytes(), host.map(str::as_bytes))
 }
 
+#[cfg(feature = "pages")]
 /// `scheme://host[:port]` of an absolute URL.
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;

@@ -6,6 +6,7 @@ use crate::config::AuthConfig;
 
 /// The built-in stylesheet: system fonts, a centred card, light and dark schemes, no external
 /// resources.
+#[allow(unreachable_pub)] // public as `pages::render::STYLESHEET` with the `pages` feature
 pub const STYLESHEET: &str = r#"
 :root{color-scheme:light dark;--bg:#f4f5f7;--card:#fff;--text:#1c1e21;--muted:#5f6368;--border:#d5d8dc;--accent:#2563eb;--accent-text:#fff;--error-bg:#fdecea;--error:#b3261e;--notice-bg:#e8f5e9;--notice:#1b5e20}
 @media (prefers-color-scheme:dark){:root{--bg:#121417;--card:#1d2025;--text:#e8eaed;--muted:#9aa0a6;--border:#3c4043;--accent:#60a5fa;--accent-text:#0b1220;--error-bg:#3b1f1d;--error:#f2b8b5;--notice-bg:#1e3323;--notice:#a5d6a7}}

@@ -26,7 +26,7 @@ pub(crate) mod redis;
 pub(crate) mod sql;
 #[cfg(feature = "sqlite")]
 pub(crate) mod sqlite;
-#[cfg(feature = "sqlite")]
+#[cfg(feature = "sqlite-fast-reads")]
 pub(crate) mod sqlite_reader;
 
 /// Where users live.

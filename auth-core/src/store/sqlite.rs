@@ -2,16 +2,17 @@
 //! file, with embedded migrations that run on [`SqliteStore::connect`].
 
 use std::str::FromStr;
+#[cfg(feature = "sqlite-fast-reads")]
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rusqlite::OptionalExtension as _;
 use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use time::OffsetDateTime;
 
 use super::sql::{self, unavailable};
+#[cfg(feature = "sqlite-fast-reads")]
 use super::sqlite_reader::Readers;
 use crate::error::StoreError;
 use crate::permission::{Grants, Permission};
@@ -50,13 +51,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// # }
 /// ```
 ///
-/// The two reads every request of a logged-in user makes (its session and its user, by
+/// With the `sqlite-fast-reads` feature (which the adapters' `sqlite` feature turns on), the
+/// reads every request of a logged-in user makes (its session, its user and its grants, by
 /// primary key) run in place on reader connections instead of the pool's connection threads;
 /// see the `sqlite_reader` module for why that never stalls the runtime nor serves stale data.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
-    readers: Arc<Readers>,
+    pub(super) pool: SqlitePool,
+    #[cfg(feature = "sqlite-fast-reads")]
+    pub(super) readers: Arc<Readers>,
 }
 
 impl SqliteStore {
@@ -79,6 +82,7 @@ impl SqliteStore {
         } else {
             opts.journal_mode(SqliteJournalMode::Wal)
         };
+        #[cfg(feature = "sqlite-fast-reads")]
         let file = (!memory).then(|| opts.get_filename().to_path_buf());
         // Two processes opening a new file at once can both try to switch it to WAL; SQLite
         // then answers "database is locked" at once to one of them (its busy timeout does not
@@ -96,6 +100,7 @@ impl SqliteStore {
                     .map_err(unavailable)?;
                 let store = SqliteStore {
                     pool,
+                    #[cfg(feature = "sqlite-fast-reads")]
                     readers: Arc::new(Readers::new(file.clone())),
                 };
                 store.migrate().await?;
@@ -148,59 +153,19 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// A read on the in-place reader connections; `None`: use the pool (also when the pool was
-    /// closed, so that closing it stops every read).
-    fn fast_read<T>(
-        &self,
-        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-    ) -> Option<T> {
-        if self.pool.is_closed() {
-            return None;
-        }
-        self.readers.read(read)
+    #[cfg(not(feature = "sqlite-fast-reads"))]
+    fn fast_user(&self, _id: UserId) -> Option<Option<User>> {
+        None
     }
 
-    /// One row (or none) of `sql` from a reader connection; `None`: use the pool.
-    fn row_now<T>(&self, sql: &str, params: impl rusqlite::Params) -> Option<Option<T>>
-    where
-        T: for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error>,
-    {
-        self.fast_read(|c| {
-            c.prepare_cached(sql)?
-                .query_row(params, |r| T::try_from(r))
-                .optional()
-        })
+    #[cfg(not(feature = "sqlite-fast-reads"))]
+    fn fast_session(&self, _id: &SessionId, _now: i64) -> Option<Option<sql::SessionRow>> {
+        None
     }
 
-    /// The user by id from a reader connection; `None`: use the pool.
-    fn fast_user(&self, id: UserId) -> Option<Option<User>> {
-        let row: Option<sql::UserRow> = self.row_now(sql::USER_BY_ID, [id])?;
-        Some(row.map(sql::user_from_row))
-    }
-
-    /// The live session row by id from a reader connection; `None`: use the pool.
-    fn fast_session(&self, id: &SessionId, now: i64) -> Option<Option<sql::SessionRow>> {
-        self.row_now(sql::SESSION_BY_ID, rusqlite::params![id.as_str(), now])
-    }
-
-    /// The user's grants from a reader connection (no thread hop, so a guard's check completes
-    /// in its first poll: actix-web then answers the guard's denial before a later extractor's
-    /// error, as axum does); `None`: use the pool.
-    fn fast_grants(&self, user_id: UserId) -> Option<Grants> {
-        self.fast_read(|conn| {
-            let mut perms = conn.prepare_cached(sql::GRANTS_PERMS)?;
-            let permissions = perms
-                .query_map([user_id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut groups = conn.prepare_cached(sql::GRANTS_GROUPS)?;
-            let groups = groups
-                .query_map([user_id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(Grants {
-                permissions,
-                groups,
-            })
-        })
+    #[cfg(not(feature = "sqlite-fast-reads"))]
+    fn fast_grants(&self, _user_id: UserId) -> Option<Grants> {
+        None
     }
 
     /// The connection pool, for an app that keeps its own tables in the same database.
