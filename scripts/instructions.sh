@@ -4,17 +4,21 @@
 # is doing). Compare modes, e.g. bare-axum against ours-axum, to see what the guard costs.
 #
 # bash scripts/instructions.sh ours-axum     (needs valgrind; installs it from Debian if missing)
+# BIN=/path/to/server bash scripts/instructions.sh ours-axum   counts another build (no build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:?usage: scripts/instructions.sh MODE}
 command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet --manifest-path bench/Cargo.toml
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet --manifest-path bench/Cargo.toml
+  BIN=bench/target/release/server
+fi
 PORT=4183
 URL="http://127.0.0.1:$PORT"
 OUT=$(mktemp -d)
 BIND_ADDR=127.0.0.1:$PORT valgrind --tool=callgrind --callgrind-out-file="$OUT/cg.out" \
-  bench/target/release/server "$MODE" >/dev/null 2>"$OUT/valgrind.log" &
+  "$BIN" "$MODE" >/dev/null 2>"$OUT/valgrind.log" &
 SERVER=$!
 for _ in $(seq 1 400); do curl -s -o /dev/null "$URL/public" && break; sleep 0.1; done
 cookie=$(curl -s -D - -o /dev/null -X POST "$URL/login" | tr -d '\r' | awk -F': ' 'tolower($1)=="set-cookie" {split($2, a, ";"); printf "%s; ", a[1]}')

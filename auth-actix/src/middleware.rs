@@ -8,7 +8,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, Responder};
 use auth_core::adapter::RequestAuth;
-use auth_core::adapter::{BAD_HOST_MESSAGE, Verdict};
+use auth_core::adapter::{BAD_HOST_MESSAGE, FinishHeader, RequestHeader, Verdict};
 use auth_core::{AuthService, Denial};
 use futures_util::future::LocalBoxFuture;
 
@@ -154,24 +154,41 @@ where
     }
 }
 
-/// The cross-origin check of [`auth_core::adapter::OriginPolicy`] on this request.
+/// `Sec-Fetch-Site`, which has no constant of its own in the framework.
+const SEC_FETCH_SITE: header::HeaderName = header::HeaderName::from_static("sec-fetch-site");
+
+/// The cross-origin check of [`auth_core::adapter::OriginPolicy`] on this request. The header
+/// names are the framework's constants: looking one up by its `&str` name parses it first.
 fn origin_verdict(service: &AuthService, req: &ServiceRequest) -> Verdict {
     let authority = req.uri().authority().map(|a| a.as_str().as_bytes());
+    let header = |h: RequestHeader| {
+        let name = match h {
+            RequestHeader::Origin => header::ORIGIN,
+            RequestHeader::SecFetchSite => SEC_FETCH_SITE,
+            RequestHeader::Host => header::HOST,
+            RequestHeader::Upgrade => header::UPGRADE,
+        };
+        req.headers().get(name).map(HeaderValue::as_bytes)
+    };
     service
         .origin_policy()
-        .check_request(req.method().as_str(), req.path(), authority, |name| {
-            req.headers().get(name).map(HeaderValue::as_bytes)
-        })
+        .check_request(req.method().as_str(), req.path(), authority, header)
 }
 
-/// Appends what [`RequestAuth::finish`] asks for.
+/// Appends what [`RequestAuth::finish`] asks for (static values are not re-validated).
 fn append_finish_headers(
     headers: &mut actix_web::http::header::HeaderMap,
     fin: &auth_core::adapter::Finish,
 ) {
     for h in fin.headers(headers.contains_key(header::CACHE_CONTROL)) {
-        if let Ok(value) = HeaderValue::from_str(h.value()) {
-            headers.append(header::HeaderName::from_static(h.name()), value);
-        }
+        let (name, value) = match h {
+            FinishHeader::SetCookie(c) => match HeaderValue::from_str(c) {
+                Ok(v) => (header::SET_COOKIE, v),
+                Err(_) => continue,
+            },
+            FinishHeader::NoStore => (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            FinishHeader::VaryCookie => (header::VARY, HeaderValue::from_static("Cookie")),
+        };
+        headers.append(name, value);
     }
 }

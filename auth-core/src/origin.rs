@@ -112,18 +112,18 @@ impl OriginPolicy {
         crate::web_origin::is_valid_origin(s)
     }
 
-    /// [`check`](Self::check) for an adapter: `header` looks a header up by its lower-case
-    /// name; `Host` falls back to the request URI's `authority` (HTTP/2 `:authority`).
+    /// [`check`](Self::check) for an adapter: `Host` falls back to the request URI's
+    /// `authority` (HTTP/2 `:authority`).
     pub fn check_request<'h>(
         &self,
         method: &str,
         path: &str,
         authority: Option<&'h [u8]>,
-        header: impl Fn(&'static str) -> Option<&'h [u8]>,
+        header: impl Fn(RequestHeader) -> Option<&'h [u8]>,
     ) -> Verdict {
         self.check(method, path, |h| match h {
-            RequestHeader::Host => header(h.name()).or(authority),
-            _ => header(h.name()),
+            RequestHeader::Host => header(h).or(authority),
+            _ => header(h),
         })
     }
 
