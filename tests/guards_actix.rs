@@ -240,6 +240,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(htmx_requests_get_401_with_hx_redirect, fixture);
 scenario!(logged_in_user_passes, fixture);
 scenario!(result_bodies_with_question_mark_and_early_return, fixture);
 scenario!(json_body_extractor, fixture);

@@ -138,8 +138,8 @@ where
             });
             let request = RequestAuth::load(&shared.service, cookies, client).await;
             if verdict == Verdict::CrossOrigin {
-                let (path, wants) = crate::response::request_info(req.request());
-                let denial = request.cross_origin_denial(path, wants);
+                let target = crate::response::request_info(req.request());
+                let denial = request.cross_origin_denial(target);
                 let res = shared.deny(denial, req.request().clone()).await;
                 return Ok(req.into_response(res).map_into_right_body());
             }

@@ -2,7 +2,7 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
-use auth_core::{AuthConfig, Denial, DenialResponse, Wants};
+use auth_core::{AuthConfig, Denial, DenialResponse, DeniedRequest};
 
 /// The built-in answer to a denial: what guards answer when neither the guard nor the
 /// middleware has an `on_denied` handler. Useful inside your own handler to fall back to it.
@@ -10,6 +10,9 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> HttpResponse {
     match DenialResponse::for_denial(d, cfg) {
         DenialResponse::Redirect { location } => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, location))
+            .finish(),
+        DenialResponse::HxRedirect { location } => HttpResponse::Unauthorized()
+            .insert_header(("hx-redirect", location))
             .finish(),
         DenialResponse::Body {
             status,
@@ -21,14 +24,10 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> HttpResponse {
     }
 }
 
-/// The path (with query) and what the client wants, for a denial.
-pub(crate) fn request_info(req: &HttpRequest) -> (String, Wants) {
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let h = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
-    (path, wants)
+/// What a denial needs to know of the request.
+pub(crate) fn request_info(req: &HttpRequest) -> DeniedRequest {
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    DeniedRequest::from_headers(path, |name| {
+        req.headers().get(name).and_then(|v| v.to_str().ok())
+    })
 }

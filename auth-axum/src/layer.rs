@@ -145,8 +145,8 @@ where
             });
             let request = RequestAuth::load(&shared.service, cookies, client).await;
             if verdict == Verdict::CrossOrigin {
-                let (path, wants) = crate::response::request_info(req.uri(), req.headers());
-                return Ok(shared.deny(request.cross_origin_denial(path, wants)).await);
+                let target = crate::response::request_info(req.uri(), req.headers());
+                return Ok(shared.deny(request.cross_origin_denial(target)).await);
             }
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),

@@ -3,9 +3,12 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use auth_core::{AuthConfig, Denial, DenialResponse, Wants};
+use auth_core::{AuthConfig, Denial, DenialResponse, DeniedRequest};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+
+/// `HX-Redirect`, which htmx follows as a full navigation.
+const HX_REDIRECT: axum::http::HeaderName = axum::http::HeaderName::from_static("hx-redirect");
 
 /// The built-in answer to a denial: what guards answer when neither the guard nor the layer
 /// has an `on_denied` handler. Useful inside your own handler to fall back to it.
@@ -15,6 +18,13 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> Response {
             let mut r = StatusCode::SEE_OTHER.into_response();
             if let Ok(v) = HeaderValue::from_str(&location) {
                 r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+        DenialResponse::HxRedirect { location } => {
+            let mut r = StatusCode::UNAUTHORIZED.into_response();
+            if let Ok(v) = HeaderValue::from_str(&location) {
+                r.headers_mut().insert(HX_REDIRECT, v);
             }
             r
         }
@@ -32,10 +42,8 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> Response {
 /// A boxed response future: what an `on_denied` hook's answer becomes.
 pub type DenyFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
-/// The path (with query) and what the client wants, for a denial.
-pub(crate) fn request_info(uri: &Uri, headers: &HeaderMap) -> (String, Wants) {
-    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
-    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let wants = Wants::from_headers(h("accept"), h("content-type"), h("x-requested-with"));
-    (path, wants)
+/// What a denial needs to know of the request.
+pub(crate) fn request_info(uri: &Uri, headers: &HeaderMap) -> DeniedRequest {
+    let path = uri.path_and_query().map_or("/", |p| p.as_str());
+    DeniedRequest::from_headers(path, |name| headers.get(name).and_then(|v| v.to_str().ok()))
 }

@@ -151,6 +151,69 @@ pub struct Denial {
     /// The guard's `redirect = "..."` option: where anonymous HTML requests go instead of the
     /// configured `login_url`.
     pub login_url: Option<&'static str>,
+    /// An htmx request (`HX-Request: true`): the built-in answer to an anonymous one is 401 with
+    /// `HX-Redirect` to the login page, which htmx follows as a full navigation, instead of a
+    /// 303 whose login page would be swapped into a fragment.
+    pub htmx: bool,
+}
+
+/// What a denial needs to know of the refused request; adapters build it with
+/// [`DeniedRequest::from_headers`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeniedRequest {
+    /// The path and query to come back to after a login.
+    pub path: String,
+    /// What the client wants back.
+    pub wants: Wants,
+    /// Whether htmx sent it.
+    pub htmx: bool,
+}
+
+impl DeniedRequest {
+    /// From the request's path and query and a header lookup (by lower-case name). An htmx
+    /// request is marked as such, and its path is the page the user is on (the path and query
+    /// of `HX-Current-URL`, when it has them), so that a login returns to that page rather
+    /// than to the fragment's URL.
+    ///
+    /// ```
+    /// use auth_core::{DeniedRequest, Wants};
+    /// let headers = |name: &str| match name {
+    ///     "hx-request" => Some("true"),
+    ///     "hx-current-url" => Some("https://shop.example/orders?page=2"),
+    ///     _ => None,
+    /// };
+    /// let r = DeniedRequest::from_headers("/orders/rows", headers);
+    /// assert!(r.htmx);
+    /// assert_eq!(r.path, "/orders?page=2");
+    /// assert_eq!(DeniedRequest::from_headers("/a", |_| None).wants, Wants::Html);
+    /// ```
+    pub fn from_headers<'h>(
+        path_and_query: &str,
+        header: impl Fn(&str) -> Option<&'h str>,
+    ) -> Self {
+        let wants = Wants::from_headers(
+            header("accept"),
+            header("content-type"),
+            header("x-requested-with"),
+        );
+        let htmx = header("hx-request").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        let current = htmx
+            .then(|| header("hx-current-url").and_then(local_part))
+            .flatten();
+        DeniedRequest {
+            path: current.unwrap_or(path_and_query).to_owned(),
+            wants,
+            htmx,
+        }
+    }
+}
+
+/// The path and query of an absolute `http(s)` URL (`/` when it has none).
+fn local_part(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    Some(rest.find('/').map_or("/", |i| &rest[i..]))
 }
 
 impl Denial {
@@ -163,6 +226,7 @@ impl Denial {
             path: String::new(),
             wants: Wants::Json,
             login_url: None,
+            htmx: false,
         }
     }
 
@@ -204,19 +268,15 @@ pub struct Failure {
 
 impl Failure {
     /// Turns the failure into a [`Denial`] for a request.
-    pub fn into_denial(
-        self,
-        path: String,
-        wants: Wants,
-        login_url: Option<&'static str>,
-    ) -> Denial {
+    pub fn into_denial(self, request: DeniedRequest, login_url: Option<&'static str>) -> Denial {
         Denial {
             requirement: self.requirement,
             reason: self.reason,
             anonymous: self.anonymous,
-            path,
-            wants,
+            path: request.path,
+            wants: request.wants,
             login_url,
+            htmx: request.htmx,
         }
     }
 }
@@ -356,13 +416,12 @@ pub async fn evaluate<C, F>(
 ) -> Result<(), Denial>
 where
     C: AuthContext + ?Sized,
-    F: FnOnce() -> (String, Wants),
+    F: FnOnce() -> DeniedRequest,
 {
     match check(cx, reqs).await {
         Ok(()) => Ok(()),
         Err(f) => {
-            let (path, wants) = request();
-            let d = f.into_denial(path, wants, login_url);
+            let d = f.into_denial(request(), login_url);
             audit_denial(&d);
             Err(d)
         }

@@ -77,7 +77,9 @@ pub use async_trait::async_trait;
 pub use config::{AuthConfig, ConfigError, FieldNames, LoginField, Messages};
 pub use csrf::CSRF_FIELD;
 pub use error::{AuthError, StoreError};
-pub use guard::{AuthContext, Denial, DenialReason, Failure, PageRoute, Requirement, Wants, check};
+pub use guard::{
+    AuthContext, Denial, DenialReason, DeniedRequest, Failure, PageRoute, Requirement, Wants, check,
+};
 pub use helpers::{
     CheckError, UserSnapshot, require_login_user, user_has_perm, user_in_group, user_snapshot,
 };

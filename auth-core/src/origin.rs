@@ -35,7 +35,7 @@
 //! ```
 
 use crate::config::AuthConfig;
-use crate::guard::{Denial, DenialReason, Requirement, Wants};
+use crate::guard::{Denial, DenialReason, DeniedRequest, Requirement};
 use crate::web_origin::{Origin, OwnedOrigin, ows, split_port};
 
 /// A request header the check reads. Adapters map each to their framework's constant.
@@ -264,19 +264,20 @@ impl OriginPolicy {
 /// The denial for a request the check refused, logged as a `csrf_failed` audit event. The
 /// adapters hand it to the guard's usual denial path (the layer's `on_denied` handler, else
 /// the built-in 403 page or JSON).
-pub fn cross_origin_denial(path: String, wants: Wants, anonymous: bool) -> Denial {
+pub fn cross_origin_denial(request: DeniedRequest, anonymous: bool) -> Denial {
     tracing::warn!(
         event = "csrf_failed",
-        path = %path,
+        path = %request.path,
         "cross-origin request refused"
     );
     Denial {
         requirement: Requirement::SameOrigin,
         reason: DenialReason::CrossOrigin,
         anonymous,
-        path,
-        wants,
+        path: request.path,
+        wants: request.wants,
         login_url: None,
+        htmx: request.htmx,
     }
 }
 

@@ -76,9 +76,14 @@ pub async fn check_service<C: AuthContext + ?Sized>(
     cx: &C,
     reqs: &'static [Requirement],
 ) -> Result<(), Denial> {
-    check(cx, reqs)
-        .await
-        .map_err(|f| f.into_denial(String::new(), crate::guard::Wants::Json, None))
+    check(cx, reqs).await.map_err(|f| {
+        let request = crate::guard::DeniedRequest {
+            path: String::new(),
+            wants: crate::guard::Wants::Json,
+            htmx: false,
+        };
+        f.into_denial(request, None)
+    })
 }
 
 /// Implements `Deref`/`DerefMut` to [`crate::AuthHandle`] and [`AuthContext`] for an

@@ -136,10 +136,9 @@ impl RequestAuth {
     /// The denial for a request the cross-origin check refused, on this request's session.
     pub fn cross_origin_denial(
         self: &Arc<Self>,
-        path: String,
-        wants: crate::guard::Wants,
+        request: crate::guard::DeniedRequest,
     ) -> crate::guard::Denial {
-        crate::origin::cross_origin_denial(path, wants, self.handle().user().is_none())
+        crate::origin::cross_origin_denial(request, self.handle().user().is_none())
     }
 
     /// Reads the cookies and loads the session at once when the stores can answer without

@@ -13,6 +13,12 @@ pub enum DenialResponse {
         /// The target.
         location: String,
     },
+    /// 401 with `HX-Redirect: location` and no body: what htmx follows as a full navigation
+    /// (the login page with `next`), for an anonymous htmx request.
+    HxRedirect {
+        /// The target.
+        location: String,
+    },
     /// A page or JSON document.
     Body {
         /// 401, 403 or 503.
@@ -29,6 +35,8 @@ pub const REDIRECT_STATUS: u16 = 303;
 
 impl DenialResponse {
     /// The built-in answer:
+    /// - anonymous htmx request (`HX-Request: true`): 401 with `HX-Redirect` to the login URL
+    ///   with `?next=<the page the user is on>`;
     /// - anonymous + HTML: redirect to the login URL (the guard's `redirect` option, else
     ///   `login_url`) with `?next=<path>`; also when a store is down and nobody is known to be
     ///   logged in;
@@ -39,6 +47,12 @@ impl DenialResponse {
     pub fn for_denial(d: &Denial, cfg: &AuthConfig) -> Self {
         let m = &cfg.messages;
         match (d.reason, d.wants, d.anonymous) {
+            (DenialReason::Unauthenticated | DenialReason::Unavailable, _, true) if d.htmx => {
+                let login = d.login_url.unwrap_or(&cfg.login_url);
+                DenialResponse::HxRedirect {
+                    location: login_redirect(login, &d.path),
+                }
+            }
             (DenialReason::CrossOrigin, Wants::Json, _) => {
                 json(403, "cross_origin", &m.cross_origin_denied, None)
             }
@@ -72,6 +86,7 @@ impl DenialResponse {
     pub fn status(&self) -> u16 {
         match self {
             DenialResponse::Redirect { .. } => REDIRECT_STATUS,
+            DenialResponse::HxRedirect { .. } => 401,
             DenialResponse::Body { status, .. } => *status,
         }
     }
@@ -115,7 +130,31 @@ mod tests {
             path: "/p?q=1".into(),
             wants,
             login_url: None,
+            htmx: false,
         }
+    }
+
+    #[test]
+    fn anonymous_htmx_requests_get_a_401_with_hx_redirect() {
+        let cfg = AuthConfig::default();
+        for wants in [Wants::Html, Wants::Json] {
+            for reason in [DenialReason::Unauthenticated, DenialReason::Unavailable] {
+                let mut d = denial(reason, true, wants);
+                d.htmx = true;
+                let r = DenialResponse::for_denial(&d, &cfg);
+                assert_eq!(
+                    r,
+                    DenialResponse::HxRedirect {
+                        location: "/login?next=/p%3Fq%3D1".into()
+                    }
+                );
+                assert_eq!(r.status(), 401);
+            }
+        }
+        // A logged-in htmx user who lacks the permission gets the usual 403.
+        let mut d = denial(DenialReason::Forbidden, false, Wants::Html);
+        d.htmx = true;
+        assert_eq!(DenialResponse::for_denial(&d, &cfg).status(), 403);
     }
 
     #[test]

@@ -86,6 +86,12 @@ pub async fn anonymous_access(s: &Server) {
             "{path}"
         );
     }
+    // An anonymous htmx request: 401 and HX-Redirect (htmx navigates), not a 303 to swap in.
+    let r = b
+        .request("GET", "/protected", None, vec![], &[("hx-request", "true")])
+        .await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(r.header("hx-redirect"), Some("/login?next=/protected"));
     // /api/me answers JSON whatever the Accept header says.
     for accept in ["application/json", "*/*", "text/html"] {
         let r = b

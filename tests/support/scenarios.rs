@@ -51,6 +51,59 @@ pub async fn anonymous_json_gets_401(c: &impl Client) {
     assert_eq!(r.status, 401);
 }
 
+pub async fn htmx_requests_get_401_with_hx_redirect(c: &impl Client, f: &Fixture) {
+    // Anonymous htmx: 401 and HX-Redirect to the login page, back to the page the user is on.
+    let r = c
+        .send(
+            Req::get("/dashboard")
+                .header("hx-request", "true")
+                .header("hx-current-url", "http://testserver/reports?tab=q1"),
+        )
+        .await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(
+        r.header("hx-redirect"),
+        Some("/login?next=/reports%3Ftab%3Dq1")
+    );
+    assert_eq!(
+        r.location(),
+        None,
+        "no 303 for htmx to swap into the fragment"
+    );
+    // Without HX-Current-URL, back to the fragment's own path; the guard's `redirect` counts.
+    let r = c
+        .send(Req::get("/elsewhere").header("hx-request", "true"))
+        .await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(r.header("hx-redirect"), Some("/signin?next=/elsewhere"));
+    // HX-Request other than "true" is an ordinary browser request.
+    let r = c
+        .send(Req::get("/dashboard").html().header("hx-request", "false"))
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some("/login?next=/dashboard"))
+    );
+    // Logged in: the guard passes as usual; lacking a permission: the usual 403.
+    let r = c
+        .send(
+            Req::get("/dashboard")
+                .header("hx-request", "true")
+                .cookie(&f.alice),
+        )
+        .await;
+    assert_eq!((r.status, r.body.as_str()), (200, "hi alice"), "{r:?}");
+    let r = c
+        .send(
+            Req::get("/reports")
+                .header("hx-request", "true")
+                .cookie(&f.alice),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(r.header("hx-redirect"), None);
+}
+
 pub async fn logged_in_user_passes(c: &impl Client, f: &Fixture) {
     let r = c.send(Req::get("/dashboard").html().cookie(&f.alice)).await;
     assert_eq!((r.status, r.body.as_str()), (200, "hi alice"), "{r:?}");
