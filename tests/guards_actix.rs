@@ -12,7 +12,7 @@ use auth_actix::{
 use auth_core::{AuthConfig, AuthService, MemoryStore};
 use auth_tests::clients::ActixApp;
 use auth_tests::{Client, Fixture, Req, fixture, scenarios};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[login_required]
 async fn dashboard(auth: Auth) -> impl Responder {
@@ -168,6 +168,29 @@ async fn set_theme(auth: Auth, f: web::Form<ThemeForm>) -> &'static str {
     "saved"
 }
 
+#[derive(Serialize, Deserialize, Default)]
+struct Cart {
+    items: Vec<u32>,
+}
+
+#[login_required]
+async fn add_to_cart(auth: Auth, item: web::Path<u32>) -> String {
+    let session = auth.session();
+    let mut cart: Cart = session.get("cart").await.unwrap().unwrap_or_default();
+    cart.items.push(item.into_inner());
+    session.insert("cart", &cart).await.unwrap();
+    let items: Vec<String> = cart.items.iter().map(u32::to_string).collect();
+    items.join(",")
+}
+
+#[login_required]
+async fn theme_as_cart(auth: Auth) -> actix_web::HttpResponse {
+    match auth.session().get::<Cart>("theme").await {
+        Ok(_) => actix_web::HttpResponse::Ok().body("a cart"),
+        Err(e) => actix_web::HttpResponse::InternalServerError().body(e.to_string()),
+    }
+}
+
 async fn get_theme(auth: Auth) -> String {
     auth.session_get("theme")
         .await
@@ -206,6 +229,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(logout))
         .route("/theme", web::get().to(get_theme))
         .route("/theme", web::post().to(set_theme))
+        .route("/cart/{item}", web::post().to(add_to_cart))
+        .route("/theme-as-cart", web::get().to(theme_as_cart))
         .route("/password", web::post().to(change_password));
 }
 
@@ -240,6 +265,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(typed_session_values, fixture);
 scenario!(htmx_requests_get_401_with_hx_redirect, fixture);
 scenario!(logged_in_user_passes, fixture);
 scenario!(result_bodies_with_question_mark_and_early_return, fixture);

@@ -15,7 +15,7 @@ use axum::extract::{Form, Json, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[login_required]
 async fn dashboard(auth: Auth) -> impl IntoResponse {
@@ -176,6 +176,29 @@ async fn set_theme(auth: Auth, Form(f): Form<ThemeForm>) -> &'static str {
     "saved"
 }
 
+#[derive(Serialize, Deserialize, Default)]
+struct Cart {
+    items: Vec<u32>,
+}
+
+#[login_required]
+async fn add_to_cart(auth: Auth, Path(item): Path<u32>) -> String {
+    let session = auth.session();
+    let mut cart: Cart = session.get("cart").await.unwrap().unwrap_or_default();
+    cart.items.push(item);
+    session.insert("cart", &cart).await.unwrap();
+    let items: Vec<String> = cart.items.iter().map(u32::to_string).collect();
+    items.join(",")
+}
+
+#[login_required]
+async fn theme_as_cart(auth: Auth) -> (axum::http::StatusCode, String) {
+    match auth.session().get::<Cart>("theme").await {
+        Ok(_) => (axum::http::StatusCode::OK, "a cart".into()),
+        Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
 async fn get_theme(auth: Auth) -> String {
     auth.session_get("theme")
         .await
@@ -214,6 +237,8 @@ fn routes() -> Router {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/theme", get(get_theme).post(set_theme))
+        .route("/cart/{item}", post(add_to_cart))
+        .route("/theme-as-cart", get(theme_as_cart))
         .route("/password", post(change_password))
 }
 
@@ -244,6 +269,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(typed_session_values, fixture);
 scenario!(htmx_requests_get_401_with_hx_redirect, fixture);
 scenario!(logged_in_user_passes, fixture);
 scenario!(result_bodies_with_question_mark_and_early_return, fixture);

@@ -64,6 +64,7 @@ mod request;
 mod response;
 mod service;
 mod session;
+mod session_data;
 mod store;
 mod sys;
 mod user;
@@ -96,6 +97,7 @@ pub use session::{
     AuthHash, MalformedAuthHash, MalformedSessionId, SESSION_ID_BYTES, SESSION_ID_LEN, SessionId,
     SessionRecord, now_unix,
 };
+pub use session_data::{Session, SessionDataError};
 pub use store::memory::{MemoryAttemptStore, MemoryStore};
 pub use store::memory_sessions::MemorySessionStore;
 #[cfg(feature = "postgres")]

@@ -16,6 +16,8 @@
 //! - `POST /login`: form `username`, `password`; 200 "welcome {name}" or 401
 //! - `POST /logout`: logs out, 200 "bye"
 //! - `POST /theme`: stores `theme` in the session
+//! - `POST /cart/{item}`: `#[login_required]`, a typed `Cart` in the session, answers its items
+//! - `GET /theme-as-cart`: reads `theme` as a `Cart`: 500 with the typed error
 
 use crate::{Client, Fixture, PASSWORD, Req};
 
@@ -102,6 +104,30 @@ pub async fn htmx_requests_get_401_with_hx_redirect(c: &impl Client, f: &Fixture
         .await;
     assert_eq!(r.status, 403, "{r:?}");
     assert_eq!(r.header("hx-redirect"), None);
+}
+
+pub async fn typed_session_values(c: &impl Client, f: &Fixture) {
+    for (item, want) in [("3", "3"), ("5", "3,5")] {
+        let r = c
+            .send(Req::post(&format!("/cart/{item}")).cookie(&f.alice))
+            .await;
+        assert_eq!((r.status, r.body.as_str()), (200, want), "{r:?}");
+    }
+    // Another user's session has its own cart.
+    let r = c.send(Req::post("/cart/1").cookie(&f.bob)).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "1"), "{r:?}");
+    // A value stored as another type is an error that names the key, not a silent default.
+    let r = c
+        .send(Req::post("/theme").form("theme=dark").cookie(&f.carol))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = c.send(Req::get("/theme-as-cart").cookie(&f.carol)).await;
+    assert_eq!(r.status, 500, "{r:?}");
+    assert!(
+        r.body.contains("session value `theme` is not a"),
+        "{}",
+        r.body
+    );
 }
 
 pub async fn logged_in_user_passes(c: &impl Client, f: &Fixture) {
