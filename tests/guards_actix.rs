@@ -168,6 +168,11 @@ async fn set_theme(auth: Auth, f: web::Form<ThemeForm>) -> &'static str {
     "saved"
 }
 
+#[permission_required("blog.publish_post", "blog.review_post", any)]
+async fn moderate(auth: Auth) -> String {
+    format!("moderation for {}", auth.user().unwrap().username)
+}
+
 #[derive(Serialize, Deserialize, Default)]
 struct Cart {
     items: Vec<u32>,
@@ -231,6 +236,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/theme", web::post().to(set_theme))
         .route("/cart/{item}", web::post().to(add_to_cart))
         .route("/theme-as-cart", web::get().to(theme_as_cart))
+        .route("/moderate", web::get().to(moderate))
         .route("/password", web::post().to(change_password));
 }
 
@@ -265,6 +271,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(any_of_permissions, fixture);
 scenario!(typed_session_values, fixture);
 scenario!(htmx_requests_get_401_with_hx_redirect, fixture);
 scenario!(logged_in_user_passes, fixture);

@@ -176,6 +176,11 @@ async fn set_theme(auth: Auth, Form(f): Form<ThemeForm>) -> &'static str {
     "saved"
 }
 
+#[permission_required("blog.publish_post", "blog.review_post", any)]
+async fn moderate(auth: Auth) -> String {
+    format!("moderation for {}", auth.user().unwrap().username)
+}
+
 #[derive(Serialize, Deserialize, Default)]
 struct Cart {
     items: Vec<u32>,
@@ -239,6 +244,7 @@ fn routes() -> Router {
         .route("/theme", get(get_theme).post(set_theme))
         .route("/cart/{item}", post(add_to_cart))
         .route("/theme-as-cart", get(theme_as_cart))
+        .route("/moderate", get(moderate))
         .route("/password", post(change_password))
 }
 
@@ -269,6 +275,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(any_of_permissions, fixture);
 scenario!(typed_session_values, fixture);
 scenario!(htmx_requests_get_401_with_hx_redirect, fixture);
 scenario!(logged_in_user_passes, fixture);

@@ -46,6 +46,9 @@ pub enum Requirement {
     Login,
     /// A permission `app_label.codename` (`#[permission_required]`); active superusers pass.
     Perm(&'static str),
+    /// At least one of these permissions (`#[permission_required(.., any)]`); active
+    /// superusers pass.
+    AnyPerm(&'static [&'static str]),
     /// Membership in at least one of these groups (`#[group_required]`).
     AnyGroup(&'static [&'static str]),
     /// `is_staff` on an active user (`#[staff_required]`).
@@ -60,7 +63,10 @@ pub enum Requirement {
 impl Requirement {
     /// Whether checking it needs the user's grants (and so possibly a store read).
     pub fn needs_grants(&self) -> bool {
-        matches!(self, Requirement::Perm(_) | Requirement::AnyGroup(_))
+        matches!(
+            self,
+            Requirement::Perm(_) | Requirement::AnyPerm(_) | Requirement::AnyGroup(_)
+        )
     }
 }
 
@@ -69,6 +75,7 @@ impl fmt::Display for Requirement {
         match self {
             Requirement::Login => f.write_str("login"),
             Requirement::Perm(p) => write!(f, "permission {p}"),
+            Requirement::AnyPerm(p) => write!(f, "one of the permissions {}", p.join(", ")),
             Requirement::AnyGroup(g) => write!(f, "membership in one of {}", g.join(", ")),
             Requirement::Staff => f.write_str("staff status"),
             Requirement::Superuser => f.write_str("superuser status"),
@@ -357,6 +364,9 @@ pub fn requirement_met(req: &Requirement, user: &User, grants: Option<&Grants>) 
         // Checked by the layer from request headers, not from the user.
         Requirement::SameOrigin => true,
         Requirement::Perm(p) => user.is_superuser || grants.is_some_and(|g| g.has_permission(p)),
+        Requirement::AnyPerm(ps) => {
+            user.is_superuser || grants.is_some_and(|g| ps.iter().any(|p| g.has_permission(p)))
+        }
         Requirement::AnyGroup(names) => grants.is_some_and(|g| names.iter().any(|n| g.in_group(n))),
     }
 }
@@ -388,7 +398,7 @@ pub async fn check<C: AuthContext + ?Sized>(cx: &C, reqs: &[Requirement]) -> Res
     let mut grants: Option<Arc<Grants>> = None;
     for (i, req) in reqs.iter().enumerate() {
         let needs = match req {
-            Requirement::Perm(_) => !user.is_superuser,
+            Requirement::Perm(_) | Requirement::AnyPerm(_) => !user.is_superuser,
             Requirement::AnyGroup(_) => true,
             _ => false,
         };
@@ -464,6 +474,29 @@ pub trait PageRoute {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn any_of_permissions() {
+        let mut user = user(true, false, false);
+        let grants = Grants {
+            permissions: ["blog.review_post".to_owned()].into_iter().collect(),
+            groups: vec![],
+        };
+        let any = Requirement::AnyPerm(&["blog.publish_post", "blog.review_post"]);
+        assert!(any.needs_grants());
+        assert!(requirement_met(&any, &user, Some(&grants)));
+        let none = Requirement::AnyPerm(&["blog.publish_post", "shop.view_reports"]);
+        assert!(!requirement_met(&none, &user, Some(&grants)));
+        assert!(!requirement_met(&any, &user, None));
+        user.is_superuser = true;
+        assert!(requirement_met(&none, &user, None));
+        user.is_active = false;
+        assert!(!requirement_met(&none, &user, None));
+        assert_eq!(
+            any.to_string(),
+            "one of the permissions blog.publish_post, blog.review_post"
+        );
+    }
     use time::OffsetDateTime;
 
     pub(crate) fn user(active: bool, staff: bool, superuser: bool) -> User {

@@ -40,6 +40,8 @@ pub(crate) struct Args {
     pub adapter: Option<Path>,
     pub auth: Option<Ident>,
     pub service: bool,
+    /// `any` on `#[permission_required]`: one of the permissions suffices.
+    pub any: bool,
 }
 
 /// One argument as written.
@@ -96,6 +98,7 @@ pub(crate) fn from_args(kind: Kind, parsed: Vec<Arg>) -> syn::Result<Args> {
         adapter: None,
         auth: None,
         service: false,
+        any: false,
     };
     let mut seen: Vec<String> = Vec::new();
     for arg in parsed {
@@ -147,6 +150,13 @@ pub(crate) fn from_args(kind: Kind, parsed: Vec<Arg>) -> syn::Result<Args> {
                 once(&mut seen, &id)?;
                 if id == "service" {
                     args.service = true;
+                } else if id == "any" && kind == Kind::Perm {
+                    args.any = true;
+                } else if id == "any" && kind == Kind::Group {
+                    return Err(syn::Error::new(
+                        id.span(),
+                        "#[group_required] already passes with any one of its groups; `any` is for #[permission_required]",
+                    ));
                 } else if kind.takes_strings() && args.strings.is_empty() && seen.len() == 1 {
                     return Err(syn::Error::new(
                         id.span(),
@@ -241,8 +251,9 @@ fn unknown(kind: Kind, id: &Ident) -> syn::Error {
     syn::Error::new(
         id.span(),
         format!(
-            "unknown option `{id}` for #[{}]; expected one of {OPTIONS}",
-            kind.name()
+            "unknown option `{id}` for #[{}]; expected one of {OPTIONS}{}",
+            kind.name(),
+            if kind == Kind::Perm { ", `any`" } else { "" }
         ),
     )
 }

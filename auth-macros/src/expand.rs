@@ -166,18 +166,25 @@ fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream>
         Kind::Superuser => vec![quote!(#req::Superuser)],
         // Each permission literal is checked at compile time by `auth_core`'s own rule: the
         // `const` block fails to evaluate, naming the reason, at the literal.
-        Kind::Perm => strings
-            .iter()
-            .map(|s| {
-                let core = respan(core.clone(), s.span());
-                quote_spanned! {s.span()=>
-                    #req::Perm({
-                        const _: () = #core::__private::assert_permission(#s);
-                        #s
-                    })
-                }
-            })
-            .collect(),
+        Kind::Perm => {
+            let checked: Vec<TokenStream> = strings
+                .iter()
+                .map(|s| {
+                    let core = respan(core.clone(), s.span());
+                    quote_spanned! {s.span()=>
+                        {
+                            const _: () = #core::__private::assert_permission(#s);
+                            #s
+                        }
+                    }
+                })
+                .collect();
+            if args.any {
+                vec![quote!(#req::AnyPerm(&[#(#checked),*]))]
+            } else {
+                checked.iter().map(|c| quote!(#req::Perm(#c))).collect()
+            }
+        }
         Kind::Group => vec![quote!(#req::AnyGroup(&[#(#strings),*]))],
     }
 }

@@ -12,6 +12,7 @@
 //! | `redirect = "/url"` | where anonymous HTML requests are sent instead of the configured `login_url` |
 //! | `adapter = path::Auth` | the adapter's `Auth` type, for a handler that takes no `Auth` parameter |
 //! | `auth = name` | which parameter is the auth context, when it is not the one typed `Auth` |
+//! | `any` | `#[permission_required]` only: one of the listed permissions suffices (default: all) |
 //! | `service` | check inside the body and return `Err(Denial.into())` (service-layer mode); implied when the context is a reference or `self` |
 //!
 //! An `on_denied` hook's answer is sent as it is: on axum a hook that returns `()` answers an
@@ -60,7 +61,13 @@ pub fn login_required(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::guard(Kind::Login, args.into(), item.into()).into()
 }
 
-/// Requires every listed permission (`"app_label.codename"`); active superusers pass.
+/// Requires every listed permission (`"app_label.codename"`), or with the `any` flag at least
+/// one of them; active superusers pass.
+///
+/// ```text
+/// #[permission_required("blog.publish_post", "blog.review_post", any)]
+/// async fn moderate(auth: Auth) -> Html<String> { .. }
+/// ```
 ///
 /// ```text
 /// #[permission_required("blog.publish_post", on_denied = publish_denied)]

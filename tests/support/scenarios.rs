@@ -17,6 +17,7 @@
 //! - `POST /logout`: logs out, 200 "bye"
 //! - `POST /theme`: stores `theme` in the session
 //! - `POST /cart/{item}`: `#[login_required]`, a typed `Cart` in the session, answers its items
+//! - `GET /moderate`: `#[permission_required("blog.publish_post", "blog.review_post", any)]`
 //! - `GET /theme-as-cart`: reads `theme` as a `Cart`: 500 with the typed error
 
 use crate::{Client, Fixture, PASSWORD, Req};
@@ -104,6 +105,25 @@ pub async fn htmx_requests_get_401_with_hx_redirect(c: &impl Client, f: &Fixture
         .await;
     assert_eq!(r.status, 403, "{r:?}");
     assert_eq!(r.header("hx-redirect"), None);
+}
+
+pub async fn any_of_permissions(c: &impl Client, f: &Fixture) {
+    // bob holds publish_post directly, carol review_post through Editors, root is superuser.
+    for (who, cookie) in [("bob", &f.bob), ("carol", &f.carol), ("root", &f.root)] {
+        let r = c.send(Req::get("/moderate").cookie(cookie)).await;
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (200, format!("moderation for {who}").as_str()),
+            "{who}: {r:?}"
+        );
+    }
+    let r = c.send(Req::get("/moderate").cookie(&f.alice)).await;
+    assert_eq!(r.status, 403, "alice has neither: {r:?}");
+    let r = c.send(Req::get("/moderate").html()).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some("/login?next=/moderate"))
+    );
 }
 
 pub async fn typed_session_values(c: &impl Client, f: &Fixture) {
