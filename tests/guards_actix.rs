@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, Responder, ResponseError, test, web};
 use auth_actix::{
     Auth, AuthMiddleware, Denial, group_required, login_required, permission_required,
-    staff_required, superuser_required,
+    staff_required, superuser_required, user_passes_test,
 };
 use auth_core::{AuthConfig, AuthService, MemoryStore};
 use auth_tests::clients::ActixApp;
@@ -173,6 +173,15 @@ async fn moderate(auth: Auth) -> String {
     format!("moderation for {}", auth.user().unwrap().username)
 }
 
+fn name_starts_with_c(user: &auth_core::User) -> bool {
+    user.username.starts_with('c')
+}
+
+#[user_passes_test(name_starts_with_c)]
+async fn desk(auth: Auth) -> String {
+    format!("desk of {}", auth.user().unwrap().username)
+}
+
 #[derive(Serialize, Deserialize, Default)]
 struct Cart {
     items: Vec<u32>,
@@ -237,6 +246,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/cart/{item}", web::post().to(add_to_cart))
         .route("/theme-as-cart", web::get().to(theme_as_cart))
         .route("/moderate", web::get().to(moderate))
+        .route("/desk", web::get().to(desk))
         .route("/password", web::post().to(change_password));
 }
 
@@ -271,6 +281,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(predicate_guard, fixture);
 scenario!(any_of_permissions, fixture);
 scenario!(typed_session_values, fixture);
 scenario!(htmx_requests_get_401_with_hx_redirect, fixture);

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use auth_axum::{
     Auth, AuthLayer, Denial, group_required, login_required, permission_required, staff_required,
-    superuser_required,
+    superuser_required, user_passes_test,
 };
 use auth_core::{AuthConfig, AuthService, MemoryStore};
 use auth_tests::clients::AxumApp;
@@ -181,6 +181,15 @@ async fn moderate(auth: Auth) -> String {
     format!("moderation for {}", auth.user().unwrap().username)
 }
 
+fn name_starts_with_c(user: &auth_core::User) -> bool {
+    user.username.starts_with('c')
+}
+
+#[user_passes_test(name_starts_with_c)]
+async fn desk(auth: Auth) -> String {
+    format!("desk of {}", auth.user().unwrap().username)
+}
+
 #[derive(Serialize, Deserialize, Default)]
 struct Cart {
     items: Vec<u32>,
@@ -245,6 +254,7 @@ fn routes() -> Router {
         .route("/cart/{item}", post(add_to_cart))
         .route("/theme-as-cart", get(theme_as_cart))
         .route("/moderate", get(moderate))
+        .route("/desk", get(desk))
         .route("/password", post(change_password))
 }
 
@@ -275,6 +285,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(predicate_guard, fixture);
 scenario!(any_of_permissions, fixture);
 scenario!(typed_session_values, fixture);
 scenario!(htmx_requests_get_401_with_hx_redirect, fixture);

@@ -43,6 +43,7 @@ pub use auth_core::{
 };
 pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
+    user_passes_test,
 };
 pub use extract::{Auth, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};

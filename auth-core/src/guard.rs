@@ -40,7 +40,7 @@ use crate::permission::Grants;
 use crate::user::User;
 
 /// One thing a guard requires. A guard's requirements must all hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Requirement {
     /// A logged-in, active user (`#[login_required]`).
     Login,
@@ -55,10 +55,31 @@ pub enum Requirement {
     Staff,
     /// `is_superuser` on an active user (`#[superuser_required]`).
     Superuser,
+    /// An active user for whom the function returns `true` (`#[user_passes_test]`); the
+    /// `&str` is the function's name, for logs and messages.
+    Test(fn(&User) -> bool, &'static str),
     /// The request comes from this site: what the layer's cross-origin check requires of
     /// unsafe requests and WebSocket upgrades on every route (see [`OriginPolicy`](crate::adapter::OriginPolicy)).
     SameOrigin,
 }
+
+/// Two requirements are equal when they ask the same; two [`Requirement::Test`]s when they
+/// name the same function (function addresses are not guaranteed to be unique).
+impl PartialEq for Requirement {
+    fn eq(&self, other: &Self) -> bool {
+        use Requirement::*;
+        match (self, other) {
+            (Login, Login) | (Staff, Staff) | (Superuser, Superuser) => true,
+            (SameOrigin, SameOrigin) => true,
+            (Perm(a), Perm(b)) => a == b,
+            (AnyPerm(a), AnyPerm(b)) | (AnyGroup(a), AnyGroup(b)) => a == b,
+            (Test(_, a), Test(_, b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Requirement {}
 
 impl Requirement {
     /// Whether checking it needs the user's grants (and so possibly a store read).
@@ -79,6 +100,7 @@ impl fmt::Display for Requirement {
             Requirement::AnyGroup(g) => write!(f, "membership in one of {}", g.join(", ")),
             Requirement::Staff => f.write_str("staff status"),
             Requirement::Superuser => f.write_str("superuser status"),
+            Requirement::Test(_, name) => write!(f, "passing the test {name}"),
             Requirement::SameOrigin => f.write_str("a same-origin request"),
         }
     }
@@ -361,6 +383,7 @@ pub fn requirement_met(req: &Requirement, user: &User, grants: Option<&Grants>) 
         Requirement::Login => true,
         Requirement::Staff => user.is_staff,
         Requirement::Superuser => user.is_superuser,
+        Requirement::Test(test, _) => test(user),
         // Checked by the layer from request headers, not from the user.
         Requirement::SameOrigin => true,
         Requirement::Perm(p) => user.is_superuser || grants.is_some_and(|g| g.has_permission(p)),

@@ -14,6 +14,8 @@ pub(crate) enum Kind {
     Group,
     Staff,
     Superuser,
+    /// `#[user_passes_test(predicate)]`.
+    Test,
 }
 
 impl Kind {
@@ -24,6 +26,7 @@ impl Kind {
             Kind::Group => "group_required",
             Kind::Staff => "staff_required",
             Kind::Superuser => "superuser_required",
+            Kind::Test => "user_passes_test",
         }
     }
 
@@ -42,6 +45,8 @@ pub(crate) struct Args {
     pub service: bool,
     /// `any` on `#[permission_required]`: one of the permissions suffices.
     pub any: bool,
+    /// The predicate of `#[user_passes_test]`.
+    pub predicate: Option<Path>,
 }
 
 /// One argument as written.
@@ -99,8 +104,25 @@ pub(crate) fn from_args(kind: Kind, parsed: Vec<Arg>) -> syn::Result<Args> {
         auth: None,
         service: false,
         any: false,
+        predicate: None,
     };
     let mut seen: Vec<String> = Vec::new();
+    let mut parsed = parsed.into_iter().peekable();
+    if kind == Kind::Test {
+        args.predicate = Some(match parsed.next() {
+            Some(Arg::Flag(id)) => Path::from(id),
+            Some(Arg::Other(Expr::Path(p))) if p.qself.is_none() => p.path,
+            other => {
+                let msg = "#[user_passes_test] needs the predicate first: the path of a `fn(&User) -> bool`, as in #[user_passes_test(is_editor)]";
+                return Err(match other {
+                    Some(Arg::Str(s)) => syn::Error::new(s.span(), msg),
+                    Some(Arg::KeyValue(id, _)) => syn::Error::new(id.span(), msg),
+                    Some(Arg::Other(e)) => syn::Error::new_spanned(e, msg),
+                    _ => syn::Error::new(Span::call_site(), msg),
+                });
+            }
+        });
+    }
     for arg in parsed {
         match arg {
             Arg::Other(e) => {

@@ -116,12 +116,13 @@ fn take_param(func: &mut GuardFn, i: usize) -> Option<Box<Pat>> {
 /// Gives the guards stacked below this one (expanded after it) this guard's `auth = name`
 /// unless they name their own, so a stack checks one context throughout.
 fn pass_auth_down(func: &mut GuardFn, name: &syn::Ident) {
-    const GUARDS: [&str; 5] = [
+    const GUARDS: [&str; 6] = [
         "login_required",
         "permission_required",
         "group_required",
         "staff_required",
         "superuser_required",
+        "user_passes_test",
     ];
     for attr in &mut func.attrs {
         let is_guard = attr
@@ -164,6 +165,11 @@ fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream>
         Kind::Login => vec![quote!(#req::Login)],
         Kind::Staff => vec![quote!(#req::Staff)],
         Kind::Superuser => vec![quote!(#req::Superuser)],
+        Kind::Test => {
+            let f = args.predicate.as_ref().expect("parsed with the arguments");
+            let name = quote!(#f).to_string().replace(' ', "");
+            vec![quote_spanned! {f.span()=> #req::Test(#f, #name)}]
+        }
         // Each permission literal is checked at compile time by `auth_core`'s own rule: the
         // `const` block fails to evaluate, naming the reason, at the literal.
         Kind::Perm => {

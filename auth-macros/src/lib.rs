@@ -101,6 +101,21 @@ pub fn superuser_required(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::guard(Kind::Superuser, args.into(), item.into()).into()
 }
 
+/// Requires an active user for whom `predicate` (a `fn(&User) -> bool`, given first) returns
+/// `true`, like Django's `user_passes_test`: anonymous visitors are sent to log in, a logged-in
+/// user who fails the test gets 403 (Django would send them to the login page again).
+///
+/// ```text
+/// fn is_editor(user: &User) -> bool { user.email.ends_with("@newsroom.example") }
+///
+/// #[user_passes_test(is_editor, on_denied = not_an_editor)]
+/// async fn desk(auth: Auth) -> Html<String> { .. }
+/// ```
+#[proc_macro_attribute]
+pub fn user_passes_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::guard(Kind::Test, args.into(), item.into()).into()
+}
+
 /// Registers a handler as a page: its route is written once, here, and the adapter's
 /// `pages![..]` mounts every page in one call. `login_required` adds the login guard; other
 /// guards stack as their own attributes.

@@ -18,6 +18,7 @@
 //! - `POST /theme`: stores `theme` in the session
 //! - `POST /cart/{item}`: `#[login_required]`, a typed `Cart` in the session, answers its items
 //! - `GET /moderate`: `#[permission_required("blog.publish_post", "blog.review_post", any)]`
+//! - `GET /desk`: `#[user_passes_test(name_starts_with_c)]`
 //! - `GET /theme-as-cart`: reads `theme` as a `Cart`: 500 with the typed error
 
 use crate::{Client, Fixture, PASSWORD, Req};
@@ -124,6 +125,20 @@ pub async fn any_of_permissions(c: &impl Client, f: &Fixture) {
         (r.status, r.location()),
         (303, Some("/login?next=/moderate"))
     );
+}
+
+pub async fn predicate_guard(c: &impl Client, f: &Fixture) {
+    let r = c.send(Req::get("/desk").cookie(&f.carol)).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "desk of carol"), "{r:?}");
+    // A logged-in user who fails the test: 403, never a login loop.
+    let r = c.send(Req::get("/desk").html().cookie(&f.alice)).await;
+    assert_eq!(r.status, 403, "{r:?}");
+    let r = c
+        .send(Req::get("/desk").json_client().cookie(&f.alice))
+        .await;
+    assert_eq!(r.status, 403, "{r:?}");
+    let r = c.send(Req::get("/desk").html()).await;
+    assert_eq!((r.status, r.location()), (303, Some("/login?next=/desk")));
 }
 
 pub async fn typed_session_values(c: &impl Client, f: &Fixture) {
