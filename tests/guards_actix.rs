@@ -247,7 +247,16 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/theme-as-cart", web::get().to(theme_as_cart))
         .route("/moderate", web::get().to(moderate))
         .route("/desk", web::get().to(desk))
-        .route("/password", web::post().to(change_password));
+        .route("/password", web::post().to(change_password))
+        // Two routes behind one middleware: staff only, anonymous browsers to /signin.
+        .service(
+            web::scope("/staff-area")
+                .wrap(auth_actix::RequireAuth::new(
+                    auth_actix::RouteRequirements::staff().redirect("/signin"),
+                ))
+                .route("/one", web::get().to(whoami))
+                .route("/two", web::post().to(whoami)),
+        );
 }
 
 macro_rules! scenario {
@@ -281,6 +290,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(route_layer_guards_many_routes, fixture);
 scenario!(predicate_guard, fixture);
 scenario!(any_of_permissions, fixture);
 scenario!(typed_session_values, fixture);

@@ -256,6 +256,17 @@ fn routes() -> Router {
         .route("/moderate", get(moderate))
         .route("/desk", get(desk))
         .route("/password", post(change_password))
+        .merge(staff_area())
+}
+
+/// Two routes behind one route layer: staff only, anonymous browsers to /signin.
+fn staff_area() -> Router {
+    Router::new()
+        .route("/staff-area/one", get(whoami))
+        .route("/staff-area/two", post(whoami))
+        .route_layer(auth_axum::RequireAuth::new(
+            auth_axum::RouteRequirements::staff().redirect("/signin"),
+        ))
 }
 
 async fn app() -> (AxumApp, Fixture) {
@@ -285,6 +296,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(route_layer_guards_many_routes, fixture);
 scenario!(predicate_guard, fixture);
 scenario!(any_of_permissions, fixture);
 scenario!(typed_session_values, fixture);

@@ -53,7 +53,7 @@ impl ResponseError for MissingAuthMiddleware {
 }
 
 impl Auth {
-    fn from_req(req: &HttpRequest) -> Result<(Self, Rc<Shared>), MissingAuthMiddleware> {
+    pub(crate) fn from_req(req: &HttpRequest) -> Result<(Self, Rc<Shared>), MissingAuthMiddleware> {
         let ext = req.extensions();
         let ext = ext.get::<RequestExt>().ok_or(MissingAuthMiddleware)?;
         Ok((Auth(ext.request.handle()), ext.shared.clone()))

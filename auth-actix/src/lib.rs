@@ -44,6 +44,7 @@ mod extract;
 mod middleware;
 #[cfg(feature = "pages")]
 mod pages;
+mod require;
 mod response;
 
 pub use auth_core;
@@ -51,7 +52,7 @@ pub use auth_core;
 pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use auth_core::{
     AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission,
-    Registration, Requirement, User, Wants,
+    Registration, Requirement, RouteRequirements, User, Wants,
 };
 pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
@@ -64,6 +65,7 @@ pub use pages::{
     add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
     register_password_reset, register_signup,
 };
+pub use require::{RequireAuth, RequireAuthService};
 pub use response::denial_response;
 
 /// WebSocket support (actix-ws), for guarded upgrade handlers.

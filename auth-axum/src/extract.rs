@@ -49,6 +49,10 @@ impl IntoResponse for MissingAuthLayer {
 }
 
 impl Auth {
+    pub(crate) fn from_handle(handle: AuthHandle) -> Self {
+        Auth(handle)
+    }
+
     fn from_parts(parts: &Parts) -> Result<(Self, Arc<crate::layer::Shared>), MissingAuthLayer> {
         let ext = parts
             .extensions

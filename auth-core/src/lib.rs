@@ -62,6 +62,7 @@ mod permission;
 mod redirect;
 mod request;
 mod response;
+mod route_guard;
 mod service;
 mod session;
 mod session_data;
@@ -90,6 +91,7 @@ pub use permission::{Grants, Permission, PermissionError};
 pub use redirect::{percent_encode, safe_next, url_has_allowed_host_and_scheme};
 pub use request::{AuthHandle, SessionCheck};
 pub use response::DenialResponse;
+pub use route_guard::RouteRequirements;
 pub use service::{
     AuthService, CookieUpdate, PasswordChangeError, RegisterError, Registration, SessionState,
 };

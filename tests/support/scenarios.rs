@@ -19,6 +19,8 @@
 //! - `POST /cart/{item}`: `#[login_required]`, a typed `Cart` in the session, answers its items
 //! - `GET /moderate`: `#[permission_required("blog.publish_post", "blog.review_post", any)]`
 //! - `GET /desk`: `#[user_passes_test(name_starts_with_c)]`
+//! - `GET /staff-area/one`, `POST /staff-area/two`: unguarded `whoami` handlers behind a route
+//!   layer (axum) / scope middleware (actix-web) requiring staff, `redirect("/signin")`
 //! - `GET /theme-as-cart`: reads `theme` as a `Cart`: 500 with the typed error
 
 use crate::{Client, Fixture, PASSWORD, Req};
@@ -139,6 +141,45 @@ pub async fn predicate_guard(c: &impl Client, f: &Fixture) {
     assert_eq!(r.status, 403, "{r:?}");
     let r = c.send(Req::get("/desk").html()).await;
     assert_eq!((r.status, r.location()), (303, Some("/login?next=/desk")));
+}
+
+pub async fn route_layer_guards_many_routes(c: &impl Client, f: &Fixture) {
+    let r = c.send(Req::get("/staff-area/one").html()).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some("/signin?next=/staff-area/one")),
+        "{r:?}"
+    );
+    let r = c.send(Req::post("/staff-area/two").json_client()).await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(r.json()["error"], "unauthenticated");
+    let r = c
+        .send(Req::get("/staff-area/one").header("hx-request", "true"))
+        .await;
+    assert_eq!(
+        (r.status, r.header("hx-redirect")),
+        (401, Some("/signin?next=/staff-area/one"))
+    );
+    let r = c
+        .send(Req::get("/staff-area/one").html().cookie(&f.alice))
+        .await;
+    assert_eq!(r.status, 403, "a logged-in non-staff user: {r:?}");
+    for (method, path) in [("GET", "/staff-area/one"), ("POST", "/staff-area/two")] {
+        let req = if method == "GET" {
+            Req::get(path)
+        } else {
+            Req::post(path)
+        };
+        let r = c.send(req.cookie(&f.staff)).await;
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (200, "staffer"),
+            "{method} {path}: {r:?}"
+        );
+    }
+    // Routes outside the layer are untouched.
+    let r = c.send(Req::get("/whoami")).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "anonymous"));
 }
 
 pub async fn typed_session_values(c: &impl Client, f: &Fixture) {
