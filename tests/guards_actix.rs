@@ -182,6 +182,24 @@ async fn desk(auth: Auth) -> String {
     format!("desk of {}", auth.user().unwrap().username)
 }
 
+fn method_hook(d: Denial) -> HttpResponse {
+    let cookie = if d.header("cookie").is_some() {
+        "seen"
+    } else {
+        "hidden"
+    };
+    HttpResponse::build(actix_web::http::StatusCode::IM_A_TEAPOT).body(format!(
+        "{} {} cookie={cookie}",
+        d.method,
+        d.header("X-Client").unwrap_or("-")
+    ))
+}
+
+#[login_required(on_denied = method_hook)]
+async fn hooked(auth: Auth) -> String {
+    auth.user().unwrap().username.clone()
+}
+
 #[derive(Serialize, Deserialize, Default)]
 struct Cart {
     items: Vec<u32>,
@@ -247,6 +265,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/theme-as-cart", web::get().to(theme_as_cart))
         .route("/moderate", web::get().to(moderate))
         .route("/desk", web::get().to(desk))
+        .route("/hooked", web::get().to(hooked))
+        .route("/hooked", web::post().to(hooked))
         .route("/password", web::post().to(change_password))
         // Two routes behind one middleware: staff only, anonymous browsers to /signin.
         .service(
@@ -290,6 +310,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(hooks_see_method_and_headers);
 scenario!(route_layer_guards_many_routes, fixture);
 scenario!(predicate_guard, fixture);
 scenario!(any_of_permissions, fixture);

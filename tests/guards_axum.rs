@@ -190,6 +190,27 @@ async fn desk(auth: Auth) -> String {
     format!("desk of {}", auth.user().unwrap().username)
 }
 
+fn method_hook(d: Denial) -> (StatusCode, String) {
+    let cookie = if d.header("cookie").is_some() {
+        "seen"
+    } else {
+        "hidden"
+    };
+    (
+        StatusCode::IM_A_TEAPOT,
+        format!(
+            "{} {} cookie={cookie}",
+            d.method,
+            d.header("X-Client").unwrap_or("-")
+        ),
+    )
+}
+
+#[login_required(on_denied = method_hook)]
+async fn hooked(auth: Auth) -> String {
+    auth.user().unwrap().username.clone()
+}
+
 #[derive(Serialize, Deserialize, Default)]
 struct Cart {
     items: Vec<u32>,
@@ -255,6 +276,7 @@ fn routes() -> Router {
         .route("/theme-as-cart", get(theme_as_cart))
         .route("/moderate", get(moderate))
         .route("/desk", get(desk))
+        .route("/hooked", get(hooked).post(hooked))
         .route("/password", post(change_password))
         .merge(staff_area())
 }
@@ -296,6 +318,7 @@ macro_rules! scenario {
 
 scenario!(anonymous_html_is_redirected_to_login_with_next);
 scenario!(anonymous_json_gets_401);
+scenario!(hooks_see_method_and_headers);
 scenario!(route_layer_guards_many_routes, fixture);
 scenario!(predicate_guard, fixture);
 scenario!(any_of_permissions, fixture);

@@ -27,7 +27,9 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> HttpResponse {
 /// What a denial needs to know of the request.
 pub(crate) fn request_info(req: &HttpRequest) -> DeniedRequest {
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    DeniedRequest::from_headers(path, |name| {
-        req.headers().get(name).and_then(|v| v.to_str().ok())
-    })
+    let headers = req
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+    DeniedRequest::new(req.method().as_str(), path, headers)
 }

@@ -118,7 +118,7 @@ where
                 .get::<OriginalUri>()
                 .map(|o| &o.0)
                 .unwrap_or(&parts.uri);
-            request_info(uri, &parts.headers)
+            request_info(&parts.method, uri, &parts.headers)
         })
         .await
         {

@@ -145,7 +145,7 @@ where
             });
             let request = RequestAuth::load(&shared.service, cookies, client).await;
             if verdict == Verdict::CrossOrigin {
-                let target = crate::response::request_info(req.uri(), req.headers());
+                let target = crate::response::request_info(req.method(), req.uri(), req.headers());
                 return Ok(shared.deny(request.cross_origin_denial(target)).await);
             }
             req.extensions_mut().insert(RequestExt {

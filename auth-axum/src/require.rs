@@ -96,7 +96,7 @@ where
                         .extensions
                         .get::<OriginalUri>()
                         .map_or(&parts.uri, |o| &o.0);
-                    request_info(uri, &parts.headers)
+                    request_info(&parts.method, uri, &parts.headers)
                 },
             )
             .await;

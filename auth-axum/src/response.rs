@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use auth_core::{AuthConfig, Denial, DenialResponse, DeniedRequest};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 /// `HX-Redirect`, which htmx follows as a full navigation.
@@ -43,7 +43,10 @@ pub fn denial_response(d: &Denial, cfg: &AuthConfig) -> Response {
 pub type DenyFuture = Pin<Box<dyn Future<Output = Response> + Send>>;
 
 /// What a denial needs to know of the request.
-pub(crate) fn request_info(uri: &Uri, headers: &HeaderMap) -> DeniedRequest {
+pub(crate) fn request_info(method: &Method, uri: &Uri, headers: &HeaderMap) -> DeniedRequest {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
-    DeniedRequest::from_headers(path, |name| headers.get(name).and_then(|v| v.to_str().ok()))
+    let headers = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+    DeniedRequest::new(method.as_str(), path, headers)
 }

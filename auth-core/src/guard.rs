@@ -184,10 +184,16 @@ pub struct Denial {
     /// `HX-Redirect` to the login page, which htmx follows as a full navigation, instead of a
     /// 303 whose login page would be swapped into a fragment.
     pub htmx: bool,
+    /// The request method (`GET`, `POST`, ...), or empty outside HTTP.
+    pub method: String,
+    /// The request's headers, names lower-case, for an `on_denied` hook that decides on them
+    /// (see [`Denial::header`]). `Cookie`, `Authorization` and `Proxy-Authorization` are left
+    /// out, so that logging a denial never logs a credential.
+    pub headers: Vec<(String, String)>,
 }
 
 /// What a denial needs to know of the refused request; adapters build it with
-/// [`DeniedRequest::from_headers`].
+/// [`DeniedRequest::new`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeniedRequest {
     /// The path and query to come back to after a login.
@@ -196,30 +202,49 @@ pub struct DeniedRequest {
     pub wants: Wants,
     /// Whether htmx sent it.
     pub htmx: bool,
+    /// The method.
+    pub method: String,
+    /// The headers (lower-case names), without credentials (see [`Denial::headers`]).
+    pub headers: Vec<(String, String)>,
 }
 
+/// Headers a denial never keeps.
+const CREDENTIAL_HEADERS: [&str; 3] = ["cookie", "authorization", "proxy-authorization"];
+
 impl DeniedRequest {
-    /// From the request's path and query and a header lookup (by lower-case name). An htmx
-    /// request is marked as such, and its path is the page the user is on (the path and query
-    /// of `HX-Current-URL`, when it has them), so that a login returns to that page rather
-    /// than to the fragment's URL.
+    /// From the request's method, path and query, and headers. An htmx request
+    /// (`HX-Request: true`) is marked as such, and its path is the page the user is on (the
+    /// path and query of `HX-Current-URL`, when it has them), so that a login returns to that
+    /// page rather than to the fragment's URL.
     ///
     /// ```
     /// use auth_core::{DeniedRequest, Wants};
-    /// let headers = |name: &str| match name {
-    ///     "hx-request" => Some("true"),
-    ///     "hx-current-url" => Some("https://shop.example/orders?page=2"),
-    ///     _ => None,
-    /// };
-    /// let r = DeniedRequest::from_headers("/orders/rows", headers);
+    /// let r = DeniedRequest::new("GET", "/orders/rows", [
+    ///     ("HX-Request", "true"),
+    ///     ("HX-Current-URL", "https://shop.example/orders?page=2"),
+    ///     ("Cookie", "sessionid=secret"),
+    /// ]);
     /// assert!(r.htmx);
     /// assert_eq!(r.path, "/orders?page=2");
-    /// assert_eq!(DeniedRequest::from_headers("/a", |_| None).wants, Wants::Html);
+    /// assert!(r.headers.iter().all(|(k, _)| k != "cookie"));
+    /// assert_eq!(DeniedRequest::new("GET", "/a", []).wants, Wants::Html);
     /// ```
-    pub fn from_headers<'h>(
+    pub fn new<'h>(
+        method: &str,
         path_and_query: &str,
-        header: impl Fn(&str) -> Option<&'h str>,
+        headers: impl IntoIterator<Item = (&'h str, &'h str)>,
     ) -> Self {
+        let headers: Vec<(String, String)> = headers
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+            .filter(|(k, _)| !CREDENTIAL_HEADERS.contains(&k.as_str()))
+            .collect();
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
         let wants = Wants::from_headers(
             header("accept"),
             header("content-type"),
@@ -229,10 +254,13 @@ impl DeniedRequest {
         let current = htmx
             .then(|| header("hx-current-url").and_then(local_part))
             .flatten();
+        let path = current.unwrap_or(path_and_query).to_owned();
         DeniedRequest {
-            path: current.unwrap_or(path_and_query).to_owned(),
+            path,
             wants,
             htmx,
+            method: method.to_owned(),
+            headers,
         }
     }
 }
@@ -256,6 +284,8 @@ impl Denial {
             wants: Wants::Json,
             login_url: None,
             htmx: false,
+            method: String::new(),
+            headers: Vec::new(),
         }
     }
 
@@ -267,6 +297,15 @@ impl Denial {
     /// The request path that was refused.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// A request header's value (name in any case), as the hook saw the request; never
+    /// `Cookie` or `Authorization`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -306,6 +345,8 @@ impl Failure {
             wants: request.wants,
             login_url,
             htmx: request.htmx,
+            method: request.method,
+            headers: request.headers,
         }
     }
 }

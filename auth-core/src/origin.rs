@@ -278,6 +278,8 @@ pub fn cross_origin_denial(request: DeniedRequest, anonymous: bool) -> Denial {
         wants: request.wants,
         login_url: None,
         htmx: request.htmx,
+        method: request.method,
+        headers: request.headers,
     }
 }
 

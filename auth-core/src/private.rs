@@ -81,6 +81,8 @@ pub async fn check_service<C: AuthContext + ?Sized>(
             path: String::new(),
             wants: crate::guard::Wants::Json,
             htmx: false,
+            method: String::new(),
+            headers: Vec::new(),
         };
         f.into_denial(request, None)
     })

@@ -131,6 +131,8 @@ mod tests {
             wants,
             login_url: None,
             htmx: false,
+            method: "GET".into(),
+            headers: Vec::new(),
         }
     }
 

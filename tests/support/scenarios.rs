@@ -21,6 +21,7 @@
 //! - `GET /desk`: `#[user_passes_test(name_starts_with_c)]`
 //! - `GET /staff-area/one`, `POST /staff-area/two`: unguarded `whoami` handlers behind a route
 //!   layer (axum) / scope middleware (actix-web) requiring staff, `redirect("/signin")`
+//! - `GET|POST /hooked`: `#[login_required(on_denied = method_hook)]`: 418 "{method} {x-client} cookie=seen|hidden"
 //! - `GET /theme-as-cart`: reads `theme` as a `Cart`: 500 with the typed error
 
 use crate::{Client, Fixture, PASSWORD, Req};
@@ -180,6 +181,27 @@ pub async fn route_layer_guards_many_routes(c: &impl Client, f: &Fixture) {
     // Routes outside the layer are untouched.
     let r = c.send(Req::get("/whoami")).await;
     assert_eq!((r.status, r.body.as_str()), (200, "anonymous"));
+}
+
+pub async fn hooks_see_method_and_headers(c: &impl Client) {
+    let r = c
+        .send(
+            Req::get("/hooked")
+                .header("x-client", "app")
+                .cookie("sessionid=forged"),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (418, "GET app cookie=hidden"),
+        "{r:?}"
+    );
+    let r = c.send(Req::post("/hooked")).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (418, "POST - cookie=hidden"),
+        "{r:?}"
+    );
 }
 
 pub async fn typed_session_values(c: &impl Client, f: &Fixture) {
