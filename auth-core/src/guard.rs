@@ -185,11 +185,12 @@ pub struct Denial {
     /// 303 whose login page would be swapped into a fragment.
     pub htmx: bool,
     /// The request method (`GET`, `POST`, ...), or empty outside HTTP.
-    pub method: String,
+    pub method: Box<str>,
     /// The request's headers, names lower-case, for an `on_denied` hook that decides on them
     /// (see [`Denial::header`]). `Cookie`, `Authorization` and `Proxy-Authorization` are left
-    /// out, so that logging a denial never logs a credential.
-    pub headers: Vec<(String, String)>,
+    /// out, so that logging a denial never logs a credential. (Boxed slices keep a `Denial`
+    /// small enough to return in a `Result` cheaply.)
+    pub headers: Box<[(String, String)]>,
 }
 
 /// What a denial needs to know of the refused request; adapters build it with
@@ -203,9 +204,9 @@ pub struct DeniedRequest {
     /// Whether htmx sent it.
     pub htmx: bool,
     /// The method.
-    pub method: String,
+    pub method: Box<str>,
     /// The headers (lower-case names), without credentials (see [`Denial::headers`]).
-    pub headers: Vec<(String, String)>,
+    pub headers: Box<[(String, String)]>,
 }
 
 /// Headers a denial never keeps.
@@ -259,8 +260,8 @@ impl DeniedRequest {
             path,
             wants,
             htmx,
-            method: method.to_owned(),
-            headers,
+            method: method.into(),
+            headers: headers.into(),
         }
     }
 }
@@ -273,6 +274,11 @@ fn local_part(url: &str) -> Option<&str> {
     Some(rest.find('/').map_or("/", |i| &rest[i..]))
 }
 
+// Service-layer functions return `Result<T, Denial>` (or an error holding one): a larger
+// `Denial` would make every such `Result` large (and trip clippy's `result_large_err` in users'
+// code).
+const _: () = assert!(std::mem::size_of::<Denial>() <= 128);
+
 impl Denial {
     /// A denial outside HTTP (service layer): no path, JSON.
     pub fn new(requirement: Requirement, reason: DenialReason) -> Self {
@@ -284,8 +290,8 @@ impl Denial {
             wants: Wants::Json,
             login_url: None,
             htmx: false,
-            method: String::new(),
-            headers: Vec::new(),
+            method: Box::default(),
+            headers: Box::default(),
         }
     }
 

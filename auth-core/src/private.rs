@@ -81,8 +81,8 @@ pub async fn check_service<C: AuthContext + ?Sized>(
             path: String::new(),
             wants: crate::guard::Wants::Json,
             htmx: false,
-            method: String::new(),
-            headers: Vec::new(),
+            method: Box::default(),
+            headers: Box::default(),
         };
         f.into_denial(request, None)
     })

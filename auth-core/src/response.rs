@@ -132,7 +132,7 @@ mod tests {
             login_url: None,
             htmx: false,
             method: "GET".into(),
-            headers: Vec::new(),
+            headers: Box::default(),
         }
     }
 
