@@ -74,18 +74,7 @@ impl Session<'_> {
     /// The value under `key` as a `T`; `Ok(None)` when there is none, an error when it was
     /// stored as something that is not a `T`.
     pub async fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionDataError> {
-        match self.auth.session_get(key).await {
-            None => Ok(None),
-            Some(v) => {
-                serde_json::from_value(v)
-                    .map(Some)
-                    .map_err(|source| SessionDataError::WrongType {
-                        key: key.to_owned(),
-                        ty: std::any::type_name::<T>(),
-                        source,
-                    })
-            }
-        }
+        typed(key, self.auth.session_get(key).await)
     }
 
     /// Stores `value` under `key` (an anonymous visitor gets a session for it).
@@ -107,17 +96,22 @@ impl Session<'_> {
         &self,
         key: &str,
     ) -> Result<Option<T>, SessionDataError> {
-        match self.auth.session_take(key).await {
-            None => Ok(None),
-            Some(v) => {
-                serde_json::from_value(v)
-                    .map(Some)
-                    .map_err(|source| SessionDataError::WrongType {
-                        key: key.to_owned(),
-                        ty: std::any::type_name::<T>(),
-                        source,
-                    })
-            }
-        }
+        typed(key, self.auth.session_take(key).await)
     }
+}
+
+/// A stored value as a `T`.
+fn typed<T: DeserializeOwned>(
+    key: &str,
+    value: Option<serde_json::Value>,
+) -> Result<Option<T>, SessionDataError> {
+    value
+        .map(|v| {
+            serde_json::from_value(v).map_err(|source| SessionDataError::WrongType {
+                key: key.to_owned(),
+                ty: std::any::type_name::<T>(),
+                source,
+            })
+        })
+        .transpose()
 }
