@@ -391,9 +391,9 @@ async fn one_session_load_and_one_permission_read_per_request() {
         .create_user(auth_core::NewUser::new("bob", "", "!"))
         .await
         .unwrap();
-    perms.add_user_to_group(bob.id, "Editors").await.unwrap();
+    perms.add_user_to_group(&bob.id, "Editors").await.unwrap();
     perms
-        .grant_user_permission(bob.id, &"shop.view_reports".parse().unwrap())
+        .grant_user_permission(&bob.id, &"shop.view_reports".parse().unwrap())
         .await
         .unwrap();
     let cookie = auth_tests::login_cookie(&service, &bob).await;

@@ -26,16 +26,10 @@ impl AuthContext for Ctx {
 
 fn ctx(name: Option<&str>, perms: &[&str], groups: &[&str], staff: bool) -> Ctx {
     Ctx {
-        user: name.map(|n| User {
-            id: 1,
-            username: n.into(),
-            email: String::new(),
-            password_hash: "!".into(),
-            is_active: true,
-            is_staff: staff,
-            is_superuser: false,
-            last_login: None,
-            date_joined: time::OffsetDateTime::UNIX_EPOCH,
+        user: name.map(|n| {
+            let mut u = User::new(1, n);
+            u.is_staff = staff;
+            u
         }),
         grants: Grants {
             permissions: perms.iter().map(|s| s.to_string()).collect(),

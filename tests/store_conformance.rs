@@ -9,7 +9,7 @@ use auth_core::SqliteStore;
 use auth_core::{MemorySessionStore, MemoryStore, NewUser, UserStore};
 use auth_tests::conformance;
 
-async fn two_users(store: &dyn UserStore, prefix: &str) -> [i64; 2] {
+async fn two_users(store: &dyn UserStore, prefix: &str) -> [auth_core::UserId; 2] {
     let a = store
         .create_user(NewUser::new(format!("{prefix}s1"), "", "!"))
         .await
@@ -21,6 +21,14 @@ async fn two_users(store: &dyn UserStore, prefix: &str) -> [i64; 2] {
     [a.id, b.id]
 }
 
+/// Ids of a UUID and a text key: sessions keep users of any id kind.
+fn other_kinds() -> [auth_core::UserId; 2] {
+    [
+        auth_core::uuid::Uuid::from_u128(0x1234_5678).into(),
+        "user-two".into(),
+    ]
+}
+
 #[tokio::test]
 async fn memory_backend() {
     let store = Arc::new(MemoryStore::new());
@@ -29,6 +37,7 @@ async fn memory_backend() {
     conformance::permissions(store.as_ref(), store.as_ref(), "").await;
     let ids = two_users(store.as_ref(), "").await;
     conformance::sessions(&MemorySessionStore::new(), ids, false).await;
+    conformance::sessions(&MemorySessionStore::new(), other_kinds(), false).await;
     conformance::attempts(&auth_core::MemoryAttemptStore::new(), "").await;
     conformance::attempts_under_a_burst(Arc::new(auth_core::MemoryAttemptStore::new()), "").await;
 }
@@ -59,6 +68,7 @@ async fn sqlite_backend() {
     conformance::permissions(&store, &store, "").await;
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
+    conformance::sessions(&store, other_kinds(), false).await;
     conformance::attempts(&store, "").await;
     conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     std::fs::remove_dir_all(dir).ok();
@@ -71,6 +81,7 @@ async fn sqlite_in_memory_backend() {
     conformance::permissions(&store, &store, "").await;
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
+    conformance::sessions(&store, other_kinds(), false).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,6 +155,7 @@ async fn postgres_backend() {
     conformance::permissions(&store, &store, "").await;
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
+    conformance::sessions(&store, other_kinds(), false).await;
     conformance::attempts(&store, "").await;
     conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     // The hot paths are index lookups.
@@ -190,14 +202,15 @@ async fn redis_backend() {
     let sessions = auth_core::RedisSessionStore::connect(&url, &prefix)
         .await
         .unwrap();
-    conformance::sessions(&sessions, [1, 2], true).await;
+    conformance::sessions(&sessions, [1.into(), 2.into()], true).await;
+    conformance::sessions(&sessions, other_kinds(), true).await;
     conformance::attempts(&sessions, "").await;
     conformance::attempts_under_a_burst(Arc::new(sessions.clone()), "").await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
     let now = auth_core::now_unix();
     let rec = auth_core::SessionRecord {
         id: auth_core::SessionId::generate(),
-        user_id: Some(7),
+        user_id: Some(7.into()),
         auth_hash: None,
         data: Default::default(),
         created_at: now,
@@ -216,7 +229,7 @@ async fn redis_backend() {
         .unwrap();
     assert!((90..=100).contains(&ttl), "ttl {ttl}");
     assert_eq!(
-        auth_core::SessionStore::delete_user_sessions(&sessions, 7, None)
+        auth_core::SessionStore::delete_user_sessions(&sessions, &7.into(), None)
             .await
             .unwrap(),
         1
@@ -257,7 +270,7 @@ async fn sqlite_request_reads_see_other_processes_at_once_and_fail_closed() {
     let now = auth_core::now_unix();
     let rec = auth_core::SessionRecord {
         id: auth_core::SessionId::generate(),
-        user_id: Some(user.id),
+        user_id: Some(user.id.clone()),
         auth_hash: Some(auth_core::AuthHash::from_bytes([9; 32])),
         data: Default::default(),
         created_at: now,
@@ -266,19 +279,19 @@ async fn sqlite_request_reads_see_other_processes_at_once_and_fail_closed() {
     };
     a.save(&rec).await.unwrap();
     assert_eq!(b.load(&rec.id).await.unwrap(), Some(rec.clone()));
-    assert!(b.get_user(user.id).await.unwrap().unwrap().is_active);
+    assert!(b.get_user(&user.id).await.unwrap().unwrap().is_active);
 
     let mut off = user.clone();
     off.is_active = false;
     a.update_user(&off).await.unwrap();
-    assert!(!b.get_user(user.id).await.unwrap().unwrap().is_active);
+    assert!(!b.get_user(&user.id).await.unwrap().unwrap().is_active);
     a.delete(&rec.id).await.unwrap();
     assert_eq!(b.load(&rec.id).await.unwrap(), None);
 
     a.save(&rec).await.unwrap();
     b.pool().close().await;
     assert!(b.load(&rec.id).await.is_err(), "closed pool: no read");
-    assert!(b.get_user(user.id).await.is_err(), "closed pool: no read");
+    assert!(b.get_user(&user.id).await.is_err(), "closed pool: no read");
     std::fs::remove_dir_all(dir).ok();
 }
 

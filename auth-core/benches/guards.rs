@@ -48,17 +48,8 @@ fn benches(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let user = User {
-        id: 1,
-        username: "alice".into(),
-        email: "alice@example.com".into(),
-        password_hash: "!".into(),
-        is_active: true,
-        is_staff: false,
-        is_superuser: false,
-        last_login: None,
-        date_joined: time::OffsetDateTime::UNIX_EPOCH,
-    };
+    let mut user = User::new(1, "alice");
+    user.email = "alice@example.com".into();
     let cx = Cached {
         user,
         grants: Arc::new(Grants {

@@ -187,7 +187,7 @@ impl AdminCommand {
                 if !problems.is_empty() {
                     return Err(AdminError::Password(problems.join(" ")));
                 }
-                service.set_password(user.id, &password).await?;
+                service.set_password(&user.id, &password).await?;
                 Ok(format!(
                     "password changed for {username}; their sessions ended"
                 ))
@@ -200,7 +200,7 @@ impl AdminCommand {
                 let perm = Permission::parse(&permission)?;
                 service
                     .permissions()
-                    .grant_user_permission(user.id, &perm)
+                    .grant_user_permission(&user.id, &perm)
                     .await?;
                 Ok(format!("granted {perm} to {username}"))
             }
@@ -208,7 +208,7 @@ impl AdminCommand {
                 let user = find(service, &username).await?;
                 service
                     .permissions()
-                    .add_user_to_group(user.id, &group)
+                    .add_user_to_group(&user.id, &group)
                     .await?;
                 Ok(format!("added {username} to {group}"))
             }
@@ -222,7 +222,7 @@ impl AdminCommand {
             }
             AdminCommand::Deactivate { username } => {
                 let user = find(service, &username).await?;
-                service.deactivate(user.id).await?;
+                service.deactivate(&user.id).await?;
                 Ok(format!("deactivated {username}; their sessions ended"))
             }
             AdminCommand::Migrate => Ok("migrations applied".into()),
@@ -315,7 +315,7 @@ mod tests {
         .run(&s)
         .await
         .unwrap();
-        let g = s.permissions().grants(boss.id).await.unwrap();
+        let g = s.permissions().grants(&boss.id).await.unwrap();
         assert!(g.has_permission("blog.publish_post") && g.has_permission("shop.view_reports"));
         assert_eq!(g.groups, vec!["Editors".to_string()]);
 

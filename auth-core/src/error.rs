@@ -25,12 +25,29 @@ pub enum StoreError {
         #[source]
         source: Box<dyn StdError + Send + Sync>,
     },
+    /// The store does not implement this operation (a read-only store's writes).
+    #[error(
+        "this store does not support `{operation}` (it is read-only); implement it on the store, or turn off the feature that needs it"
+    )]
+    Unsupported {
+        /// The trait method that was called, for example `create_user`.
+        operation: &'static str,
+    },
+    /// The store was set up wrongly (for example an invalid table prefix, or tables that are
+    /// missing); the message says what to change.
+    #[error("the auth store is misconfigured: {0}")]
+    InvalidConfig(String),
     /// Stored data could not be read back (for example a session that does not decode).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
 }
 
 impl StoreError {
+    /// [`StoreError::Unsupported`] for `operation`.
+    pub fn unsupported(operation: &'static str) -> Self {
+        StoreError::Unsupported { operation }
+    }
+
     /// Wraps a driver error as [`StoreError::Unavailable`].
     pub fn unavailable(source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         StoreError::Unavailable {

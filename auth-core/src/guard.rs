@@ -286,7 +286,7 @@ mod tests {
 
     pub(crate) fn user(active: bool, staff: bool, superuser: bool) -> User {
         User {
-            id: 1,
+            id: 1.into(),
             username: "u".into(),
             email: String::new(),
             password_hash: "!".into(),
@@ -295,6 +295,7 @@ mod tests {
             is_superuser: superuser,
             last_login: None,
             date_joined: OffsetDateTime::UNIX_EPOCH,
+            app: None,
         }
     }
 

@@ -93,7 +93,7 @@ impl UserSnapshot {
     /// The snapshot of a user, without groups.
     pub fn of(user: &User) -> Self {
         UserSnapshot {
-            id: user.id,
+            id: user.id.clone(),
             username: user.username.clone(),
             email: user.email.clone(),
             is_active: user.is_active,

@@ -32,6 +32,7 @@
 
 // Public namespaces.
 pub mod adapter;
+pub mod api;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod admin;
@@ -41,6 +42,9 @@ pub mod mail;
 pub mod pages;
 pub mod password;
 pub mod reset;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 #[cfg(all(feature = "sqlite", feature = "pages"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "pages"))))]
 pub mod setup;
@@ -78,6 +82,8 @@ mod web_origin;
 pub mod __private;
 
 pub use async_trait::async_trait;
+/// The `uuid` crate, for [`UserId::Uuid`].
+pub use uuid;
 pub use config::{AuthConfig, ConfigError, FieldNames, LoginField, Messages};
 pub use csrf::CSRF_FIELD;
 pub use error::{AuthError, StoreError};
@@ -95,7 +101,8 @@ pub use request::{AuthHandle, SessionCheck};
 pub use response::DenialResponse;
 pub use route_guard::RouteRequirements;
 pub use service::{
-    AuthService, CookieUpdate, PasswordChangeError, RegisterError, Registration, SessionState,
+    AuthService, AuthServiceBuilder, BuildError, CookieUpdate, PasswordChangeError, RegisterError,
+    Registration, SessionState,
 };
 pub use session::{
     AuthHash, MalformedAuthHash, MalformedSessionId, SESSION_ID_BYTES, SESSION_ID_LEN, SessionId,
@@ -113,6 +120,11 @@ pub use store::redis::RedisSessionStore;
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use store::sqlite::SqliteStore;
-pub use store::{AttemptStore, PermissionChecker, SessionStore, UserStore, spawn_cleanup};
-pub use user::{Group, NewUser, User, UserId};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
+pub use store::sql::SqlStoreOptions;
+pub use store::{
+    AttemptStore, NoPermissions, PermissionChecker, SessionStore, UserStore, spawn_cleanup,
+};
+pub use user::{AuthUser, Group, NewUser, User, UserId, UserIdKindError};
 pub use validators::{FormErrors, MAX_PASSWORD_BYTES};

@@ -271,6 +271,20 @@ impl AuthHandle {
         self.user.as_deref()
     }
 
+    /// The logged-in user as the app's own type `T` (see [`crate::AuthUser`]): `None` when
+    /// nobody is logged in or the store did not make this user from a `T`. The built-in
+    /// [`User`] itself is also a `T`. The adapters' `CurrentUser<T>` extractors are this
+    /// without the `Option`.
+    pub fn user_as<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let user = self.user.as_ref()?;
+        if let Some(app) = user.app_arc::<T>() {
+            return Some(app);
+        }
+        (user.clone() as Arc<dyn std::any::Any + Send + Sync>)
+            .downcast::<T>()
+            .ok()
+    }
+
     /// Whether a user is logged in.
     pub fn is_authenticated(&self) -> bool {
         self.user.is_some()
@@ -404,7 +418,7 @@ impl AuthHandle {
     /// A logout, a password change elsewhere, a deactivation or an expiry each end the session,
     /// so each makes the check fail.
     pub async fn session_check(&self) -> Option<SessionCheck> {
-        let user_id = self.user.as_ref()?.id;
+        let user_id = self.user.as_ref()?.id.clone();
         let st = self.req.state.lock().await;
         let id = st.record()?.id.clone();
         Some(SessionCheck {
@@ -454,7 +468,7 @@ impl SessionCheck {
     pub async fn is_live(&self) -> bool {
         match self.service.sessions().load(&self.id).await {
             Ok(Some(r)) => {
-                r.user_id == Some(self.user_id) && r.expires_at > crate::session::now_unix()
+                r.user_id.as_ref() == Some(&self.user_id) && r.expires_at > crate::session::now_unix()
             }
             Ok(None) => false,
             Err(e) => {
@@ -480,7 +494,7 @@ impl AuthContext for AuthHandle {
             self.req
                 .service
                 .permissions()
-                .grants(user.id)
+                .grants(&user.id)
                 .await
                 .map(Arc::new)
         })

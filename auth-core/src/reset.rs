@@ -13,23 +13,23 @@ use crate::user::{User, UserId};
 /// Seconds from the Unix epoch to 2001-01-01, the token clock's zero (as Django's).
 const EPOCH_2001: i64 = 978_307_200;
 
-/// Encodes a user id for a reset URL (base64url of its decimal form, as Django's
-/// `urlsafe_base64_encode(force_bytes(pk))`).
-pub fn encode_uid(id: UserId) -> String {
-    URL_SAFE_NO_PAD.encode(id.to_string())
+/// Encodes a user id for a reset URL: base64url of an integer id's decimal form, as Django's
+/// `urlsafe_base64_encode(force_bytes(pk))`, and of [`UserId::to_key`] for other ids.
+pub fn encode_uid(id: &UserId) -> String {
+    URL_SAFE_NO_PAD.encode(id.to_key())
 }
 
 /// Decodes [`encode_uid`]; `None` for anything else.
 pub fn decode_uid(uid: &str) -> Option<UserId> {
-    if uid.len() > 32 {
+    if uid.len() > 512 {
         return None;
     }
     let bytes = URL_SAFE_NO_PAD.decode(uid).ok()?;
     let s = std::str::from_utf8(&bytes).ok()?;
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() || s.starts_with('-') {
         return None;
     }
-    s.parse().ok()
+    UserId::from_key(s)
 }
 
 fn base36(mut n: u64) -> String {
@@ -94,7 +94,7 @@ mod tests {
 
     fn user() -> User {
         User {
-            id: 42,
+            id: 42.into(),
             username: "u".into(),
             email: "u@example.com".into(),
             password_hash: "$argon2id$one".into(),
@@ -103,6 +103,7 @@ mod tests {
             is_superuser: false,
             last_login: None,
             date_joined: OffsetDateTime::UNIX_EPOCH,
+            app: None,
         }
     }
 
@@ -110,8 +111,11 @@ mod tests {
 
     #[test]
     fn uid_round_trip() {
-        assert_eq!(decode_uid(&encode_uid(42)), Some(42));
-        assert_eq!(encode_uid(1), "MQ");
+        assert_eq!(decode_uid(&encode_uid(&42.into())), Some(42.into()));
+        for id in [UserId::from(uuid::Uuid::from_u128(5)), UserId::from("ann")] {
+            assert_eq!(decode_uid(&encode_uid(&id)), Some(id));
+        }
+        assert_eq!(encode_uid(&1.into()), "MQ");
         for bad in ["", "!!", "LTE", "YWJj", &"A".repeat(40)] {
             assert_eq!(decode_uid(bad), None, "{bad}");
         }
@@ -165,7 +169,10 @@ mod tests {
         };
         assert!(!check_token(b"k", &moved, &t, now, 1000));
         assert!(!check_token(b"other", &user(), &t, now, 1000));
-        let other = User { id: 43, ..user() };
+        let other = User {
+            id: 43.into(),
+            ..user()
+        };
         assert!(!check_token(b"k", &other, &t, now, 1000));
         for bad in ["", "-", "zzzzzzzzzzzzz-00", "abc", &format!("{t}0")] {
             assert!(!check_token(b"k", &user(), bad, now, 1000), "{bad}");

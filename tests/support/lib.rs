@@ -31,7 +31,8 @@ pub mod deps {
 pub mod attacks;
 pub mod blackbox;
 pub mod clients;
-pub mod conformance;
+/// The store conformance suite, published by auth-core behind its `testing` feature.
+pub use auth_core::testing as conformance;
 pub mod pages;
 pub mod parity;
 pub mod scenarios;
@@ -146,7 +147,7 @@ pub struct Fixture {
     pub root: String,
     /// Logged in, then deactivated.
     pub dave: String,
-    pub dave_id: i64,
+    pub dave_id: auth_core::UserId,
 }
 
 pub async fn fixture() -> Fixture {
@@ -185,21 +186,21 @@ pub async fn fixture_with(config: AuthConfig) -> Fixture {
     let dave = store.create_user(mk("dave")).await.unwrap();
     let publish: Permission = "blog.publish_post".parse().unwrap();
     let reports: Permission = "shop.view_reports".parse().unwrap();
-    store.grant_user_permission(bob.id, &publish).await.unwrap();
+    store.grant_user_permission(&bob.id, &publish).await.unwrap();
     let publish_group: Permission = "blog.review_post".parse().unwrap();
     store
         .grant_group_permission("Editors", &publish_group)
         .await
         .unwrap();
-    store.grant_user_permission(bob.id, &reports).await.unwrap();
-    store.add_user_to_group(bob.id, "Editors").await.unwrap();
-    store.add_user_to_group(carol.id, "Editors").await.unwrap();
+    store.grant_user_permission(&bob.id, &reports).await.unwrap();
+    store.add_user_to_group(&bob.id, "Editors").await.unwrap();
+    store.add_user_to_group(&carol.id, "Editors").await.unwrap();
 
     let mut cookies = Vec::new();
     for u in [&alice, &bob, &carol, &staff, &root, &dave] {
         cookies.push(login_cookie(&service, u).await);
     }
-    service.deactivate(dave.id).await.unwrap();
+    service.deactivate(&dave.id).await.unwrap();
     let mut it = cookies.into_iter();
     Fixture {
         service,
@@ -210,7 +211,7 @@ pub async fn fixture_with(config: AuthConfig) -> Fixture {
         staff: it.next().unwrap(),
         root: it.next().unwrap(),
         dave: it.next().unwrap(),
-        dave_id: dave.id,
+        dave_id: dave.id.clone(),
     }
 }
 
@@ -240,7 +241,7 @@ impl SessionStore for DownStore {
     }
     async fn delete_user_sessions(
         &self,
-        _: i64,
+        _: &auth_core::UserId,
         _: Option<&auth_core::SessionId>,
     ) -> Result<u64, auth_core::StoreError> {
         Err(auth_core::StoreError::unavailable("connection refused"))
@@ -274,7 +275,7 @@ impl SessionStore for CountingStore {
     }
     async fn delete_user_sessions(
         &self,
-        u: i64,
+        u: &auth_core::UserId,
         k: Option<&auth_core::SessionId>,
     ) -> Result<u64, auth_core::StoreError> {
         self.inner.delete_user_sessions(u, k).await
@@ -293,29 +294,29 @@ pub struct CountingPerms {
 
 #[auth_core::async_trait]
 impl auth_core::PermissionChecker for CountingPerms {
-    async fn grants(&self, user_id: i64) -> Result<auth_core::Grants, auth_core::StoreError> {
+    async fn grants(&self, user_id: &auth_core::UserId) -> Result<auth_core::Grants, auth_core::StoreError> {
         self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.grants(user_id).await
     }
     async fn ensure_group(&self, name: &str) -> Result<auth_core::Group, auth_core::StoreError> {
         self.inner.ensure_group(name).await
     }
-    async fn add_user_to_group(&self, u: i64, g: &str) -> Result<(), auth_core::StoreError> {
+    async fn add_user_to_group(&self, u: &auth_core::UserId, g: &str) -> Result<(), auth_core::StoreError> {
         self.inner.add_user_to_group(u, g).await
     }
-    async fn remove_user_from_group(&self, u: i64, g: &str) -> Result<(), auth_core::StoreError> {
+    async fn remove_user_from_group(&self, u: &auth_core::UserId, g: &str) -> Result<(), auth_core::StoreError> {
         self.inner.remove_user_from_group(u, g).await
     }
     async fn grant_user_permission(
         &self,
-        u: i64,
+        u: &auth_core::UserId,
         p: &Permission,
     ) -> Result<(), auth_core::StoreError> {
         self.inner.grant_user_permission(u, p).await
     }
     async fn revoke_user_permission(
         &self,
-        u: i64,
+        u: &auth_core::UserId,
         p: &Permission,
     ) -> Result<(), auth_core::StoreError> {
         self.inner.revoke_user_permission(u, p).await

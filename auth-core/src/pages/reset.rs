@@ -106,7 +106,7 @@ impl AuthPages {
         // Move the token out of the URL into the session, then show the form at a URL without
         // it (so it does not leak through Referer or history), as Django does.
         let valid = match crate::reset::decode_uid(uid) {
-            Some(id) => match auth.service().users().get_user(id).await {
+            Some(id) => match auth.service().users().get_user(&id).await {
                 Ok(Some(u)) => {
                     u.is_active
                         && crate::reset::check_token(
@@ -155,7 +155,7 @@ impl AuthPages {
             return Ok(None);
         };
         let cfg = auth.service().config();
-        Ok(auth.service().users().get_user(id).await?.filter(|u| {
+        Ok(auth.service().users().get_user(&id).await?.filter(|u| {
             u.is_active
                 && crate::reset::check_token(
                     auth.service().secret(),
@@ -228,13 +228,13 @@ impl AuthPages {
         if !errors.is_empty() {
             return self.render_confirm(auth, req, 200, errors);
         }
-        if let Err(e) = auth.service().set_password(user.id, new).await {
+        if let Err(e) = auth.service().set_password(&user.id, new).await {
             return self.unavailable(auth, &e);
         }
         auth.session_take(RESET).await;
         tracing::info!(
             event = "password_reset",
-            user_id = user.id,
+            user_id = %user.id,
             "password reset completed"
         );
         PageResponse::redirect(format!(

@@ -30,7 +30,7 @@ pub(super) async fn send_reset_mail_from(
     if !user.is_active || !crate::password::is_usable(&user.password_hash) {
         tracing::info!(
             event = "password_reset_requested",
-            user_id = user.id,
+            user_id = %user.id,
             sent = false,
             "password reset refused: inactive or unusable"
         );
@@ -48,7 +48,7 @@ pub(super) async fn send_reset_mail_from(
         "{}{}/confirm/{}/{}",
         origin.trim_end_matches('/'),
         cfg.password_reset_url.trim_end_matches('/'),
-        crate::reset::encode_uid(user.id),
+        crate::reset::encode_uid(&user.id),
         token
     );
     let m = &cfg.messages;
@@ -65,7 +65,7 @@ pub(super) async fn send_reset_mail_from(
     mailer.send(&email).await?;
     tracing::info!(
         event = "password_reset_requested",
-        user_id = user.id,
+        user_id = %user.id,
         sent = true,
         "password reset mail sent"
     );

@@ -109,7 +109,7 @@ impl AuthService {
             .await
         {
             Ok(user) => {
-                tracing::info!(event = "registered", user_id = user.id, "user registered");
+                tracing::info!(event = "registered", user_id = %user.id, "user registered");
                 Ok(user)
             }
             Err(StoreError::Conflict { field }) => {
@@ -156,13 +156,13 @@ impl AuthService {
             return Err(PasswordChangeError::Invalid(errors));
         }
         let keep_others = self.inner.config.password_change_keeps_other_sessions;
-        let user = self.store_password(user.id, new, keep_others).await?;
+        let user = self.store_password(&user.id, new, keep_others).await?;
         self.login(st, &user).await?;
         Ok(())
     }
 
     /// Sets a user's password (admin commands, password reset) and ends all their sessions.
-    pub async fn set_password(&self, user_id: UserId, new: &str) -> Result<User, AuthError> {
+    pub async fn set_password(&self, user_id: &UserId, new: &str) -> Result<User, AuthError> {
         self.store_password(user_id, new, false).await
     }
 
@@ -170,7 +170,7 @@ impl AuthService {
     /// opt-out, `password_change_keeps_other_sessions`).
     pub async fn store_password(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         new: &str,
         keep_sessions: bool,
     ) -> Result<User, AuthError> {
@@ -192,7 +192,7 @@ impl AuthService {
         log_sessions_ended(user_id, ended, "password changed");
         tracing::info!(
             event = "password_changed",
-            user_id,
+            user_id = %user_id,
             sessions_ended = ended,
             "password changed"
         );
@@ -200,7 +200,7 @@ impl AuthService {
     }
 
     /// The user with this id, or [`StoreError::NotFound`].
-    async fn existing_user(&self, user_id: UserId) -> Result<User, StoreError> {
+    async fn existing_user(&self, user_id: &UserId) -> Result<User, StoreError> {
         self.inner
             .users
             .get_user(user_id)
@@ -211,7 +211,7 @@ impl AuthService {
     }
 
     /// Marks a user inactive and ends every session they have.
-    pub async fn deactivate(&self, user_id: UserId) -> Result<(), AuthError> {
+    pub async fn deactivate(&self, user_id: &UserId) -> Result<(), AuthError> {
         let mut user = self.existing_user(user_id).await?;
         user.is_active = false;
         self.inner.users.update_user(&user).await?;
@@ -223,7 +223,7 @@ impl AuthService {
         log_sessions_ended(user_id, ended, "user deactivated");
         tracing::info!(
             event = "user_deactivated",
-            user_id,
+            user_id = %user_id,
             sessions_ended = ended,
             "user deactivated"
         );
@@ -284,12 +284,12 @@ pub enum PasswordChangeError {
 }
 
 /// Logs `ended` sessions of `user_id` ended for `reason` (nothing when there were none).
-fn log_sessions_ended(user_id: UserId, ended: u64, reason: &'static str) {
+fn log_sessions_ended(user_id: &UserId, ended: u64, reason: &'static str) {
     if ended > 0 {
         tracing::info!(
             event = "session_invalidated",
             reason,
-            user_id,
+            user_id = %user_id,
             sessions = ended,
             "sessions ended"
         );

@@ -184,7 +184,7 @@ impl AuthService {
                 Ok(ok) => ok,
                 Err(PasswordError::PoolClosed) => return Err(PasswordError::PoolClosed.into()),
                 Err(e) => {
-                    tracing::error!(user_id = user.id, error = %e, "stored password hash cannot be read; login refused");
+                    tracing::error!(user_id = %user.id, error = %e, "stored password hash cannot be read; login refused");
                     false
                 }
             }
@@ -193,19 +193,19 @@ impl AuthService {
             false
         };
         if !ok || !user.is_active {
-            tracing::info!(event = "login_failed", user_id = user.id, "login failed");
+            tracing::info!(event = "login_failed", user_id = %user.id, "login failed");
             return Err(AuthError::InvalidCredentials);
         }
-        if password::needs_rehash(&user.password_hash) {
+        if password::needs_rehash(&user.password_hash) && self.inner.users.is_writable() {
             match pool.hash(password.to_owned()).await {
-                Ok(new) => match self.inner.users.set_password_hash(user.id, &new).await {
+                Ok(new) => match self.inner.users.set_password_hash(&user.id, &new).await {
                     Ok(()) => {
-                        tracing::info!(user_id = user.id, "password rehashed to argon2id");
+                        tracing::info!(user_id = %user.id, "password rehashed to argon2id");
                         user.password_hash = new;
                     }
-                    Err(e) => tracing::warn!(user_id = user.id, error = %e, "rehash not saved"),
+                    Err(e) => tracing::warn!(user_id = %user.id, error = %e, "rehash not saved"),
                 },
-                Err(e) => tracing::warn!(user_id = user.id, error = %e, "rehash failed"),
+                Err(e) => tracing::warn!(user_id = %user.id, error = %e, "rehash failed"),
             }
         }
         Ok(user)

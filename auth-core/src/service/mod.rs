@@ -17,10 +17,12 @@ use crate::user::UserId;
 use crate::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 
 mod accounts;
+mod builder;
 mod login;
 mod sessions;
 
 pub use accounts::{PasswordChangeError, RegisterError, Registration};
+pub use builder::{AuthServiceBuilder, BuildError};
 pub use sessions::{CookieUpdate, SessionState};
 
 /// The auth rules over a set of stores. Cheap to clone; share one per app.
@@ -52,6 +54,7 @@ struct Inner {
     pool: HashPool,
     secret: Vec<u8>,
     origin: crate::origin::OriginPolicy,
+    cleanup: Option<Arc<builder::CleanupTask>>,
 }
 
 impl std::fmt::Debug for AuthService {
@@ -98,8 +101,43 @@ impl AuthService {
                 sessions,
                 pool,
                 secret,
+                cleanup: None,
             }),
         }
+    }
+
+    /// A builder: give it the stores (one value for all, or each piece), and it checks that
+    /// none is missing and starts the expired-session cleanup.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use auth_core::{AuthConfig, AuthService, MemoryAttemptStore, MemorySessionStore, MemoryStore, NoPermissions};
+    /// let auth = AuthService::builder(AuthConfig::default())
+    ///     .users(MemoryStore::new())
+    ///     .permissions(NoPermissions)
+    ///     .sessions(MemorySessionStore::new())
+    ///     .attempts(MemoryAttemptStore::new())
+    ///     .build()
+    ///     .unwrap();
+    /// let err = AuthService::builder(AuthConfig::default()).users(MemoryStore::new()).build().unwrap_err();
+    /// assert!(err.to_string().contains("no permission store"));
+    /// # }
+    /// ```
+    pub fn builder(config: AuthConfig) -> AuthServiceBuilder {
+        AuthServiceBuilder::new(config)
+    }
+
+    fn with_cleanup(self, task: Option<Arc<builder::CleanupTask>>) -> Self {
+        let mut inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| (*shared).clone());
+        inner.cleanup = task;
+        AuthService {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The failed-login counters' store.
+    pub fn attempts(&self) -> &Arc<dyn AttemptStore> {
+        &self.inner.attempts
     }
 
     /// The service over fresh in-memory stores (users, permissions and sessions).

@@ -48,7 +48,7 @@ impl AuthService {
                     if c.len() >= 100_000 {
                         c.clear();
                     }
-                    c.insert(user.id, (user.password_hash.clone(), h));
+                    c.insert(user.id.clone(), (user.password_hash.clone(), h));
                 }
                 h
             }
@@ -64,7 +64,7 @@ impl AuthService {
         let now = now_unix();
         let mut rec = SessionRecord {
             id: SessionId::generate(),
-            user_id: user.map(|u| u.id),
+            user_id: user.map(|u| u.id.clone()),
             auth_hash: user.map(|u| self.session_auth_hash(&u.password_hash)),
             data,
             created_at: now,
@@ -104,7 +104,7 @@ impl AuthService {
             self.end_session(&id, "expired").await;
             return st;
         }
-        let user = match rec.user_id {
+        let user = match &rec.user_id {
             None => None,
             Some(uid) => match self.inner.users.get_user_shared(uid).await {
                 Ok(u) => Some(u),
@@ -136,7 +136,7 @@ impl AuthService {
         if now >= self.deadline(&rec) {
             return None;
         }
-        let user = match rec.user_id {
+        let user = match &rec.user_id {
             None => None,
             Some(uid) => Some(self.inner.users.get_user_now(uid)?.ok()?),
         };
@@ -197,17 +197,20 @@ impl AuthService {
         let mut data = BTreeMap::new();
         if let Some(old) = old {
             self.inner.sessions.delete(&old.id).await?;
-            if old.user_id.is_none() || old.user_id == Some(user.id) {
+            if old.user_id.is_none() || old.user_id.as_ref() == Some(&user.id) {
                 data = old.data;
             }
         }
         let rec = self.new_record(Some(user), data);
         self.inner.sessions.save(&rec).await?;
         let now = OffsetDateTime::now_utc();
-        self.inner.users.set_last_login(user.id, now).await?;
+        match self.inner.users.set_last_login(&user.id, now).await {
+            Ok(()) | Err(StoreError::Unsupported { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
         let mut user = user.clone();
         user.last_login = Some(now);
-        tracing::info!(event = "login", user_id = user.id, "user logged in");
+        tracing::info!(event = "login", user_id = %user.id, "user logged in");
         st.record = Some(rec);
         st.user = Some(Arc::new(user));
         st.dirty = false;
@@ -217,7 +220,7 @@ impl AuthService {
     /// Logs out: deletes the server-side session; only `logout_preserve_session_keys` survive,
     /// in a new anonymous session with a new id.
     pub async fn logout(&self, st: &mut SessionState) -> Result<(), AuthError> {
-        let user_id = st.user.as_ref().map(|u| u.id);
+        let user_id = st.user.as_ref().map(|u| u.id.to_string());
         st.user = None;
         st.dirty = false;
         let Some(old) = st.record.take() else {

@@ -30,14 +30,14 @@ pub struct MemoryStore {
 
 #[derive(Debug, Default)]
 struct Users {
-    next_id: UserId,
-    users: BTreeMap<UserId, Arc<User>>,
-    by_username: HashMap<String, UserId>,
-    by_email: HashMap<String, UserId>,
+    next_id: i64,
+    users: BTreeMap<i64, Arc<User>>,
+    by_username: HashMap<String, i64>,
+    by_email: HashMap<String, i64>,
     groups: BTreeMap<String, Group>,
     next_group_id: i64,
-    members: HashMap<UserId, HashSet<String>>,
-    user_perms: HashMap<UserId, HashSet<String>>,
+    members: HashMap<i64, HashSet<String>>,
+    user_perms: HashMap<i64, HashSet<String>>,
     group_perms: HashMap<String, HashSet<String>>,
 }
 
@@ -47,7 +47,11 @@ impl MemoryStore {
         Self::default()
     }
 
-    fn shared_user(&self, id: UserId) -> Result<Option<Arc<User>>, StoreError> {
+    fn shared_user(&self, id: &UserId) -> Result<Option<Arc<User>>, StoreError> {
+        // This store's keys are integers: an id of another kind is nobody here.
+        let Some(id) = id.as_i64() else {
+            return Ok(None);
+        };
         Ok(self
             .inner
             .read()
@@ -67,7 +71,7 @@ impl Users {
         &self,
         username: &str,
         email: &str,
-        me: Option<UserId>,
+        me: Option<i64>,
     ) -> Result<(), StoreError> {
         if let Some(&id) = self.by_username.get(&fold_case(username))
             && Some(id) != me
@@ -84,9 +88,9 @@ impl Users {
     }
 
     fn index(&mut self, user: &User) {
-        self.by_username.insert(fold_case(&user.username), user.id);
+        self.by_username.insert(fold_case(&user.username), key(&user.id));
         if !user.email.is_empty() {
-            self.by_email.insert(fold_case(&user.email), user.id);
+            self.by_email.insert(fold_case(&user.email), key(&user.id));
         }
     }
 
@@ -97,10 +101,10 @@ impl Users {
         }
     }
 
-    fn user_mut(&mut self, id: UserId) -> Result<&mut User, StoreError> {
+    fn user_mut(&mut self, id: &UserId) -> Result<&mut User, StoreError> {
         // Copy-on-write: a request still holding the old `Arc` keeps its snapshot.
         self.users
-            .get_mut(&id)
+            .get_mut(&key(id))
             .map(Arc::make_mut)
             .ok_or_else(|| StoreError::NotFound {
                 what: format!("user {id}"),
@@ -121,17 +125,23 @@ impl Users {
     }
 }
 
+/// This store's key for `id`: an id of another kind than an integer is nobody here (`0` is
+/// never assigned).
+fn key(id: &UserId) -> i64 {
+    id.as_i64().unwrap_or(0)
+}
+
 #[async_trait]
 impl UserStore for MemoryStore {
-    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+    async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
         Ok(self.get_user_shared(id).await?.map(Arc::unwrap_or_clone))
     }
 
-    async fn get_user_shared(&self, id: UserId) -> Result<Option<Arc<User>>, StoreError> {
+    async fn get_user_shared(&self, id: &UserId) -> Result<Option<Arc<User>>, StoreError> {
         self.shared_user(id)
     }
 
-    fn get_user_now(&self, id: UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
+    fn get_user_now(&self, id: &UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
         Some(self.shared_user(id))
     }
 
@@ -154,43 +164,43 @@ impl UserStore for MemoryStore {
             .map(|u| User::clone(u)))
     }
 
+    fn is_writable(&self) -> bool {
+        true
+    }
+
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.check_unique(&new.username, &new.email, None)?;
         g.next_id += 1;
-        let user = User {
-            id: g.next_id,
-            username: new.username,
-            email: new.email,
-            password_hash: new.password_hash,
-            is_active: new.is_active,
-            is_staff: new.is_staff,
-            is_superuser: new.is_superuser,
-            last_login: None,
-            date_joined: OffsetDateTime::now_utc(),
-        };
+        let mut user = User::new(g.next_id, new.username);
+        user.email = new.email;
+        user.password_hash = new.password_hash;
+        user.is_active = new.is_active;
+        user.is_staff = new.is_staff;
+        user.is_superuser = new.is_superuser;
         g.index(&user);
-        g.users.insert(user.id, Arc::new(user.clone()));
+        let id = g.next_id;
+        g.users.insert(id, Arc::new(user.clone()));
         Ok(user)
     }
 
     async fn update_user(&self, user: &User) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
-        let old = g.user_mut(user.id)?.clone();
-        g.check_unique(&user.username, &user.email, Some(user.id))?;
+        let old = g.user_mut(&user.id)?.clone();
+        g.check_unique(&user.username, &user.email, Some(key(&user.id)))?;
         g.unindex(&old);
         g.index(user);
-        g.users.insert(user.id, Arc::new(user.clone()));
+        g.users.insert(key(&user.id), Arc::new(user.clone()));
         Ok(())
     }
 
-    async fn set_password_hash(&self, id: UserId, encoded: &str) -> Result<(), StoreError> {
+    async fn set_password_hash(&self, id: &UserId, encoded: &str) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.user_mut(id)?.password_hash = encoded.to_owned();
         Ok(())
     }
 
-    async fn set_last_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn set_last_login(&self, id: &UserId, at: OffsetDateTime) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.user_mut(id)?.last_login = Some(at);
         Ok(())
@@ -199,9 +209,10 @@ impl UserStore for MemoryStore {
 
 #[async_trait]
 impl PermissionChecker for MemoryStore {
-    async fn grants(&self, user_id: UserId) -> Result<Grants, StoreError> {
+    async fn grants(&self, user_id: &UserId) -> Result<Grants, StoreError> {
         let g = self.inner.read().map_err(|_| poisoned())?;
         let mut grants = Grants::default();
+        let user_id = key(user_id);
         if let Some(perms) = g.user_perms.get(&user_id) {
             grants.permissions.extend(perms.iter().cloned());
         }
@@ -225,20 +236,24 @@ impl PermissionChecker for MemoryStore {
             .ensure_group(name))
     }
 
-    async fn add_user_to_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError> {
+    async fn add_user_to_group(&self, user_id: &UserId, group: &str) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.user_mut(user_id)?;
         g.ensure_group(group);
         g.members
-            .entry(user_id)
+            .entry(key(user_id))
             .or_default()
             .insert(group.to_owned());
         Ok(())
     }
 
-    async fn remove_user_from_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError> {
+    async fn remove_user_from_group(
+        &self,
+        user_id: &UserId,
+        group: &str,
+    ) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
-        if let Some(m) = g.members.get_mut(&user_id) {
+        if let Some(m) = g.members.get_mut(&key(user_id)) {
             m.remove(group);
         }
         Ok(())
@@ -246,13 +261,13 @@ impl PermissionChecker for MemoryStore {
 
     async fn grant_user_permission(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         perm: &Permission,
     ) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.user_mut(user_id)?;
         g.user_perms
-            .entry(user_id)
+            .entry(key(user_id))
             .or_default()
             .insert(perm.to_string());
         Ok(())
@@ -260,11 +275,11 @@ impl PermissionChecker for MemoryStore {
 
     async fn revoke_user_permission(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         perm: &Permission,
     ) -> Result<(), StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
-        if let Some(p) = g.user_perms.get_mut(&user_id) {
+        if let Some(p) = g.user_perms.get_mut(&key(user_id)) {
             p.remove(perm.as_str());
         }
         Ok(())

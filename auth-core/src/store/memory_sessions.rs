@@ -85,7 +85,7 @@ struct Sessions {
 struct Slot {
     key: Key,
     flags: u8,
-    user_id: UserId,
+    user_id: Option<UserId>,
     auth_hash: [u8; 32],
     // Boxed on purpose: 8 bytes in every slot instead of 24, and most sessions hold no data.
     #[allow(clippy::box_collection)]
@@ -96,17 +96,14 @@ struct Slot {
 }
 
 const LIVE: u8 = 1;
-const HAS_USER: u8 = 2;
 const HAS_HASH: u8 = 4;
 
 impl Slot {
     fn pack(r: &SessionRecord) -> Slot {
         Slot {
             key: *r.id.as_bytes(),
-            flags: LIVE
-                | if r.user_id.is_some() { HAS_USER } else { 0 }
-                | if r.auth_hash.is_some() { HAS_HASH } else { 0 },
-            user_id: r.user_id.unwrap_or_default(),
+            flags: LIVE | if r.auth_hash.is_some() { HAS_HASH } else { 0 },
+            user_id: r.user_id.clone(),
             auth_hash: r.auth_hash.map(|h| *h.as_bytes()).unwrap_or_default(),
             data: (!r.data.is_empty()).then(|| Box::new(r.data.clone())),
             created_at: r.created_at,
@@ -116,7 +113,7 @@ impl Slot {
     }
 
     fn user(&self) -> Option<UserId> {
-        (self.flags & HAS_USER != 0).then_some(self.user_id)
+        self.user_id.clone()
     }
 
     fn unpack(&self, id: &SessionId) -> SessionRecord {
@@ -234,14 +231,14 @@ impl SessionStore for MemorySessionStore {
 
     async fn delete_user_sessions(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         keep: Option<&SessionId>,
     ) -> Result<u64, StoreError> {
         let keep = keep.map(|k| *k.as_bytes());
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         let keys: Vec<Key> = g
             .by_user
-            .get(&user_id)
+            .get(user_id)
             .map(|l| l.iter().map(|&i| g.slots[i as usize].key).collect())
             .unwrap_or_default();
         let keys: Vec<Key> = keys.into_iter().filter(|k| Some(*k) != keep).collect();
@@ -264,10 +261,10 @@ impl SessionStore for MemorySessionStore {
 mod tests {
     use super::*;
 
-    fn record(user: Option<UserId>, expires_at: i64) -> SessionRecord {
+    fn record(user: Option<i64>, expires_at: i64) -> SessionRecord {
         SessionRecord {
             id: SessionId::generate(),
-            user_id: user,
+            user_id: user.map(UserId::from),
             auth_hash: user.map(|u| AuthHash::from_bytes([u as u8; 32])),
             data: BTreeMap::new(),
             created_at: 1,
@@ -295,9 +292,9 @@ mod tests {
 
         // Re-saving an id under another user moves it in the per-user index.
         let mut moved = with_data.clone();
-        moved.user_id = Some(2);
+        moved.user_id = Some(2.into());
         store.save(&moved).await.unwrap();
-        assert_eq!(store.delete_user_sessions(1, None).await.unwrap(), 0);
+        assert_eq!(store.delete_user_sessions(&1.into(), None).await.unwrap(), 0);
         assert_eq!(store.load(&moved.id).await.unwrap(), Some(moved.clone()));
 
         // Freed slots are reused and the reused slot answers only to its new id.
@@ -307,7 +304,7 @@ mod tests {
         }
         assert_eq!(
             store
-                .delete_user_sessions(2, Some(&others[0].id))
+                .delete_user_sessions(&2.into(), Some(&others[0].id))
                 .await
                 .unwrap(),
             5
@@ -328,7 +325,15 @@ mod tests {
         store.save(&old).await.unwrap();
         assert_eq!(store.load(&old.id).await.unwrap(), None);
         assert_eq!(store.delete_expired(11).await.unwrap(), 1);
-        assert_eq!(store.delete_user_sessions(3, None).await.unwrap(), 1);
+        assert_eq!(store.delete_user_sessions(&3.into(), None).await.unwrap(), 1);
         assert_eq!(store.len(), 2);
+
+        // Ids of other kinds index the same way.
+        let mut by_uuid = record(None, far);
+        by_uuid.user_id = Some(uuid::Uuid::from_u128(7).into());
+        store.save(&by_uuid).await.unwrap();
+        assert_eq!(store.load(&by_uuid.id).await.unwrap(), Some(by_uuid.clone()));
+        let id = by_uuid.user_id.clone().unwrap();
+        assert_eq!(store.delete_user_sessions(&id, None).await.unwrap(), 1);
     }
 }

@@ -31,68 +31,142 @@ pub(crate) mod sqlite_reader;
 
 /// Where users live.
 ///
+/// A read-only store (an app's own users table) implements the three reads and, if its users
+/// have permissions, [`PermissionChecker::grants`]; every write has a default that answers
+/// [`StoreError::Unsupported`], and [`is_writable`](Self::is_writable) says `false`, so the
+/// built-in registration and password-reset pages refuse to mount over it. A store that
+/// implements the writes says so by returning `true` there.
+///
 /// Usernames and non-empty emails are unique case-insensitively; lookups by either are
 /// case-insensitive too, so `Alice` and `alice` are one account.
+///
+/// A store over an app's own type returns [`User::from_app`]`(row)`; the app reads its type
+/// back in handlers. Errors: a store that cannot be reached answers
+/// [`StoreError::Unavailable`] (the guards then fail closed); "no such user" is `Ok(None)`,
+/// never an error, including for an id of another kind than the store's keys.
 #[async_trait]
 pub trait UserStore: Send + Sync + 'static {
-    /// The user with this id.
-    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The user with this id, active or not (the service treats inactive users as
+    /// anonymous itself).
+    async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError>;
     /// The user with this id, shared. Every request of a logged-in user calls this; a store
     /// that keeps its users in memory can override it to hand out an `Arc` without copying.
-    async fn get_user_shared(&self, id: UserId) -> Result<Option<Arc<User>>, StoreError> {
+    async fn get_user_shared(&self, id: &UserId) -> Result<Option<Arc<User>>, StoreError> {
         Ok(self.get_user(id).await?.map(Arc::new))
     }
     /// [`get_user_shared`](Self::get_user_shared) without waiting, for a store that can answer
     /// at once (memory, a local file); `None` means "call `get_user_shared`" and is the default.
     /// Never block here on a network or a lock held across I/O.
-    fn get_user_now(&self, id: UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
+    fn get_user_now(&self, id: &UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
         let _ = id;
         None
     }
-    /// The user with this username (case-insensitive).
+    /// The user with this username (case-insensitive: compare
+    /// [`name_key`](crate::name_key)s, or use a case-insensitive collation). Logins by
+    /// username call this.
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
-    /// The user with this email (case-insensitive). Empty emails never match.
-    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
+    /// The user with this email (case-insensitive). Empty emails never match. Logins by email
+    /// and password resets call this; the default finds nobody (a store without emails).
+    async fn find_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let _ = email;
+        Ok(None)
+    }
+    /// Whether the writes below are implemented. Default `false` (a read-only store): the
+    /// registration and password-reset pages refuse to mount, and logins skip recording
+    /// `last_login` and upgrading old hashes.
+    fn is_writable(&self) -> bool {
+        false
+    }
     /// Creates a user; [`StoreError::Conflict`] when the username or email is taken.
-    async fn create_user(&self, new: NewUser) -> Result<User, StoreError>;
+    async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
+        let _ = new;
+        Err(StoreError::unsupported("create_user"))
+    }
     /// Writes every field of `user` back (uniqueness is checked as on create).
-    async fn update_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn update_user(&self, user: &User) -> Result<(), StoreError> {
+        let _ = user;
+        Err(StoreError::unsupported("update_user"))
+    }
     /// Replaces the password hash.
-    async fn set_password_hash(&self, id: UserId, encoded: &str) -> Result<(), StoreError>;
+    async fn set_password_hash(&self, id: &UserId, encoded: &str) -> Result<(), StoreError> {
+        let _ = (id, encoded);
+        Err(StoreError::unsupported("set_password_hash"))
+    }
     /// Records a successful login.
-    async fn set_last_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+    async fn set_last_login(&self, id: &UserId, at: OffsetDateTime) -> Result<(), StoreError> {
+        let _ = (id, at);
+        Err(StoreError::unsupported("set_last_login"))
+    }
 }
 
 /// Who may do what: groups and `app_label.codename` permissions.
+///
+/// Only [`grants`](Self::grants) is read on requests; it defaults to "no permissions, no
+/// groups" (for apps whose users have none: `impl PermissionChecker for MyStore {}`). The
+/// writes default to [`StoreError::Unsupported`].
 #[async_trait]
 pub trait PermissionChecker: Send + Sync + 'static {
-    /// Everything the user was granted, directly and through groups, and their groups.
-    async fn grants(&self, user_id: UserId) -> Result<Grants, StoreError>;
+    /// Everything the user was granted, directly and through groups, and their groups
+    /// (permission strings as `app_label.codename`). Called at most once per request, only
+    /// when a guard or handler asks.
+    async fn grants(&self, user_id: &UserId) -> Result<Grants, StoreError> {
+        let _ = user_id;
+        Ok(Grants::default())
+    }
     /// Creates a group, or returns the existing one of that name.
-    async fn ensure_group(&self, name: &str) -> Result<Group, StoreError>;
+    async fn ensure_group(&self, name: &str) -> Result<Group, StoreError> {
+        let _ = name;
+        Err(StoreError::unsupported("ensure_group"))
+    }
     /// Adds a user to a group (creating the group if needed).
-    async fn add_user_to_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError>;
+    async fn add_user_to_group(&self, user_id: &UserId, group: &str) -> Result<(), StoreError> {
+        let _ = (user_id, group);
+        Err(StoreError::unsupported("add_user_to_group"))
+    }
     /// Removes a user from a group.
-    async fn remove_user_from_group(&self, user_id: UserId, group: &str) -> Result<(), StoreError>;
+    async fn remove_user_from_group(
+        &self,
+        user_id: &UserId,
+        group: &str,
+    ) -> Result<(), StoreError> {
+        let _ = (user_id, group);
+        Err(StoreError::unsupported("remove_user_from_group"))
+    }
     /// Grants a permission to one user.
     async fn grant_user_permission(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         perm: &Permission,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let _ = (user_id, perm);
+        Err(StoreError::unsupported("grant_user_permission"))
+    }
     /// Takes a permission back from one user.
     async fn revoke_user_permission(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         perm: &Permission,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let _ = (user_id, perm);
+        Err(StoreError::unsupported("revoke_user_permission"))
+    }
     /// Grants a permission to every member of a group (creating the group if needed).
     async fn grant_group_permission(
         &self,
         group: &str,
         perm: &Permission,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        let _ = (group, perm);
+        Err(StoreError::unsupported("grant_group_permission"))
+    }
 }
+
+/// The permission source of an app whose users have no permissions or groups: every
+/// permission guard denies (superusers aside), every group guard denies.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoPermissions;
+
+impl PermissionChecker for NoPermissions {}
 
 /// Where sessions live. Records past `expires_at` must not be returned by [`load`](Self::load).
 #[async_trait]
@@ -113,7 +187,7 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Deletes every session of a user except `keep`; returns how many were deleted.
     async fn delete_user_sessions(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         keep: Option<&SessionId>,
     ) -> Result<u64, StoreError>;
     /// Deletes every session that expired before `now` (Unix seconds); returns the count.

@@ -10,7 +10,7 @@ use sqlx::Acquire;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use time::OffsetDateTime;
 
-use super::sql::{self, unavailable};
+use super::sql::{self, SqlStoreOptions, unavailable};
 use crate::error::StoreError;
 use crate::permission::{Grants, Permission};
 use crate::session::{SessionId, SessionRecord};
@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "unicode_name_keys",
         include_str!("../../migrations/postgres/0003_unicode_name_keys.sql"),
     ),
+    (
+        4,
+        "session_user_key",
+        include_str!("../../migrations/postgres/0004_session_user_key.sql"),
+    ),
 ];
 
 /// Users, groups, permissions and sessions in PostgreSQL. Implements [`UserStore`],
@@ -51,12 +56,47 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    q: std::sync::Arc<sql::Queries>,
 }
 
 impl PgStore {
     /// Connects to `url` (`postgres://user@host/db`) and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_in_schema(url, None).await
+    }
+
+    /// [`connect`](Self::connect) with options (a table prefix).
+    pub async fn connect_with(url: &str, options: &SqlStoreOptions) -> Result<Self, StoreError> {
+        let q = options.queries()?;
+        let pool = Self::open_pool(PgConnectOptions::from_str(url).map_err(unavailable)?).await?;
+        let store = PgStore { pool, q };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The store over the app's own pool (its tables live beside the app's), with the
+    /// migrations applied.
+    pub async fn from_pool(pool: PgPool) -> Result<Self, StoreError> {
+        Self::from_pool_with(pool, &SqlStoreOptions::default()).await
+    }
+
+    /// [`from_pool`](Self::from_pool) with options (a table prefix).
+    pub async fn from_pool_with(pool: PgPool, options: &SqlStoreOptions) -> Result<Self, StoreError> {
+        let store = PgStore {
+            pool,
+            q: options.queries()?,
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn open_pool(opts: PgConnectOptions) -> Result<PgPool, StoreError> {
+        PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_with(opts)
+            .await
+            .map_err(unavailable)
     }
 
     /// Connects with every table in `schema` (created if missing; ASCII letters, digits and `_`
@@ -100,13 +140,11 @@ impl PgStore {
             admin.close().await;
             opts = opts.options([("search_path", schema)]);
         }
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(3))
-            .connect_with(opts)
-            .await
-            .map_err(unavailable)?;
-        let store = PgStore { pool };
+        let pool = Self::open_pool(opts).await?;
+        let store = PgStore {
+            pool,
+            q: SqlStoreOptions::default().queries()?,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -121,14 +159,16 @@ impl PgStore {
             .await
             .map_err(unavailable)?;
         let result = async {
-            sqlx::raw_sql(
+            let create = sql::with_prefix(
                 "CREATE TABLE IF NOT EXISTS auth_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-            )
+                self.q.prefix(),
+            );
+            sqlx::raw_sql(&create)
             .execute(&mut *conn)
             .await?;
             for (version, name, sql) in MIGRATIONS {
                 let mut tx = conn.begin().await?;
-                let applied = Self::apply_migration(&mut tx, *version, name, sql).await?;
+                let applied = Self::apply_migration(&self.q, &mut tx, *version, name, sql).await?;
                 tx.commit().await?;
                 if applied {
                     tracing::info!(version, name, "applied auth migration");
@@ -151,7 +191,7 @@ impl PgStore {
         &self.pool
     }
 
-    fn fast_user(&self, _id: UserId) -> Option<Option<User>> {
+    fn fast_user(&self, _id: i64) -> Option<Option<User>> {
         None
     }
 
@@ -159,7 +199,7 @@ impl PgStore {
         None
     }
 
-    fn fast_grants(&self, _user_id: UserId) -> Option<Grants> {
+    fn fast_grants(&self, _user_id: i64) -> Option<Grants> {
         None
     }
 }

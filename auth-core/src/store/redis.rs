@@ -23,14 +23,27 @@ use crate::user::UserId;
 /// First byte of a binary record (a JSON record starts with `{`).
 const BINARY_V1: u8 = 0xA1;
 
-/// `[0xA1] id(32) [has_user] user_id(8 LE) [has_hash] auth_hash(32) created last_seen
+/// `[0xA1] id(32) [user kind] user(8 LE) [has_hash] auth_hash(32) created last_seen
 /// expires (8 LE each) data(JSON object, only when not empty)`; absent values are zeros.
+/// User kind 0: none; 1: an integer id in `user`; 2: `user` is the length of the id's
+/// [`UserId::to_key`] text, which follows it.
 fn encode(r: &SessionRecord) -> Result<Vec<u8>, StoreError> {
     let mut out = Vec::with_capacity(124);
     out.push(BINARY_V1);
     out.extend_from_slice(r.id.as_bytes());
-    out.push(u8::from(r.user_id.is_some()));
-    out.extend_from_slice(&r.user_id.unwrap_or_default().to_le_bytes());
+    match &r.user_id {
+        None => out.extend_from_slice(&[0; 9]),
+        Some(UserId::Int(i)) => {
+            out.push(1);
+            out.extend_from_slice(&i.to_le_bytes());
+        }
+        Some(other) => {
+            let key = other.to_key();
+            out.push(2);
+            out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+            out.extend_from_slice(key.as_bytes());
+        }
+    }
     out.push(u8::from(r.auth_hash.is_some()));
     out.extend_from_slice(r.auth_hash.as_ref().map_or(&[0; 32], |h| h.as_bytes()));
     for t in [r.created_at, r.last_seen, r.expires_at] {
@@ -62,8 +75,19 @@ fn decode(raw: &[u8]) -> Result<SessionRecord, StoreError> {
     };
     let id = SessionId::parse_bytes(take(32)?).map_err(|_| corrupt("bad id"))?;
     let flag = |b: &[u8]| b[0] == 1;
-    let has_user = flag(take(1)?);
-    let user_id = i64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
+    let user_kind = take(1)?[0];
+    let user_word: [u8; 8] = take(8)?.try_into().expect("8 bytes");
+    let user_id = match user_kind {
+        0 => None,
+        1 => Some(UserId::Int(i64::from_le_bytes(user_word))),
+        2 => {
+            let len = usize::try_from(u64::from_le_bytes(user_word))
+                .map_err(|_| corrupt("bad user id length"))?;
+            let key = std::str::from_utf8(take(len)?).map_err(|_| corrupt("bad user id"))?;
+            Some(UserId::from_key(key).ok_or_else(|| corrupt("bad user id"))?)
+        }
+        _ => return Err(corrupt("bad user id kind")),
+    };
     let has_hash = flag(take(1)?);
     let hash: [u8; 32] = take(32)?.try_into().expect("32 bytes");
     let mut times = [0i64; 3];
@@ -77,7 +101,7 @@ fn decode(raw: &[u8]) -> Result<SessionRecord, StoreError> {
     };
     Ok(SessionRecord {
         id,
-        user_id: has_user.then_some(user_id),
+        user_id,
         auth_hash: has_hash.then(|| AuthHash::from_bytes(hash)),
         data,
         created_at: times[0],
@@ -135,8 +159,8 @@ impl RedisSessionStore {
         format!("{}session:{}", self.prefix, id.as_str())
     }
 
-    fn user_key(&self, user_id: UserId) -> String {
-        format!("{}user_sessions:{user_id}", self.prefix)
+    fn user_key(&self, user_id: &UserId) -> String {
+        format!("{}user_sessions:{}", self.prefix, user_id.to_key())
     }
 }
 
@@ -159,7 +183,7 @@ impl SessionStore for RedisSessionStore {
             raw,
             SetOptions::default().with_expiration(SetExpiry::EXAT(at)),
         );
-        if let Some(uid) = r.user_id {
+        if let Some(uid) = &r.user_id {
             let set = self.user_key(uid);
             pipe.sadd(&set, r.id.as_str())
                 // Keep the index at least as long as its longest-lived session.
@@ -183,7 +207,7 @@ impl SessionStore for RedisSessionStore {
 
     async fn delete_user_sessions(
         &self,
-        user_id: UserId,
+        user_id: &UserId,
         keep: Option<&SessionId>,
     ) -> Result<u64, StoreError> {
         let mut conn = self.conn.clone();
@@ -275,7 +299,7 @@ mod tests {
     fn record(user: bool, data: bool) -> SessionRecord {
         let mut r = SessionRecord {
             id: SessionId::generate(),
-            user_id: user.then_some(-42),
+            user_id: user.then_some(UserId::Int(-42)),
             auth_hash: user.then(|| AuthHash::from_bytes([0x5a; 32])),
             data: Default::default(),
             created_at: 1_700_000_000,
@@ -300,6 +324,11 @@ mod tests {
             assert_eq!(decode(&json).unwrap(), r, "written by an earlier version");
         }
         assert!(encode(&record(true, false)).unwrap().len() < 120);
+        for id in [UserId::from(uuid::Uuid::from_u128(9)), UserId::from("ann"), UserId::from("9")] {
+            let mut r = record(true, true);
+            r.user_id = Some(id);
+            assert_eq!(decode(&encode(&r).unwrap()).unwrap(), r);
+        }
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! file, with embedded migrations that run on [`SqliteStore::connect`].
 
 use std::str::FromStr;
-#[cfg(feature = "sqlite-fast-reads")]
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,7 +10,7 @@ use sqlx::Connection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use time::OffsetDateTime;
 
-use super::sql::{self, unavailable};
+use super::sql::{self, SqlStoreOptions, unavailable};
 #[cfg(feature = "sqlite-fast-reads")]
 use super::sqlite_reader::Readers;
 use crate::error::StoreError;
@@ -37,6 +36,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "unicode_name_keys",
         include_str!("../../migrations/sqlite/0003_unicode_name_keys.sql"),
     ),
+    (
+        4,
+        "session_user_key",
+        include_str!("../../migrations/sqlite/0004_session_user_key.sql"),
+    ),
 ];
 
 /// Users, groups, permissions and sessions in SQLite. Implements [`UserStore`],
@@ -58,6 +62,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pub(super) pool: SqlitePool,
+    pub(super) q: Arc<sql::Queries>,
     #[cfg(feature = "sqlite-fast-reads")]
     pub(super) readers: Arc<Readers>,
 }
@@ -66,6 +71,12 @@ impl SqliteStore {
     /// Opens (creating if missing) the database at `url` (`sqlite://path/to.db`, a plain path,
     /// or `sqlite::memory:`) and applies the migrations.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, &SqlStoreOptions::default()).await
+    }
+
+    /// [`connect`](Self::connect) with options (a table prefix).
+    pub async fn connect_with(url: &str, options: &SqlStoreOptions) -> Result<Self, StoreError> {
+        let q = options.queries()?;
         let url = if url.starts_with("sqlite:") {
             url.to_owned()
         } else {
@@ -100,6 +111,7 @@ impl SqliteStore {
                     .map_err(unavailable)?;
                 let store = SqliteStore {
                     pool,
+                    q: q.clone(),
                     #[cfg(feature = "sqlite-fast-reads")]
                     readers: Arc::new(Readers::new(file.clone())),
                 };
@@ -117,13 +129,64 @@ impl SqliteStore {
         }
     }
 
+    /// The store over the app's own pool (its tables live beside the app's), with the
+    /// migrations applied. Give the pool a busy timeout and, for the in-place reads, WAL mode
+    /// (as [`connect`](Self::connect) does); without WAL every read goes through the pool.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use auth_core::{SqlStoreOptions, SqliteStore};
+    /// let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+    /// sqlx::query("CREATE TABLE app_orders (id INTEGER PRIMARY KEY)").execute(&pool).await.unwrap();
+    /// let opts = SqlStoreOptions::default().table_prefix("app_auth_");
+    /// let store = SqliteStore::from_pool_with(pool.clone(), &opts).await.unwrap();
+    /// let tables: Vec<String> = sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'app_%' ORDER BY name")
+    ///     .fetch_all(&pool).await.unwrap();
+    /// assert!(tables.contains(&"app_orders".to_owned()) && tables.contains(&"app_auth_session".to_owned()));
+    /// # }
+    /// ```
+    pub async fn from_pool(pool: SqlitePool) -> Result<Self, StoreError> {
+        Self::from_pool_with(pool, &SqlStoreOptions::default()).await
+    }
+
+    /// [`from_pool`](Self::from_pool) with options (a table prefix).
+    pub async fn from_pool_with(
+        pool: SqlitePool,
+        options: &SqlStoreOptions,
+    ) -> Result<Self, StoreError> {
+        let q = options.queries()?;
+        #[cfg(feature = "sqlite-fast-reads")]
+        let file = {
+            // The main database's file ("" when in memory) and whether it is in WAL mode.
+            let path: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_one(&pool)
+                .await
+                .map_err(unavailable)?;
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&pool)
+                .await
+                .map_err(unavailable)?;
+            (!path.is_empty() && mode.eq_ignore_ascii_case("wal")).then(|| path.into())
+        };
+        let store = SqliteStore {
+            pool,
+            q,
+            #[cfg(feature = "sqlite-fast-reads")]
+            readers: Arc::new(Readers::new(file)),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
     /// Applies any migration not yet applied. Safe to run from several processes at once: each
     /// runs under SQLite's write lock (`BEGIN IMMEDIATE`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(unavailable)?;
-        sqlx::raw_sql(
+        let create = sql::with_prefix(
             "CREATE TABLE IF NOT EXISTS auth_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-        )
+            self.q.prefix(),
+        );
+        sqlx::raw_sql(&create)
         .execute(&mut *conn)
         .await
         .map_err(unavailable)?;
@@ -132,7 +195,7 @@ impl SqliteStore {
                 .execute(&mut *conn)
                 .await
                 .map_err(unavailable)?;
-            let result = Self::apply_migration(&mut conn, *version, name, sql).await;
+            let result = Self::apply_migration(&self.q, &mut conn, *version, name, sql).await;
             match result {
                 Ok(applied) => {
                     sqlx::raw_sql("COMMIT")
@@ -154,7 +217,7 @@ impl SqliteStore {
     }
 
     #[cfg(not(feature = "sqlite-fast-reads"))]
-    fn fast_user(&self, _id: UserId) -> Option<Option<User>> {
+    fn fast_user(&self, _id: i64) -> Option<Option<User>> {
         None
     }
 
@@ -164,7 +227,7 @@ impl SqliteStore {
     }
 
     #[cfg(not(feature = "sqlite-fast-reads"))]
-    fn fast_grants(&self, _user_id: UserId) -> Option<Grants> {
+    fn fast_grants(&self, _user_id: i64) -> Option<Grants> {
         None
     }
 

@@ -24,7 +24,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension as _};
 use super::sql;
 use crate::permission::Grants;
 use crate::session::SessionId;
-use crate::user::{User, UserId};
+use crate::user::User;
 
 /// Idle connections kept for reuse; more may be open at once under load, and close when done.
 const KEEP_IDLE: usize = 16;
@@ -138,26 +138,26 @@ impl super::sqlite::SqliteStore {
     }
 
     /// The user by id from a reader connection; `None`: use the pool.
-    pub(super) fn fast_user(&self, id: UserId) -> Option<Option<User>> {
-        let row: Option<sql::UserRow> = self.row_now(sql::USER_BY_ID, [id])?;
+    pub(super) fn fast_user(&self, id: i64) -> Option<Option<User>> {
+        let row: Option<sql::UserRow> = self.row_now(&self.q.USER_BY_ID, [id])?;
         Some(row.map(sql::user_from_row))
     }
 
     /// The live session row by id from a reader connection; `None`: use the pool.
     pub(super) fn fast_session(&self, id: &SessionId, now: i64) -> Option<Option<sql::SessionRow>> {
-        self.row_now(sql::SESSION_BY_ID, rusqlite::params![id.as_str(), now])
+        self.row_now(&self.q.SESSION_BY_ID, rusqlite::params![id.as_str(), now])
     }
 
     /// The user's grants from a reader connection (no thread hop, so a guard's check completes
     /// in its first poll: actix-web then answers the guard's denial before a later extractor's
     /// error, as axum does); `None`: use the pool.
-    pub(super) fn fast_grants(&self, user_id: UserId) -> Option<Grants> {
+    pub(super) fn fast_grants(&self, user_id: i64) -> Option<Grants> {
         self.fast_read(|conn| {
-            let mut perms = conn.prepare_cached(sql::GRANTS_PERMS)?;
+            let mut perms = conn.prepare_cached(&self.q.GRANTS_PERMS)?;
             let permissions = perms
                 .query_map([user_id], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut groups = conn.prepare_cached(sql::GRANTS_GROUPS)?;
+            let mut groups = conn.prepare_cached(&self.q.GRANTS_GROUPS)?;
             let groups = groups
                 .query_map([user_id], |r| r.get::<_, String>(0))?
                 .collect::<rusqlite::Result<_>>()?;

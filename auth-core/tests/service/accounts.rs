@@ -116,9 +116,10 @@ async fn concurrent_registrations_keep_usernames_unique() {
     let same = s.store.find_by_username("same").await.unwrap().unwrap();
     let renamed = s
         .store
-        .update_user(&User {
-            username: "SAME".into(),
-            ..same
+        .update_user(&{
+            let mut u = same.clone();
+            u.username = "SAME".into();
+            u
         })
         .await;
     assert!(
@@ -128,9 +129,10 @@ async fn concurrent_registrations_keep_usernames_unique() {
     let other = user(&s, "other", "password-one").await;
     let clash = s
         .store
-        .update_user(&User {
-            username: "same".into(),
-            ..other
+        .update_user(&{
+            let mut u = other.clone();
+            u.username = "same".into();
+            u
         })
         .await;
     assert!(matches!(
@@ -182,7 +184,7 @@ async fn no_reset_mail_for_inactive_users_or_unusable_passwords() {
     });
     user(&s, "active", "password-one").await;
     let inactive = user(&s, "inactive", "password-one").await;
-    s.auth.deactivate(inactive.id).await.unwrap();
+    s.auth.deactivate(&inactive.id).await.unwrap();
     s.store
         .create_user(NewUser::new(
             "nopw",

@@ -78,7 +78,7 @@ async fn every_failure_costs_one_hash_and_looks_the_same() {
     let s = setup(config());
     user(&s, "alice", "password-one").await;
     let inactive = user(&s, "ivan", "password-one").await;
-    s.auth.deactivate(inactive.id).await.unwrap();
+    s.auth.deactivate(&inactive.id).await.unwrap();
     s.store
         .create_user(NewUser::new(
             "una",
@@ -130,7 +130,7 @@ async fn legacy_hash_is_rehashed_to_argon2id_on_login() {
         .unwrap();
     let got = s.auth.authenticate("legacy", pw).await.unwrap();
     assert!(got.password_hash.starts_with("$argon2id$"));
-    let stored = s.store.get_user(u.id).await.unwrap().unwrap();
+    let stored = s.store.get_user(&u.id).await.unwrap().unwrap();
     assert!(
         stored.password_hash.starts_with("$argon2id$"),
         "rehash saved"

@@ -149,15 +149,15 @@ async fn password_change_elsewhere_and_deactivation_end_sessions() {
 
     // A hash changed behind the service's back (another process) also ends the session.
     s.store
-        .set_password_hash(alice.id, &auth_core::password::hash("other").unwrap())
+        .set_password_hash(&alice.id, &auth_core::password::hash("other").unwrap())
         .await
         .unwrap();
     assert!(s.auth.load_session(Some(a_id)).await.user().is_none());
 
     let mut c = s.auth.load_session(None).await;
-    let alice = s.store.get_user(alice.id).await.unwrap().unwrap();
+    let alice = s.store.get_user(&alice.id).await.unwrap().unwrap();
     s.auth.login(&mut c, &alice).await.unwrap();
-    s.auth.deactivate(alice.id).await.unwrap();
+    s.auth.deactivate(&alice.id).await.unwrap();
     assert!(
         s.auth
             .load_session(Some(c.record().unwrap().id.clone()))
@@ -230,7 +230,7 @@ async fn keeping_other_sessions_on_password_change_is_explicit() {
         "still logged in"
     );
     // Deactivation still ends every session.
-    s.auth.deactivate(alice.id).await.unwrap();
+    s.auth.deactivate(&alice.id).await.unwrap();
     assert!(s.sessions.is_empty());
 }
 
@@ -254,7 +254,7 @@ impl SessionStore for AsyncOnly {
     }
     async fn delete_user_sessions(
         &self,
-        user_id: i64,
+        user_id: &auth_core::UserId,
         keep: Option<&auth_core::SessionId>,
     ) -> Result<u64, StoreError> {
         self.0.delete_user_sessions(user_id, keep).await
@@ -297,7 +297,7 @@ async fn the_no_wait_session_load_agrees_with_the_full_one_and_defers_every_writ
     let mut other = s.auth.load_session(None).await;
     s.auth.login(&mut other, &alice).await.unwrap();
     let other_id = other.record().unwrap().id.clone();
-    let mut off = s.store.get_user(alice.id).await.unwrap().unwrap();
+    let mut off = s.store.get_user(&alice.id).await.unwrap().unwrap();
     off.is_active = false;
     s.store.update_user(&off).await.unwrap();
     assert!(s.auth.load_session_now(Some(other_id.clone())).is_none());

@@ -18,49 +18,53 @@ macro_rules! sql_store {
             }
 
             async fn group_id(&self, name: &str) -> Result<i64, StoreError> {
-                sqlx::query(sql::ENSURE_GROUP)
+                sqlx::query(&*self.q.ENSURE_GROUP)
                     .bind(name)
                     .execute(&self.pool)
                     .await
                     .map_err(sql::map_write)?;
-                sqlx::query_scalar(sql::GROUP_ID)
+                sqlx::query_scalar(&*self.q.GROUP_ID)
                     .bind(name)
                     .fetch_one(&self.pool)
                     .await
                     .map_err(sql::unavailable)
             }
 
-            async fn require_user(&self, id: UserId) -> Result<(), StoreError> {
-                let found: Option<i64> = sqlx::query_scalar(sql::USER_EXISTS)
-                    .bind(id)
+            /// The integer key of an existing user, or [`StoreError::NotFound`].
+            async fn require_user(&self, id: &UserId) -> Result<i64, StoreError> {
+                let not_found = || StoreError::NotFound {
+                    what: format!("user {id}"),
+                };
+                let key = sql::int_id(id).ok_or_else(not_found)?;
+                let found: Option<i64> = sqlx::query_scalar(&*self.q.USER_EXISTS)
+                    .bind(key)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(sql::unavailable)?;
-                found.map(|_| ()).ok_or_else(|| StoreError::NotFound {
-                    what: format!("user {id}"),
-                })
+                found.ok_or_else(not_found)
             }
 
             /// Applies migration `version` on `conn` unless it is recorded as applied; `true`
             /// if it ran. The caller holds the lock and the transaction around it.
             async fn apply_migration(
+                q: &sql::Queries,
                 conn: &mut $conn,
                 version: i64,
                 name: &str,
-                schema: &'static str,
+                schema: &str,
             ) -> Result<bool, sqlx::Error> {
-                let applied: Option<i64> = sqlx::query_scalar(sql::MIGRATION_APPLIED)
+                let applied: Option<i64> = sqlx::query_scalar(&*q.MIGRATION_APPLIED)
                     .bind(version)
                     .fetch_optional(&mut *conn)
                     .await?;
                 if applied.is_some() {
                     return Ok(false);
                 }
-                sqlx::raw_sql(schema).execute(&mut *conn).await?;
+                sqlx::raw_sql(&sql::with_prefix(schema, q.prefix())).execute(&mut *conn).await?;
                 if version == sql::REKEY_MIGRATION {
-                    Self::rekey_users(conn).await?;
+                    Self::rekey_users(q, conn).await?;
                 }
-                sqlx::query(sql::RECORD_MIGRATION)
+                sqlx::query(&*q.RECORD_MIGRATION)
                     .bind(version)
                     .bind(name)
                     .bind(sql::ts(OffsetDateTime::now_utc()))
@@ -71,21 +75,21 @@ macro_rules! sql_store {
 
             /// Recomputes the username and email keys of existing rows, in two passes so that
             /// no intermediate state breaks the unique indexes.
-            async fn rekey_users(conn: &mut $conn) -> Result<(), sqlx::Error> {
+            async fn rekey_users(q: &sql::Queries, conn: &mut $conn) -> Result<(), sqlx::Error> {
                 let rows: Vec<(i64, String, String, String, Option<String>)> =
-                    sqlx::query_as(sql::REKEY_SELECT)
+                    sqlx::query_as(&*q.REKEY_SELECT)
                         .fetch_all(&mut *conn)
                         .await?;
                 let plan = crate::names::rekey_plan(rows);
                 for (id, _, _) in &plan {
-                    sqlx::query(sql::REKEY_PARK)
+                    sqlx::query(&*q.REKEY_PARK)
                         .bind(format!("\u{FFFF}rekey:{id}"))
                         .bind(id)
                         .execute(&mut *conn)
                         .await?;
                 }
                 for (id, username_key, email_key) in &plan {
-                    sqlx::query(sql::REKEY_SET)
+                    sqlx::query(&*q.REKEY_SET)
                         .bind(username_key)
                         .bind(email_key)
                         .bind(id)
@@ -98,11 +102,14 @@ macro_rules! sql_store {
 
         #[async_trait]
         impl UserStore for $store {
-            async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+            async fn get_user(&self, id: &UserId) -> Result<Option<User>, StoreError> {
+                let Some(id) = sql::int_id(id) else {
+                    return Ok(None);
+                };
                 if let Some(found) = self.fast_user(id) {
                     return Ok(found);
                 }
-                let row: Option<sql::UserRow> = sqlx::query_as(sql::USER_BY_ID)
+                let row: Option<sql::UserRow> = sqlx::query_as(&*self.q.USER_BY_ID)
                     .bind(id)
                     .fetch_optional(&self.pool)
                     .await
@@ -112,13 +119,16 @@ macro_rules! sql_store {
 
             fn get_user_now(
                 &self,
-                id: UserId,
+                id: &UserId,
             ) -> Option<Result<Option<std::sync::Arc<User>>, StoreError>> {
+                let Some(id) = sql::int_id(id) else {
+                    return Some(Ok(None));
+                };
                 self.fast_user(id).map(|u| Ok(u.map(std::sync::Arc::new)))
             }
 
             async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
-                self.user_where(sql::USER_BY_USERNAME_KEY, &fold_case(username))
+                self.user_where(&*self.q.USER_BY_USERNAME_KEY, &fold_case(username))
                     .await
             }
 
@@ -126,13 +136,17 @@ macro_rules! sql_store {
                 if email.is_empty() {
                     return Ok(None);
                 }
-                self.user_where(sql::USER_BY_EMAIL_KEY, &fold_case(email))
+                self.user_where(&*self.q.USER_BY_EMAIL_KEY, &fold_case(email))
                     .await
+            }
+
+            fn is_writable(&self) -> bool {
+                true
             }
 
             async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
                 let now = sql::ts(OffsetDateTime::now_utc());
-                let id: i64 = sqlx::query_scalar(sql::INSERT_USER)
+                let id: i64 = sqlx::query_scalar(&*self.q.INSERT_USER)
                     .bind(&new.username)
                     .bind(fold_case(&new.username))
                     .bind(&new.email)
@@ -145,21 +159,23 @@ macro_rules! sql_store {
                     .fetch_one(&self.pool)
                     .await
                     .map_err(sql::map_write)?;
-                Ok(User {
-                    id,
-                    username: new.username,
-                    email: new.email,
-                    password_hash: new.password_hash,
-                    is_active: new.is_active,
-                    is_staff: new.is_staff,
-                    is_superuser: new.is_superuser,
-                    last_login: None,
-                    date_joined: sql::from_ts(now),
-                })
+                let mut user = User::new(id, new.username);
+                user.email = new.email;
+                user.password_hash = new.password_hash;
+                user.is_active = new.is_active;
+                user.is_staff = new.is_staff;
+                user.is_superuser = new.is_superuser;
+                user.date_joined = sql::from_ts(now);
+                Ok(user)
             }
 
             async fn update_user(&self, user: &User) -> Result<(), StoreError> {
-                let done = sqlx::query(sql::UPDATE_USER)
+                let Some(id) = sql::int_id(&user.id) else {
+                    return Err(StoreError::NotFound {
+                        what: format!("user {}", user.id),
+                    });
+                };
+                let done = sqlx::query(&*self.q.UPDATE_USER)
                     .bind(&user.username)
                     .bind(fold_case(&user.username))
                     .bind(&user.email)
@@ -169,7 +185,7 @@ macro_rules! sql_store {
                     .bind(user.is_staff)
                     .bind(user.is_superuser)
                     .bind(user.last_login.map(sql::ts))
-                    .bind(user.id)
+                    .bind(id)
                     .execute(&self.pool)
                     .await
                     .map_err(sql::map_write)?;
@@ -181,10 +197,10 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn set_password_hash(&self, id: UserId, encoded: &str) -> Result<(), StoreError> {
-                let done = sqlx::query(sql::SET_PASSWORD_HASH)
+            async fn set_password_hash(&self, id: &UserId, encoded: &str) -> Result<(), StoreError> {
+                let done = sqlx::query(&*self.q.SET_PASSWORD_HASH)
                     .bind(encoded)
-                    .bind(id)
+                    .bind(sql::int_id(id))
                     .execute(&self.pool)
                     .await
                     .map_err(sql::map_write)?;
@@ -198,12 +214,12 @@ macro_rules! sql_store {
 
             async fn set_last_login(
                 &self,
-                id: UserId,
+                id: &UserId,
                 at: OffsetDateTime,
             ) -> Result<(), StoreError> {
-                sqlx::query(sql::SET_LAST_LOGIN)
+                sqlx::query(&*self.q.SET_LAST_LOGIN)
                     .bind(sql::ts(at))
-                    .bind(id)
+                    .bind(sql::int_id(id))
                     .execute(&self.pool)
                     .await
                     .map_err(sql::map_write)?;
@@ -213,16 +229,19 @@ macro_rules! sql_store {
 
         #[async_trait]
         impl PermissionChecker for $store {
-            async fn grants(&self, user_id: UserId) -> Result<Grants, StoreError> {
+            async fn grants(&self, user_id: &UserId) -> Result<Grants, StoreError> {
+                let Some(user_id) = sql::int_id(user_id) else {
+                    return Ok(Grants::default());
+                };
                 if let Some(g) = self.fast_grants(user_id) {
                     return Ok(g);
                 }
-                let perms: Vec<String> = sqlx::query_scalar(sql::GRANTS_PERMS)
+                let perms: Vec<String> = sqlx::query_scalar(&*self.q.GRANTS_PERMS)
                     .bind(user_id)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(sql::unavailable)?;
-                let groups: Vec<String> = sqlx::query_scalar(sql::GRANTS_GROUPS)
+                let groups: Vec<String> = sqlx::query_scalar(&*self.q.GRANTS_GROUPS)
                     .bind(user_id)
                     .fetch_all(&self.pool)
                     .await
@@ -243,12 +262,12 @@ macro_rules! sql_store {
 
             async fn add_user_to_group(
                 &self,
-                user_id: UserId,
+                user_id: &UserId,
                 group: &str,
             ) -> Result<(), StoreError> {
-                self.require_user(user_id).await?;
+                let user_id = self.require_user(user_id).await?;
                 let gid = self.group_id(group).await?;
-                sqlx::query(sql::ADD_TO_GROUP)
+                sqlx::query(&*self.q.ADD_TO_GROUP)
                     .bind(user_id)
                     .bind(gid)
                     .execute(&self.pool)
@@ -259,11 +278,11 @@ macro_rules! sql_store {
 
             async fn remove_user_from_group(
                 &self,
-                user_id: UserId,
+                user_id: &UserId,
                 group: &str,
             ) -> Result<(), StoreError> {
-                sqlx::query(sql::REMOVE_FROM_GROUP)
-                    .bind(user_id)
+                sqlx::query(&*self.q.REMOVE_FROM_GROUP)
+                    .bind(sql::int_id(user_id))
                     .bind(group)
                     .execute(&self.pool)
                     .await
@@ -273,11 +292,11 @@ macro_rules! sql_store {
 
             async fn grant_user_permission(
                 &self,
-                user_id: UserId,
+                user_id: &UserId,
                 perm: &Permission,
             ) -> Result<(), StoreError> {
-                self.require_user(user_id).await?;
-                sqlx::query(sql::GRANT_USER)
+                let user_id = self.require_user(user_id).await?;
+                sqlx::query(&*self.q.GRANT_USER)
                     .bind(user_id)
                     .bind(perm.as_str())
                     .execute(&self.pool)
@@ -288,11 +307,11 @@ macro_rules! sql_store {
 
             async fn revoke_user_permission(
                 &self,
-                user_id: UserId,
+                user_id: &UserId,
                 perm: &Permission,
             ) -> Result<(), StoreError> {
-                sqlx::query(sql::REVOKE_USER)
-                    .bind(user_id)
+                sqlx::query(&*self.q.REVOKE_USER)
+                    .bind(sql::int_id(user_id))
                     .bind(perm.as_str())
                     .execute(&self.pool)
                     .await
@@ -306,7 +325,7 @@ macro_rules! sql_store {
                 perm: &Permission,
             ) -> Result<(), StoreError> {
                 let gid = self.group_id(group).await?;
-                sqlx::query(sql::GRANT_GROUP)
+                sqlx::query(&*self.q.GRANT_GROUP)
                     .bind(gid)
                     .bind(perm.as_str())
                     .execute(&self.pool)
@@ -322,7 +341,7 @@ macro_rules! sql_store {
                 let now = crate::session::now_unix();
                 let row = match self.fast_session(id, now) {
                     Some(row) => row,
-                    None => sqlx::query_as::<_, sql::SessionRow>(sql::SESSION_BY_ID)
+                    None => sqlx::query_as::<_, sql::SessionRow>(&*self.q.SESSION_BY_ID)
                         .bind(id.as_str())
                         .bind(now)
                         .fetch_optional(&self.pool)
@@ -343,9 +362,9 @@ macro_rules! sql_store {
             async fn save(&self, r: &SessionRecord) -> Result<(), StoreError> {
                 let data = serde_json::to_string(&r.data)
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                sqlx::query(sql::SAVE_SESSION)
+                sqlx::query(&*self.q.SAVE_SESSION)
                     .bind(r.id.as_str())
-                    .bind(r.user_id)
+                    .bind(r.user_id.as_ref().map(UserId::to_key))
                     .bind(r.auth_hash.map(|h| h.to_hex()))
                     .bind(data)
                     .bind(r.created_at)
@@ -358,7 +377,7 @@ macro_rules! sql_store {
             }
 
             async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
-                sqlx::query(sql::DELETE_SESSION)
+                sqlx::query(&*self.q.DELETE_SESSION)
                     .bind(id.as_str())
                     .execute(&self.pool)
                     .await
@@ -368,11 +387,11 @@ macro_rules! sql_store {
 
             async fn delete_user_sessions(
                 &self,
-                user_id: UserId,
+                user_id: &UserId,
                 keep: Option<&SessionId>,
             ) -> Result<u64, StoreError> {
-                let done = sqlx::query(sql::DELETE_USER_SESSIONS)
-                    .bind(user_id)
+                let done = sqlx::query(&*self.q.DELETE_USER_SESSIONS)
+                    .bind(user_id.to_key())
                     .bind(keep.map_or("", |k| k.as_str()))
                     .execute(&self.pool)
                     .await
@@ -381,7 +400,7 @@ macro_rules! sql_store {
             }
 
             async fn delete_expired(&self, now: i64) -> Result<u64, StoreError> {
-                let done = sqlx::query(sql::DELETE_EXPIRED)
+                let done = sqlx::query(&*self.q.DELETE_EXPIRED)
                     .bind(now)
                     .execute(&self.pool)
                     .await
@@ -393,7 +412,7 @@ macro_rules! sql_store {
         #[async_trait]
         impl AttemptStore for $store {
             async fn record_failure(&self, key: &str, window_secs: u64) -> Result<u32, StoreError> {
-                let n: i32 = sqlx::query_scalar(sql::RECORD_FAILURE)
+                let n: i32 = sqlx::query_scalar(&*self.q.RECORD_FAILURE)
                     .bind(key)
                     .bind(crate::session::now_unix())
                     .bind(window_secs as i64)
@@ -404,7 +423,7 @@ macro_rules! sql_store {
             }
 
             async fn failures(&self, key: &str) -> Result<u32, StoreError> {
-                let n: Option<i32> = sqlx::query_scalar(sql::FAILURES)
+                let n: Option<i32> = sqlx::query_scalar(&*self.q.FAILURES)
                     .bind(key)
                     .bind(crate::session::now_unix())
                     .fetch_optional(&self.pool)
@@ -414,7 +433,7 @@ macro_rules! sql_store {
             }
 
             async fn release(&self, key: &str) -> Result<(), StoreError> {
-                sqlx::query(sql::RELEASE_FAILURE)
+                sqlx::query(&*self.q.RELEASE_FAILURE)
                     .bind(key)
                     .execute(&self.pool)
                     .await
@@ -423,7 +442,7 @@ macro_rules! sql_store {
             }
 
             async fn clear(&self, key: &str) -> Result<(), StoreError> {
-                sqlx::query(sql::CLEAR_FAILURES)
+                sqlx::query(&*self.q.CLEAR_FAILURES)
                     .bind(key)
                     .execute(&self.pool)
                     .await

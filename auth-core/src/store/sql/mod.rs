@@ -56,16 +56,16 @@ pub(crate) const REVOKE_USER: &str =
 pub(crate) const GRANT_GROUP: &str = "INSERT INTO auth_group_permissions (group_id, permission) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 
 /// `$1` the id, `$2` now: in this order, as a positional binding (rusqlite) needs.
-pub(crate) const SESSION_BY_ID: &str = "SELECT user_id, auth_hash, data, created_at, last_seen, expires_at FROM auth_session WHERE id = $1 AND expires_at > $2";
+pub(crate) const SESSION_BY_ID: &str = "SELECT user_key, auth_hash, data, created_at, last_seen, expires_at FROM auth_session WHERE id = $1 AND expires_at > $2";
 pub(crate) const SAVE_SESSION: &str =
-    "INSERT INTO auth_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
+    "INSERT INTO auth_session (id, user_key, auth_hash, data, created_at, last_seen, expires_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, auth_hash = excluded.auth_hash,
+     ON CONFLICT (id) DO UPDATE SET user_key = excluded.user_key, auth_hash = excluded.auth_hash,
        data = excluded.data, created_at = excluded.created_at, last_seen = excluded.last_seen,
        expires_at = excluded.expires_at";
 pub(crate) const DELETE_SESSION: &str = "DELETE FROM auth_session WHERE id = $1";
 pub(crate) const DELETE_USER_SESSIONS: &str =
-    "DELETE FROM auth_session WHERE user_id = $1 AND id != $2";
+    "DELETE FROM auth_session WHERE user_key = $1 AND id != $2";
 pub(crate) const DELETE_EXPIRED: &str = "DELETE FROM auth_session WHERE expires_at <= $1";
 
 /// `$1` key, `$2` now, `$3` window: one atomic statement, so parallel failures each get their
@@ -92,7 +92,7 @@ pub(crate) const REKEY_MIGRATION: i64 = 3;
 
 /// A user row, in [`USER_BY_ID`]'s column order; both sqlx and rusqlite decode it.
 pub(crate) type UserRow = (
-    UserId,
+    i64,
     String,
     String,
     String,
@@ -103,23 +103,28 @@ pub(crate) type UserRow = (
     i64,
 );
 
-/// A session row, in [`SESSION_BY_ID`]'s column order, before its data is parsed.
-pub(crate) type SessionRow = (Option<UserId>, Option<String>, String, i64, i64, i64);
+/// A session row, in [`SESSION_BY_ID`]'s column order, before its data is parsed; the user
+/// is [`UserId::to_key`]'s text, so that ids of every kind fit.
+pub(crate) type SessionRow = (Option<String>, Option<String>, String, i64, i64, i64);
 
 /// A user from its row.
 pub(crate) fn user_from_row(row: UserRow) -> User {
     let (id, username, email, password_hash, is_active, is_staff, is_superuser, last, joined) = row;
-    User {
-        id,
-        username,
-        email,
-        password_hash,
-        is_active,
-        is_staff,
-        is_superuser,
-        last_login: last.map(from_ts),
-        date_joined: from_ts(joined),
-    }
+    let mut user = User::new(id, username);
+    user.email = email;
+    user.password_hash = password_hash;
+    user.is_active = is_active;
+    user.is_staff = is_staff;
+    user.is_superuser = is_superuser;
+    user.last_login = last.map(from_ts);
+    user.date_joined = from_ts(joined);
+    user
+}
+
+/// The integer key of `id` in the built-in users table; `None` (nobody here) for an id of
+/// another kind.
+pub(crate) fn int_id(id: &UserId) -> Option<i64> {
+    id.as_i64()
 }
 
 /// A session from its row; data that is not a JSON object is an error, never an empty session.
@@ -130,6 +135,13 @@ pub(crate) fn session_from_row(
     let (user_id, auth_hash, data, created_at, last_seen, expires_at) = row;
     let data: BTreeMap<String, serde_json::Value> = serde_json::from_str(&data)
         .map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
+    let user_id = match user_id {
+        None => None,
+        Some(key) => Some(
+            UserId::from_key(&key)
+                .ok_or_else(|| StoreError::Corrupt(format!("session user id {key:?}")))?,
+        ),
+    };
     Ok(SessionRecord {
         id: id.clone(),
         user_id,
@@ -176,5 +188,173 @@ pub(crate) fn email_key(email: &str) -> Option<String> {
     (!email.is_empty()).then(|| fold_case(email))
 }
 
+/// `sql` with its table (and index) names under `prefix` instead of `auth_`: every identifier
+/// that starts with `auth_`, except the `auth_hash` column, is renamed.
+pub(crate) fn with_prefix(sql: &str, prefix: &str) -> String {
+    if prefix == DEFAULT_PREFIX {
+        return sql.to_owned();
+    }
+    let mut out = String::with_capacity(sql.len() + 64);
+    let bytes = sql.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        if ident(bytes[i]) && (i == 0 || !ident(bytes[i - 1])) {
+            let end = (i..bytes.len()).find(|&k| !ident(bytes[k])).unwrap_or(bytes.len());
+            let token = &sql[i..end];
+            match token.strip_prefix(DEFAULT_PREFIX) {
+                Some(rest) if token != "auth_hash" => {
+                    out.push_str(prefix);
+                    out.push_str(rest);
+                }
+                _ => out.push_str(token),
+            }
+            i = end;
+        } else {
+            let ch = sql[i..].chars().next().expect("in bounds");
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    out
+}
+
+/// The built-in tables' prefix.
+pub(crate) const DEFAULT_PREFIX: &str = "auth_";
+
+/// Checks a table prefix: lower-case ASCII letters, digits and `_`, starting with a letter or
+/// `_`, at most 32 bytes (so every name stays a plain identifier in both databases).
+pub(crate) fn check_prefix(prefix: &str) -> Result<(), StoreError> {
+    let ok = !prefix.is_empty()
+        && prefix.len() <= 32
+        && !prefix.as_bytes()[0].is_ascii_digit()
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidConfig(format!(
+            "table prefix {prefix:?} is not valid: use 1 to 32 lower-case ASCII letters, digits \
+             or `_`, not starting with a digit (for example \"myapp_auth_\")"
+        )))
+    }
+}
+
+macro_rules! queries {
+    ($($name:ident),* $(,)?) => {
+        /// Every statement, with one store's table prefix applied.
+        #[allow(non_snake_case)]
+        #[derive(Debug)]
+        pub(crate) struct Queries {
+            prefix: Box<str>,
+            $(pub(crate) $name: Box<str>,)*
+        }
+
+        impl Queries {
+            pub(crate) fn new(prefix: &str) -> Self {
+                Queries { prefix: prefix.into(), $($name: with_prefix($name, prefix).into(),)* }
+            }
+
+            /// The table prefix.
+            pub(crate) fn prefix(&self) -> &str {
+                &self.prefix
+            }
+        }
+    };
+}
+
+queries!(
+    USER_BY_ID,
+    USER_BY_USERNAME_KEY,
+    USER_BY_EMAIL_KEY,
+    USER_EXISTS,
+    INSERT_USER,
+    UPDATE_USER,
+    SET_PASSWORD_HASH,
+    SET_LAST_LOGIN,
+    GRANTS_PERMS,
+    GRANTS_GROUPS,
+    ENSURE_GROUP,
+    GROUP_ID,
+    ADD_TO_GROUP,
+    REMOVE_FROM_GROUP,
+    GRANT_USER,
+    REVOKE_USER,
+    GRANT_GROUP,
+    SESSION_BY_ID,
+    SAVE_SESSION,
+    DELETE_SESSION,
+    DELETE_USER_SESSIONS,
+    DELETE_EXPIRED,
+    RECORD_FAILURE,
+    FAILURES,
+    RELEASE_FAILURE,
+    CLEAR_FAILURES,
+    MIGRATION_APPLIED,
+    RECORD_MIGRATION,
+    REKEY_SELECT,
+    REKEY_PARK,
+    REKEY_SET,
+);
+
+/// Options of the SQLite and PostgreSQL stores.
+///
+/// ```
+/// let opts = auth_core::SqlStoreOptions::default().table_prefix("myapp_auth_");
+/// ```
+#[derive(Clone, Debug)]
+pub struct SqlStoreOptions {
+    pub(crate) prefix: String,
+}
+
+impl Default for SqlStoreOptions {
+    fn default() -> Self {
+        SqlStoreOptions {
+            prefix: DEFAULT_PREFIX.to_owned(),
+        }
+    }
+}
+
+impl SqlStoreOptions {
+    /// Names the store's tables `<prefix>user`, `<prefix>session`, ... instead of
+    /// `auth_user`, `auth_session`, ... (default prefix `auth_`), so that they live beside
+    /// the app's own tables; the migrations' bookkeeping table is `<prefix>migrations`. Lower-case
+    /// ASCII letters, digits and `_`; checked when the store connects.
+    pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    pub(crate) fn queries(&self) -> Result<std::sync::Arc<Queries>, StoreError> {
+        check_prefix(&self.prefix)?;
+        Ok(std::sync::Arc::new(Queries::new(&self.prefix)))
+    }
+}
+
 mod impls;
 pub(crate) use impls::sql_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_rename_tables_and_indexes_but_not_columns() {
+        let q = Queries::new("app_");
+        for sql in [&q.SESSION_BY_ID, &q.SAVE_SESSION, &q.GRANTS_PERMS, &q.RECORD_FAILURE] {
+            for token in sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                assert!(!token.starts_with("auth_") || token == "auth_hash", "{token} in {sql}");
+            }
+        }
+        assert!(q.GRANTS_PERMS.contains("FROM app_user_permissions"));
+        assert!(q.SAVE_SESSION.contains("auth_hash = excluded.auth_hash"));
+        assert_eq!(&*Queries::new("auth_").USER_BY_ID, USER_BY_ID);
+        assert!(with_prefix("CREATE INDEX auth_session_user ON auth_session (user_key)", "x_")
+            .starts_with("CREATE INDEX x_session_user ON x_session"));
+        for bad in ["", "App_", "1x_", "a-b", "a b", "auth_\"; DROP"] {
+            assert!(check_prefix(bad).is_err(), "{bad}");
+        }
+        check_prefix("myapp_auth_").unwrap();
+    }
+}

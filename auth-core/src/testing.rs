@@ -1,13 +1,128 @@
-//! The store conformance suite: the same checks for every backend of [`UserStore`],
-//! [`PermissionChecker`] and [`SessionStore`].
+//! The store conformance suite (feature `testing`): the checks every backend of
+//! [`UserStore`], [`PermissionChecker`], [`SessionStore`] and [`AttemptStore`] passes, for
+//! store authors to run on theirs. Each function panics with a message on the first failure.
+//!
+//! A read-only store over an app's own users table runs [`read_only_users`] against users its
+//! test fixture created:
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use auth_core::testing::{KnownUser, read_only_users};
+//! use auth_core::{MemoryStore, NewUser, UserStore, password};
+//! // (A writable store passes the read-only checks too, except the "writes are refused" one.)
+//! let store = MemoryStore::new();
+//! let hash = password::hash("pass-word-1").unwrap();
+//! let u = store.create_user(NewUser::new("Ann", "ann@example.com", hash)).await.unwrap();
+//! read_only_users(&store, &KnownUser { id: u.id, username: "Ann".into(), password: "pass-word-1".into() }).await;
+//! # }
+//! ```
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use auth_core::{
-    NewUser, Permission, PermissionChecker, SessionId, SessionRecord, SessionStore, StoreError,
-    User, UserStore,
+use crate::{
+    NewUser, Permission, PermissionChecker, SessionId, SessionRecord, SessionStore,
+    StoreError, UserId, UserStore,
 };
+
+/// A user that exists in the store under test, with their password in clear.
+#[derive(Clone, Debug)]
+pub struct KnownUser {
+    /// Their id.
+    pub id: UserId,
+    /// Their login name, as stored.
+    pub username: String,
+    /// Their password.
+    pub password: String,
+}
+
+/// The reads every user store must get right, and, for a store that says it is read-only,
+/// that its writes answer [`StoreError::Unsupported`]:
+///
+/// - `get_user` finds `known` by id; an unknown id, and an id of another kind, are `Ok(None)`;
+/// - `find_by_username` finds them case-insensitively, and nobody for an unknown name;
+/// - `find_by_email("")` is nobody;
+/// - the stored hash verifies `known.password` (and not a wrong one);
+/// - `get_user_shared` agrees with `get_user`.
+pub async fn read_only_users(store: &dyn UserStore, known: &KnownUser) {
+    let got = store
+        .get_user(&known.id)
+        .await
+        .expect("get_user must not fail")
+        .expect("get_user must find the known user by id");
+    assert_eq!(got.id, known.id, "get_user returns the user with that id");
+    assert_eq!(got.username, known.username);
+    let shared = store.get_user_shared(&known.id).await.unwrap().unwrap();
+    assert_eq!(shared.id, known.id, "get_user_shared agrees with get_user");
+    for other in [
+        UserId::from(i64::MAX - 11),
+        UserId::from(uuid::Uuid::from_u128(0x5eed)),
+        UserId::from("no such user"),
+    ] {
+        if other != known.id {
+            assert!(
+                store.get_user(&other).await.expect("unknown ids are not errors").is_none(),
+                "get_user({other:?}) must be None"
+            );
+        }
+    }
+    for name in [
+        known.username.clone(),
+        known.username.to_uppercase(),
+        known.username.to_lowercase(),
+    ] {
+        let found = store
+            .find_by_username(&name)
+            .await
+            .expect("find_by_username must not fail")
+            .unwrap_or_else(|| panic!("find_by_username({name:?}) must find the user (case-insensitive)"));
+        assert_eq!(found.id, known.id);
+    }
+    assert!(
+        store
+            .find_by_username("\u{1F47B} nobody by this name")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.find_by_email("").await.unwrap().is_none(), "empty emails never match");
+    assert!(
+        crate::password::verify(&known.password, &got.password_hash).unwrap_or(false),
+        "the stored password hash must verify the known password"
+    );
+    assert!(!crate::password::verify("not the password", &got.password_hash).unwrap_or(false));
+    if !store.is_writable() {
+        let refused = store.create_user(NewUser::new("x", "", "!")).await;
+        assert!(
+            matches!(refused, Err(StoreError::Unsupported { .. })),
+            "a read-only store answers Unsupported to writes, got {refused:?}"
+        );
+        let refused = store.set_password_hash(&known.id, "!").await;
+        assert!(matches!(refused, Err(StoreError::Unsupported { .. })));
+    }
+}
+
+/// The permission reads of a store with permissions: `grants` of `known` includes each of
+/// `expected` permissions and groups, and an unknown user has none.
+pub async fn read_only_grants(
+    perms: &dyn PermissionChecker,
+    known: &UserId,
+    expected_permissions: &[&str],
+    expected_groups: &[&str],
+) {
+    let g = perms.grants(known).await.expect("grants must not fail");
+    for p in expected_permissions {
+        assert!(g.has_permission(p), "grants must include {p}");
+    }
+    for name in expected_groups {
+        assert!(g.in_group(name), "grants must include the group {name}");
+    }
+    let nobody = perms
+        .grants(&UserId::from("no such user"))
+        .await
+        .expect("grants of an unknown user are not an error");
+    assert!(nobody.permissions.is_empty() && nobody.groups.is_empty());
+}
 
 fn new_user(name: &str) -> NewUser {
     NewUser::new(name, format!("{name}@example.com"), "!unusable")
@@ -17,9 +132,8 @@ fn new_user(name: &str) -> NewUser {
 pub async fn users(store: &dyn UserStore, prefix: &str) {
     let name = format!("{prefix}Alice");
     let alice = store.create_user(new_user(&name)).await.unwrap();
-    assert!(alice.id > 0);
     assert!(alice.is_active && !alice.is_staff && !alice.is_superuser);
-    let got = store.get_user(alice.id).await.unwrap().unwrap();
+    let got = store.get_user(&alice.id).await.unwrap().unwrap();
     assert_eq!(got.username, name);
     assert_eq!(got.email, format!("{name}@example.com"));
     assert_eq!(
@@ -61,7 +175,7 @@ pub async fn users(store: &dyn UserStore, prefix: &str) {
             .is_none()
     );
     assert!(store.find_by_email("").await.unwrap().is_none());
-    assert!(store.get_user(i64::MAX - 7).await.unwrap().is_none());
+    assert!(store.get_user(&UserId::from(i64::MAX - 7)).await.unwrap().is_none());
 
     // Unique usernames and emails, case-insensitively.
     let dup_name = store
@@ -101,7 +215,7 @@ pub async fn users(store: &dyn UserStore, prefix: &str) {
     changed.is_staff = true;
     changed.email = format!("{prefix}new@example.com");
     store.update_user(&changed).await.unwrap();
-    let got = store.get_user(alice.id).await.unwrap().unwrap();
+    let got = store.get_user(&alice.id).await.unwrap().unwrap();
     assert!(got.is_staff);
     assert!(
         store
@@ -121,23 +235,21 @@ pub async fn users(store: &dyn UserStore, prefix: &str) {
         alice.id
     );
     store
-        .set_password_hash(alice.id, "$argon2id$x")
+        .set_password_hash(&alice.id, "$argon2id$x")
         .await
         .unwrap();
     let at = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
-    store.set_last_login(alice.id, at).await.unwrap();
-    let got = store.get_user(alice.id).await.unwrap().unwrap();
+    store.set_last_login(&alice.id, at).await.unwrap();
+    let got = store.get_user(&alice.id).await.unwrap().unwrap();
     assert_eq!(got.password_hash, "$argon2id$x");
     assert_eq!(got.last_login, Some(at));
-    let missing = User {
-        id: i64::MAX - 7,
-        ..got
-    };
+    let mut missing = got.clone();
+    missing.id = UserId::from(i64::MAX - 7);
     assert!(matches!(
         store.update_user(&missing).await,
         Err(StoreError::NotFound { .. })
     ));
-    assert!(store.set_password_hash(i64::MAX - 7, "x").await.is_err());
+    assert!(store.set_password_hash(&UserId::from(i64::MAX - 7), "x").await.is_err());
 }
 
 /// Concurrent writers: many tasks create the same username; exactly one wins, none errors
@@ -186,46 +298,46 @@ pub async fn permissions(users: &dyn UserStore, perms: &dyn PermissionChecker, p
     let g = format!("{prefix}Editors");
     let p1: Permission = "blog.publish_post".parse().unwrap();
     let p2: Permission = "blog.review_post".parse().unwrap();
-    assert_eq!(perms.grants(u.id).await.unwrap(), Default::default());
-    perms.grant_user_permission(u.id, &p1).await.unwrap();
-    perms.grant_user_permission(u.id, &p1).await.unwrap(); // idempotent
+    assert_eq!(perms.grants(&u.id).await.unwrap(), Default::default());
+    perms.grant_user_permission(&u.id, &p1).await.unwrap();
+    perms.grant_user_permission(&u.id, &p1).await.unwrap(); // idempotent
     perms.grant_group_permission(&g, &p2).await.unwrap();
-    let grants = perms.grants(u.id).await.unwrap();
+    let grants = perms.grants(&u.id).await.unwrap();
     assert!(grants.has_permission("blog.publish_post"));
     assert!(
         !grants.has_permission("blog.review_post"),
         "not a member yet"
     );
-    perms.add_user_to_group(u.id, &g).await.unwrap();
-    perms.add_user_to_group(u.id, &g).await.unwrap();
-    let grants = perms.grants(u.id).await.unwrap();
+    perms.add_user_to_group(&u.id, &g).await.unwrap();
+    perms.add_user_to_group(&u.id, &g).await.unwrap();
+    let grants = perms.grants(&u.id).await.unwrap();
     assert!(grants.has_permission("blog.review_post"));
     assert_eq!(grants.groups, vec![g.clone()]);
     let group = perms.ensure_group(&g).await.unwrap();
     assert_eq!(perms.ensure_group(&g).await.unwrap(), group);
-    perms.revoke_user_permission(u.id, &p1).await.unwrap();
-    perms.remove_user_from_group(u.id, &g).await.unwrap();
-    assert_eq!(perms.grants(u.id).await.unwrap(), Default::default());
+    perms.revoke_user_permission(&u.id, &p1).await.unwrap();
+    perms.remove_user_from_group(&u.id, &g).await.unwrap();
+    assert_eq!(perms.grants(&u.id).await.unwrap(), Default::default());
     assert!(
-        perms.add_user_to_group(i64::MAX - 3, &g).await.is_err(),
+        perms.add_user_to_group(&UserId::from(i64::MAX - 3), &g).await.is_err(),
         "unknown user"
     );
     assert!(
         perms
-            .grant_user_permission(i64::MAX - 3, &p1)
+            .grant_user_permission(&UserId::from(i64::MAX - 3), &p1)
             .await
             .is_err()
     );
 }
 
-fn record(user_id: Option<i64>, now: i64, expires_in: i64) -> SessionRecord {
+fn record(user_id: Option<&UserId>, now: i64, expires_in: i64) -> SessionRecord {
     let mut data = BTreeMap::new();
     data.insert("theme".to_string(), serde_json::json!("dark"));
     data.insert("n".to_string(), serde_json::json!({"nested": [1, 2, 3]}));
     SessionRecord {
         id: SessionId::generate(),
-        user_id,
-        auth_hash: user_id.map(|_| auth_core::AuthHash::from_bytes([0xab; 32])),
+        user_id: user_id.cloned(),
+        auth_hash: user_id.map(|_| crate::AuthHash::from_bytes([0xab; 32])),
         data,
         created_at: now,
         last_seen: now,
@@ -234,12 +346,13 @@ fn record(user_id: Option<i64>, now: i64, expires_in: i64) -> SessionRecord {
 }
 
 /// Sessions: save/load round trip, update, delete, per-user deletion, expiry and cleanup.
-/// `user_ids` are ids of two distinct users of this store (sessions may reference users).
+/// `user_ids` are ids of two distinct users of this store (sessions may reference users), of
+/// any kind (sessions must keep UUID and text ids as well as integers).
 /// With `server_side_expiry` (Redis), the server drops expired records by itself, so
 /// `delete_expired` has nothing left to count.
-pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2], server_side_expiry: bool) {
-    let now = auth_core::now_unix();
-    let [u1, u2] = user_ids;
+pub async fn sessions(store: &dyn SessionStore, user_ids: [UserId; 2], server_side_expiry: bool) {
+    let now = crate::now_unix();
+    let [u1, u2] = &user_ids;
     let a = record(Some(u1), now, 3600);
     store.save(&a).await.unwrap();
     assert_eq!(store.load(&a.id).await.unwrap().as_ref(), Some(&a));
@@ -294,7 +407,7 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [i64; 2], server_side_
 }
 
 /// Failed-login counters: counting in a window, reading, clearing, expiry.
-pub async fn attempts(store: &dyn auth_core::AttemptStore, prefix: &str) {
+pub async fn attempts(store: &dyn crate::AttemptStore, prefix: &str) {
     let k = format!("{prefix}pair:1.2.3.4|alice");
     assert_eq!(store.failures(&k).await.unwrap(), 0);
     assert_eq!(store.record_failure(&k, 60).await.unwrap(), 1);
@@ -326,7 +439,7 @@ pub async fn attempts(store: &dyn auth_core::AttemptStore, prefix: &str) {
 /// The attempt store under a burst (security review 2, finding 3): reservations are atomic,
 /// `release` gives one back, and through the service a burst of parallel wrong passwords gets
 /// exactly as many password checks as the limit allows one at a time.
-pub async fn attempts_under_a_burst(store: Arc<dyn auth_core::AttemptStore>, prefix: &str) {
+pub async fn attempts_under_a_burst(store: Arc<dyn crate::AttemptStore>, prefix: &str) {
     let k = format!("{prefix}burst-key");
     let counts = futures_util::future::join_all((0..50).map(|_| store.record_failure(&k, 60)))
         .await
@@ -349,17 +462,17 @@ pub async fn attempts_under_a_burst(store: Arc<dyn auth_core::AttemptStore>, pre
     );
     assert_eq!(store.record_failure(&fresh, 60).await.unwrap(), 1);
 
-    let config = auth_core::AuthConfig {
+    let config = crate::AuthConfig {
         secret_key: "burst-secret-burst-secret-burst-secret".into(),
-        ..auth_core::AuthConfig::default()
+        ..crate::AuthConfig::default()
     };
-    let service = auth_core::AuthService::in_memory(config).with_attempt_store(store.clone());
+    let service = crate::AuthService::in_memory(config).with_attempt_store(store.clone());
     let name = format!(
         "burst{}",
         prefix.replace(|c: char| !c.is_alphanumeric(), "")
     );
     service
-        .register(&auth_core::Registration::new(
+        .register(&crate::Registration::new(
             &name,
             &format!("{name}@example.com"),
             "correct horse battery",
@@ -373,18 +486,18 @@ pub async fn attempts_under_a_burst(store: Arc<dyn auth_core::AttemptStore>, pre
     .await;
     let checked = answers
         .iter()
-        .filter(|r| matches!(r, Err(auth_core::AuthError::InvalidCredentials)))
+        .filter(|r| matches!(r, Err(crate::AuthError::InvalidCredentials)))
         .count();
     let throttled = answers
         .iter()
-        .filter(|r| matches!(r, Err(auth_core::AuthError::Throttled { .. })))
+        .filter(|r| matches!(r, Err(crate::AuthError::Throttled { .. })))
         .count();
     assert_eq!((checked, throttled), (5, 25), "{answers:?}");
     assert!(matches!(
         service
             .authenticate_from(&name, "correct horse battery", client)
             .await,
-        Err(auth_core::AuthError::Throttled { .. })
+        Err(crate::AuthError::Throttled { .. })
     ));
     // Another client still logs in, and a success gives its address reservation back.
     let other = Some("198.51.100.50".parse().unwrap());

@@ -1,0 +1,260 @@
+//! The JSON API for single-page apps and mobile clients: log in, log out, the current user,
+//! and the CSRF token, with the same lockout, session rotation and audit events as the
+//! built-in pages. Opt-in like the pages: mount it with the adapter's `add_auth_api`.
+//!
+//! | route | answer |
+//! | --- | --- |
+//! | `GET {base}/csrf` | `200 {"token", "header", "cookie"}`: send `token` back in the `X-CSRFToken` header of every unsafe request (the CSRF cookie comes with this answer) |
+//! | `POST {base}/login` | JSON `{"username", "password"}` and `X-CSRFToken`: `200` with the user, and a new session cookie and CSRF token (fetch `/csrf` again) |
+//! | `POST {base}/logout` | `X-CSRFToken`: `204`, session ended |
+//! | `GET {base}/me` | `200` with the user, `401` when nobody is logged in |
+//!
+//! Errors are JSON `{"error": code, "message": text}`: `400 bad_request` (not JSON, a field
+//! missing), `401 invalid_credentials` (one answer for an unknown user, a wrong password and an
+//! inactive account), `403 csrf_failed` (no or a wrong `X-CSRFToken`), `405`, `413`,
+//! `415 unsupported_media_type` (not `application/json`), `429 throttled` with `Retry-After`,
+//! `503 unavailable` (a store is down). The layer's cross-origin check (403 `cross_origin`)
+//! runs before any of them. The user is [`UserSnapshot`] (no password hash).
+
+use crate::error::AuthError;
+use crate::guard::AuthContext;
+use crate::form::FormError;
+use crate::helpers::{UserSnapshot, user_snapshot};
+use crate::request::AuthHandle;
+
+/// The header the API reads the CSRF token from (Django's name).
+pub const CSRF_HEADER: &str = "X-CSRFToken";
+
+/// The default base path of the API.
+pub const DEFAULT_BASE: &str = "/api/auth";
+
+/// One endpoint of the API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Endpoint {
+    /// `POST {base}/login`.
+    Login,
+    /// `POST {base}/logout`.
+    Logout,
+    /// `GET {base}/me`.
+    Me,
+    /// `GET {base}/csrf`.
+    Csrf,
+}
+
+impl Endpoint {
+    /// Every endpoint with its path under `base` (`/api/auth` by default).
+    pub fn routes(base: &str) -> Vec<(String, Endpoint)> {
+        let base = base.trim_end_matches('/');
+        [
+            ("login", Endpoint::Login),
+            ("logout", Endpoint::Logout),
+            ("me", Endpoint::Me),
+            ("csrf", Endpoint::Csrf),
+        ]
+        .into_iter()
+        .map(|(p, e)| (format!("{base}/{p}"), e))
+        .collect()
+    }
+
+    fn method(self) -> &'static str {
+        match self {
+            Endpoint::Login | Endpoint::Logout => "POST",
+            Endpoint::Me | Endpoint::Csrf => "GET",
+        }
+    }
+}
+
+/// What an endpoint needs of the request.
+#[derive(Debug)]
+pub struct ApiRequest<'a> {
+    /// The method.
+    pub method: &'a str,
+    /// `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// The body, or why it was refused (too large).
+    pub body: Result<&'a [u8], FormError>,
+    /// The `X-CSRFToken` header.
+    pub csrf_token: Option<&'a str>,
+}
+
+/// An endpoint's answer: status, JSON body (empty for 204) and headers to add.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// The JSON body; empty for `204`.
+    pub body: String,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<u64>,
+    /// Methods for an `Allow` header (405).
+    pub allow: Option<&'static str>,
+}
+
+impl ApiResponse {
+    /// `{"error": code, "message": message}` with `status`.
+    pub fn error(status: u16, code: &str, message: &str) -> Self {
+        ApiResponse {
+            status,
+            body: serde_json::json!({ "error": code, "message": message }).to_string(),
+            retry_after: None,
+            allow: None,
+        }
+    }
+
+    fn json(status: u16, value: &impl serde::Serialize) -> Self {
+        match serde_json::to_string(value) {
+            Ok(body) => ApiResponse {
+                status,
+                body,
+                retry_after: None,
+                allow: None,
+            },
+            Err(e) => Self::error(500, "internal", &e.to_string()),
+        }
+    }
+
+    /// The answer to an [`AuthError`] (for handlers that call the service themselves).
+    pub fn for_auth_error(e: &AuthError, cfg: &crate::AuthConfig) -> Self {
+        match e {
+            AuthError::InvalidCredentials => {
+                Self::error(401, "invalid_credentials", &cfg.messages.invalid_login)
+            }
+            AuthError::Throttled { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                let message = cfg
+                    .messages
+                    .login_throttled
+                    .replace("{minutes}", &minutes.to_string());
+                let mut r = Self::error(429, "throttled", &message);
+                r.retry_after = Some(*retry_after_secs);
+                r
+            }
+            AuthError::InvalidPassword(m) => Self::error(400, "invalid_password", m),
+            AuthError::NotLoggedIn => {
+                Self::error(401, "unauthenticated", &cfg.messages.login_required)
+            }
+            AuthError::Store(_) | AuthError::Password(_) => {
+                tracing::error!(error = %e, "auth API request failed");
+                Self::error(503, "unavailable", &cfg.messages.service_unavailable)
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Credentials {
+    #[serde(alias = "email", alias = "login")]
+    username: String,
+    password: String,
+}
+
+/// Answers `endpoint` for this request.
+pub async fn handle(endpoint: Endpoint, auth: &mut AuthHandle, req: &ApiRequest<'_>) -> ApiResponse {
+    if !req.method.eq_ignore_ascii_case(endpoint.method()) {
+        let mut r = ApiResponse::error(405, "method_not_allowed", "method not allowed");
+        r.allow = Some(endpoint.method());
+        return r;
+    }
+    let cfg = auth.service().config().clone();
+    match endpoint {
+        Endpoint::Csrf => ApiResponse::json(
+            200,
+            &serde_json::json!({
+                "token": auth.csrf_token(),
+                "header": CSRF_HEADER,
+                "cookie": crate::csrf::CSRF_COOKIE,
+            }),
+        ),
+        Endpoint::Me => match me(auth, &cfg).await {
+            Ok(Some(snap)) => ApiResponse::json(200, &snap),
+            Ok(None) => ApiResponse::error(401, "unauthenticated", &cfg.messages.login_required),
+            Err(r) => r,
+        },
+        Endpoint::Logout => {
+            if let Err(r) = check_csrf(auth, req, &cfg) {
+                return r;
+            }
+            match auth.logout().await {
+                Ok(()) => ApiResponse {
+                    status: 204,
+                    body: String::new(),
+                    retry_after: None,
+                    allow: None,
+                },
+                Err(e) => ApiResponse::for_auth_error(&e, &cfg),
+            }
+        }
+        Endpoint::Login => {
+            let body = match &req.body {
+                Ok(b) => *b,
+                Err(FormError::TooLarge) => {
+                    return ApiResponse::error(413, "payload_too_large", "the body is too large");
+                }
+                Err(e) => return ApiResponse::error(400, "bad_request", &e.to_string()),
+            };
+            let json = req
+                .content_type
+                .and_then(|c| c.split(';').next())
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
+            if !json {
+                return ApiResponse::error(
+                    415,
+                    "unsupported_media_type",
+                    "send the credentials as JSON (Content-Type: application/json)",
+                );
+            }
+            if let Err(r) = check_csrf(auth, req, &cfg) {
+                return r;
+            }
+            let creds: Credentials = match serde_json::from_slice(body) {
+                Ok(c) => c,
+                Err(_) => {
+                    return ApiResponse::error(
+                        400,
+                        "bad_request",
+                        "send {\"username\": \"...\", \"password\": \"...\"}",
+                    );
+                }
+            };
+            match auth
+                .authenticate_and_login(&creds.username, &creds.password)
+                .await
+            {
+                Ok(_) => match me(auth, &cfg).await {
+                    Ok(Some(snap)) => ApiResponse::json(200, &snap),
+                    Ok(None) => ApiResponse::error(401, "invalid_credentials", &cfg.messages.invalid_login),
+                    Err(r) => r,
+                },
+                Err(e) => ApiResponse::for_auth_error(&e, &cfg),
+            }
+        }
+    }
+}
+
+async fn me(
+    auth: &AuthHandle,
+    cfg: &crate::AuthConfig,
+) -> Result<Option<UserSnapshot>, ApiResponse> {
+    if auth.is_unavailable() {
+        return Err(ApiResponse::error(503, "unavailable", &cfg.messages.service_unavailable));
+    }
+    let snap = user_snapshot(auth, cfg.user_snapshot_include_groups)
+        .await
+        .map_err(|e| ApiResponse::for_auth_error(&AuthError::Store(e), cfg))?;
+    Ok(snap.filter(|s| s.is_active))
+}
+
+fn check_csrf(
+    auth: &AuthHandle,
+    req: &ApiRequest<'_>,
+    cfg: &crate::AuthConfig,
+) -> Result<(), ApiResponse> {
+    match req.csrf_token {
+        Some(t) if auth.verify_csrf(t) => Ok(()),
+        _ => {
+            tracing::warn!(event = "csrf_failed", "auth API request without a valid X-CSRFToken");
+            Err(ApiResponse::error(403, "csrf_failed", &cfg.messages.csrf_failed))
+        }
+    }
+}
