@@ -145,9 +145,31 @@ where
             }
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
-                shared,
+                shared: shared.clone(),
             });
-            let mut res = service.call(req).await?.map_into_left_body();
+            let res = service.call(req).await?;
+            // A handler's `Rejection` is answered again with the app's configuration and
+            // denial handler.
+            let deferred = match res
+                .response()
+                .error()
+                .and_then(|e| e.as_error::<crate::Rejection>())
+            {
+                None => None,
+                Some(crate::Rejection::Denied(d)) => Some(Err(d.clone())),
+                Some(other) => Some(Ok(crate::rejection::render(other, shared.service.config()))),
+            };
+            let mut res = match deferred {
+                None => res.map_into_left_body(),
+                Some(answer) => {
+                    let (http, _) = res.into_parts();
+                    let answer = match answer {
+                        Ok(a) => a,
+                        Err(denial) => shared.deny(denial, http.clone()).await,
+                    };
+                    ServiceResponse::new(http, answer).map_into_right_body()
+                }
+            };
             append_finish_headers(res.headers_mut(), &request.close().await);
             Ok(res)
         })

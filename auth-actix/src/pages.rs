@@ -4,63 +4,72 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use auth_core::AuthConfig;
-use auth_core::adapter::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
-use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
-use futures_util::StreamExt;
+use auth_core::pages::{
+    AuthPages, LoginUi, Page, PageRequest, PagesSetup, Route, check_mount, routes,
+};
 
 use crate::Auth;
 
-/// Every enabled built-in page at the paths in `config`, with the default look and the console
+/// Every enabled built-in page at the configured paths, with the default look and the console
 /// mailer, for `App::configure`. Use [`add_auth_pages_with`] to change either.
 ///
-/// `config` must be the one the [`crate::AuthMiddleware`]'s service uses.
+/// `setup` is the service the [`crate::AuthMiddleware`] uses (or its configuration). Given the
+/// service, it refuses (panics at start-up, saying why) to mount the registration or
+/// password-reset page over a read-only user store.
 ///
 /// ```
 /// use auth_actix::{AuthConfig, AuthMiddleware, AuthService, add_auth_pages};
-/// let config = AuthConfig::default();
-/// let service = AuthService::in_memory(config.clone());
-/// let app = actix_web::App::new().configure(add_auth_pages(&config)).wrap(AuthMiddleware::new(service));
+/// let service = AuthService::in_memory(AuthConfig::default());
+/// let app = actix_web::App::new().configure(add_auth_pages(&service)).wrap(AuthMiddleware::new(service));
 /// ```
-pub fn add_auth_pages(config: &AuthConfig) -> impl FnOnce(&mut web::ServiceConfig) {
-    add_auth_pages_with(config, AuthPages::new())
+pub fn add_auth_pages(setup: &(impl PagesSetup + ?Sized)) -> impl FnOnce(&mut web::ServiceConfig) {
+    add_auth_pages_with(setup, AuthPages::new())
 }
 
 /// [`add_auth_pages`] with your renderer and mailer.
 pub fn add_auth_pages_with(
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
-    mount(routes(config, None), pages)
+    mount(checked(setup, routes(setup.pages_config(), None)), pages)
 }
 
 /// The login page only.
 pub fn register_login(
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
-    mount(routes(config, Some(&[Page::Login])), pages)
+    mount(
+        checked(setup, routes(setup.pages_config(), Some(&[Page::Login]))),
+        pages,
+    )
 }
 
 /// `POST` logout only.
 pub fn register_logout(
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
-    mount(routes(config, Some(&[Page::Logout])), pages)
+    mount(
+        checked(setup, routes(setup.pages_config(), Some(&[Page::Logout]))),
+        pages,
+    )
 }
 
 /// The registration page only (if `signup_enabled`).
 pub fn register_signup(
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
-    mount(routes(config, Some(&[Page::Register])), pages)
+    mount(
+        checked(setup, routes(setup.pages_config(), Some(&[Page::Register]))),
+        pages,
+    )
 }
 
 /// The password reset pages (request, done, confirm, complete; if `password_reset_enabled`).
 pub fn register_password_reset(
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
     let reset = [
@@ -69,12 +78,23 @@ pub fn register_password_reset(
         Page::PasswordResetConfirm,
         Page::PasswordResetComplete,
     ];
-    mount(routes(config, Some(&reset)), pages)
+    mount(
+        checked(setup, routes(setup.pages_config(), Some(&reset))),
+        pages,
+    )
 }
 
 /// An app-drawn login form with the toolkit's login and logout flows behind it.
 pub fn login_ui(ui: &LoginUi) -> impl FnOnce(&mut web::ServiceConfig) {
     mount(ui.routes(), ui.pages().clone())
+}
+
+/// `routes`, once [`check_mount`] accepts them (a start-up panic with its reason otherwise).
+fn checked(setup: &(impl PagesSetup + ?Sized), routes: Vec<Route>) -> Vec<Route> {
+    if let Err(e) = check_mount(setup, &routes) {
+        panic!("{e}");
+    }
+    routes
 }
 
 fn mount(routes: Vec<Route>, pages: AuthPages) -> impl FnOnce(&mut web::ServiceConfig) {
@@ -91,21 +111,6 @@ fn mount(routes: Vec<Route>, pages: AuthPages) -> impl FnOnce(&mut web::ServiceC
     }
 }
 
-async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, FormError> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| FormError::TooLarge)?;
-        if buf.len() + chunk.len() > DRAIN_BYTES {
-            return Err(FormError::TooLarge);
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    if buf.len() > MAX_FORM_BYTES {
-        return Err(FormError::TooLarge);
-    }
-    Ok(buf)
-}
-
 async fn serve(
     page: Page,
     pages: AuthPages,
@@ -113,7 +118,7 @@ async fn serve(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let body = read_body(payload).await;
+    let body = crate::body::read_body(payload).await;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let request = PageRequest {
         method: req.method().as_str(),

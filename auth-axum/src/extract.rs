@@ -53,7 +53,9 @@ impl Auth {
         Auth(handle)
     }
 
-    fn from_parts(parts: &Parts) -> Result<(Self, Arc<crate::layer::Shared>), MissingAuthLayer> {
+    pub(crate) fn from_parts(
+        parts: &Parts,
+    ) -> Result<(Self, Arc<crate::layer::Shared>), MissingAuthLayer> {
         let ext = parts
             .extensions
             .get::<RequestExt>()

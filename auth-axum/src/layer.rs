@@ -150,9 +150,17 @@ where
             }
             req.extensions_mut().insert(RequestExt {
                 request: request.clone(),
-                shared,
+                shared: shared.clone(),
             });
             let mut res = inner.call(req).await?;
+            if let Some(crate::rejection::Deferred(r)) =
+                res.extensions_mut().remove::<crate::rejection::Deferred>()
+            {
+                res = match &*r {
+                    crate::Rejection::Denied(d) => shared.deny(d.clone()).await,
+                    other => crate::rejection::render(other, shared.service.config()),
+                };
+            }
             append_finish_headers(res.headers_mut(), &request.close().await);
             Ok(res)
         })

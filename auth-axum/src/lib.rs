@@ -27,25 +27,30 @@
 //! user who lacks the requirement, 503 when a store is down).
 #![warn(missing_docs)]
 
+mod api;
 mod app_pages;
+mod current_user;
 mod extract;
 mod layer;
 #[cfg(feature = "pages")]
 mod pages;
+mod rejection;
 mod require;
 mod response;
 
+pub use api::{add_auth_api, add_auth_api_at};
 pub use auth_core;
 #[cfg(feature = "pages")]
 pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
 pub use auth_core::{
-    AuthConfig, AuthContext, AuthError, AuthService, Denial, DenialReason, Permission,
-    Registration, Requirement, RouteRequirements, User, Wants,
+    AuthConfig, AuthContext, AuthError, AuthService, AuthUser, Denial, DenialReason, Permission,
+    Registration, Requirement, RouteRequirements, User, UserId, Wants,
 };
 pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
     user_passes_test,
 };
+pub use current_user::CurrentUser;
 pub use extract::{Auth, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};
 #[cfg(feature = "pages")]
@@ -53,6 +58,7 @@ pub use pages::{
     add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
     register_password_reset, register_signup,
 };
+pub use rejection::Rejection;
 pub use require::{RequireAuth, RequireAuthService};
 pub use response::{DenyFuture, denial_response};
 

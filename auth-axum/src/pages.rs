@@ -1,9 +1,10 @@
 //! Mounting the built-in pages (login, registration, password reset, logout) on an axum
 //! `Router` (feature `pages`).
 
-use auth_core::AuthConfig;
 use auth_core::adapter::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
-use auth_core::pages::{AuthPages, LoginUi, Page, PageRequest, Route, routes};
+use auth_core::pages::{
+    AuthPages, LoginUi, Page, PageRequest, PagesSetup, Route, check_mount, routes,
+};
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
@@ -12,64 +13,84 @@ use axum::routing::any;
 
 use crate::Auth;
 
-/// Mounts every enabled built-in page at the paths in `config`, with the default look and the
+/// Mounts every enabled built-in page at the configured paths, with the default look and the
 /// console mailer. Use [`add_auth_pages_with`] to change either.
 ///
-/// `config` must be the one the [`crate::AuthLayer`]'s service uses.
+/// `setup` is the service the [`crate::AuthLayer`] uses (or its configuration). Given the
+/// service, it refuses (panics at start-up, saying why) to mount the registration or
+/// password-reset page over a read-only user store.
 ///
 /// ```
 /// use auth_axum::{AuthConfig, AuthLayer, AuthService, add_auth_pages};
-/// let config = AuthConfig::default();
-/// let service = AuthService::in_memory(config.clone());
-/// let app: axum::Router = add_auth_pages(axum::Router::new(), &config).layer(AuthLayer::new(service));
+/// let service = AuthService::in_memory(AuthConfig::default());
+/// let app: axum::Router = add_auth_pages(axum::Router::new(), &service).layer(AuthLayer::new(service));
 /// ```
-pub fn add_auth_pages<S>(router: Router<S>, config: &AuthConfig) -> Router<S>
+pub fn add_auth_pages<S>(router: Router<S>, setup: &(impl PagesSetup + ?Sized)) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    add_auth_pages_with(router, config, AuthPages::new())
+    add_auth_pages_with(router, setup, AuthPages::new())
 }
 
 /// [`add_auth_pages`] with your renderer and mailer.
-pub fn add_auth_pages_with<S>(router: Router<S>, config: &AuthConfig, pages: AuthPages) -> Router<S>
+pub fn add_auth_pages_with<S>(
+    router: Router<S>,
+    setup: &(impl PagesSetup + ?Sized),
+    pages: AuthPages,
+) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
-    mount(router, routes(config, None), pages)
+    mount(router, setup, routes(setup.pages_config(), None), pages)
 }
 
 /// Mounts the login page only.
 pub fn register_login<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> Router<S> {
-    mount(router, routes(config, Some(&[Page::Login])), pages)
+    mount(
+        router,
+        setup,
+        routes(setup.pages_config(), Some(&[Page::Login])),
+        pages,
+    )
 }
 
 /// Mounts `POST` logout only.
 pub fn register_logout<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> Router<S> {
-    mount(router, routes(config, Some(&[Page::Logout])), pages)
+    mount(
+        router,
+        setup,
+        routes(setup.pages_config(), Some(&[Page::Logout])),
+        pages,
+    )
 }
 
 /// Mounts the registration page only (if `signup_enabled`).
 pub fn register_signup<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> Router<S> {
-    mount(router, routes(config, Some(&[Page::Register])), pages)
+    mount(
+        router,
+        setup,
+        routes(setup.pages_config(), Some(&[Page::Register])),
+        pages,
+    )
 }
 
 /// Mounts the password reset pages (request, done, confirm, complete; if
 /// `password_reset_enabled`).
 pub fn register_password_reset<S: Clone + Send + Sync + 'static>(
     router: Router<S>,
-    config: &AuthConfig,
+    setup: &(impl PagesSetup + ?Sized),
     pages: AuthPages,
 ) -> Router<S> {
     let reset = [
@@ -78,18 +99,36 @@ pub fn register_password_reset<S: Clone + Send + Sync + 'static>(
         Page::PasswordResetConfirm,
         Page::PasswordResetComplete,
     ];
-    mount(router, routes(config, Some(&reset)), pages)
+    mount(
+        router,
+        setup,
+        routes(setup.pages_config(), Some(&reset)),
+        pages,
+    )
 }
 
 /// Mounts an app-drawn login form with the toolkit's login and logout flows behind it.
 pub fn login_ui<S: Clone + Send + Sync + 'static>(router: Router<S>, ui: &LoginUi) -> Router<S> {
-    mount(router, ui.routes(), ui.pages().clone())
+    mount(
+        router,
+        &auth_core::AuthConfig::default(),
+        ui.routes(),
+        ui.pages().clone(),
+    )
 }
 
-fn mount<S>(mut router: Router<S>, routes: Vec<Route>, pages: AuthPages) -> Router<S>
+fn mount<S>(
+    mut router: Router<S>,
+    setup: &(impl PagesSetup + ?Sized),
+    routes: Vec<Route>,
+    pages: AuthPages,
+) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
+    if let Err(e) = check_mount(setup, &routes) {
+        panic!("{e}");
+    }
     for Route { path, page } in routes {
         let pages = pages.clone();
         router = router.route(

@@ -17,8 +17,8 @@
 //! runs before any of them. The user is [`UserSnapshot`] (no password hash).
 
 use crate::error::AuthError;
-use crate::guard::AuthContext;
 use crate::form::FormError;
+use crate::guard::AuthContext;
 use crate::helpers::{UserSnapshot, user_snapshot};
 use crate::request::AuthHandle;
 
@@ -150,7 +150,11 @@ struct Credentials {
 }
 
 /// Answers `endpoint` for this request.
-pub async fn handle(endpoint: Endpoint, auth: &mut AuthHandle, req: &ApiRequest<'_>) -> ApiResponse {
+pub async fn handle(
+    endpoint: Endpoint,
+    auth: &mut AuthHandle,
+    req: &ApiRequest<'_>,
+) -> ApiResponse {
     if !req.method.eq_ignore_ascii_case(endpoint.method()) {
         let mut r = ApiResponse::error(405, "method_not_allowed", "method not allowed");
         r.allow = Some(endpoint.method());
@@ -223,7 +227,9 @@ pub async fn handle(endpoint: Endpoint, auth: &mut AuthHandle, req: &ApiRequest<
             {
                 Ok(_) => match me(auth, &cfg).await {
                     Ok(Some(snap)) => ApiResponse::json(200, &snap),
-                    Ok(None) => ApiResponse::error(401, "invalid_credentials", &cfg.messages.invalid_login),
+                    Ok(None) => {
+                        ApiResponse::error(401, "invalid_credentials", &cfg.messages.invalid_login)
+                    }
                     Err(r) => r,
                 },
                 Err(e) => ApiResponse::for_auth_error(&e, &cfg),
@@ -237,7 +243,11 @@ async fn me(
     cfg: &crate::AuthConfig,
 ) -> Result<Option<UserSnapshot>, ApiResponse> {
     if auth.is_unavailable() {
-        return Err(ApiResponse::error(503, "unavailable", &cfg.messages.service_unavailable));
+        return Err(ApiResponse::error(
+            503,
+            "unavailable",
+            &cfg.messages.service_unavailable,
+        ));
     }
     let snap = user_snapshot(auth, cfg.user_snapshot_include_groups)
         .await
@@ -253,8 +263,15 @@ fn check_csrf(
     match req.csrf_token {
         Some(t) if auth.verify_csrf(t) => Ok(()),
         _ => {
-            tracing::warn!(event = "csrf_failed", "auth API request without a valid X-CSRFToken");
-            Err(ApiResponse::error(403, "csrf_failed", &cfg.messages.csrf_failed))
+            tracing::warn!(
+                event = "csrf_failed",
+                "auth API request without a valid X-CSRFToken"
+            );
+            Err(ApiResponse::error(
+                403,
+                "csrf_failed",
+                &cfg.messages.csrf_failed,
+            ))
         }
     }
 }

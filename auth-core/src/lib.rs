@@ -32,22 +32,22 @@
 
 // Public namespaces.
 pub mod adapter;
-pub mod api;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod admin;
+pub mod api;
 pub mod mail;
 #[cfg(feature = "pages")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
 pub mod pages;
 pub mod password;
 pub mod reset;
-#[cfg(feature = "testing")]
-#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
-pub mod testing;
 #[cfg(all(feature = "sqlite", feature = "pages"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "pages"))))]
 pub mod setup;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod validators;
 
 // Everything else is private; what users need is re-exported below.
@@ -82,8 +82,6 @@ mod web_origin;
 pub mod __private;
 
 pub use async_trait::async_trait;
-/// The `uuid` crate, for [`UserId::Uuid`].
-pub use uuid;
 pub use config::{AuthConfig, ConfigError, FieldNames, LoginField, Messages};
 pub use csrf::CSRF_FIELD;
 pub use error::{AuthError, StoreError};
@@ -117,14 +115,16 @@ pub use store::postgres::PgStore;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use store::redis::RedisSessionStore;
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use store::sqlite::SqliteStore;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "sqlite", feature = "postgres"))))]
 pub use store::sql::SqlStoreOptions;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub use store::sqlite::SqliteStore;
 pub use store::{
     AttemptStore, NoPermissions, PermissionChecker, SessionStore, UserStore, spawn_cleanup,
 };
 pub use user::{AuthUser, Group, NewUser, User, UserId, UserIdKindError};
+/// The `uuid` crate, for [`UserId::Uuid`].
+pub use uuid;
 pub use validators::{FormErrors, MAX_PASSWORD_BYTES};

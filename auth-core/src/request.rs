@@ -468,7 +468,8 @@ impl SessionCheck {
     pub async fn is_live(&self) -> bool {
         match self.service.sessions().load(&self.id).await {
             Ok(Some(r)) => {
-                r.user_id.as_ref() == Some(&self.user_id) && r.expires_at > crate::session::now_unix()
+                r.user_id.as_ref() == Some(&self.user_id)
+                    && r.expires_at > crate::session::now_unix()
             }
             Ok(None) => false,
             Err(e) => {

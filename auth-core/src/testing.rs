@@ -21,8 +21,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::{
-    NewUser, Permission, PermissionChecker, SessionId, SessionRecord, SessionStore,
-    StoreError, UserId, UserStore,
+    NewUser, Permission, PermissionChecker, SessionId, SessionRecord, SessionStore, StoreError,
+    UserId, UserStore,
 };
 
 /// A user that exists in the store under test, with their password in clear.
@@ -61,7 +61,11 @@ pub async fn read_only_users(store: &dyn UserStore, known: &KnownUser) {
     ] {
         if other != known.id {
             assert!(
-                store.get_user(&other).await.expect("unknown ids are not errors").is_none(),
+                store
+                    .get_user(&other)
+                    .await
+                    .expect("unknown ids are not errors")
+                    .is_none(),
                 "get_user({other:?}) must be None"
             );
         }
@@ -75,7 +79,9 @@ pub async fn read_only_users(store: &dyn UserStore, known: &KnownUser) {
             .find_by_username(&name)
             .await
             .expect("find_by_username must not fail")
-            .unwrap_or_else(|| panic!("find_by_username({name:?}) must find the user (case-insensitive)"));
+            .unwrap_or_else(|| {
+                panic!("find_by_username({name:?}) must find the user (case-insensitive)")
+            });
         assert_eq!(found.id, known.id);
     }
     assert!(
@@ -85,7 +91,10 @@ pub async fn read_only_users(store: &dyn UserStore, known: &KnownUser) {
             .unwrap()
             .is_none()
     );
-    assert!(store.find_by_email("").await.unwrap().is_none(), "empty emails never match");
+    assert!(
+        store.find_by_email("").await.unwrap().is_none(),
+        "empty emails never match"
+    );
     assert!(
         crate::password::verify(&known.password, &got.password_hash).unwrap_or(false),
         "the stored password hash must verify the known password"
@@ -175,7 +184,13 @@ pub async fn users(store: &dyn UserStore, prefix: &str) {
             .is_none()
     );
     assert!(store.find_by_email("").await.unwrap().is_none());
-    assert!(store.get_user(&UserId::from(i64::MAX - 7)).await.unwrap().is_none());
+    assert!(
+        store
+            .get_user(&UserId::from(i64::MAX - 7))
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Unique usernames and emails, case-insensitively.
     let dup_name = store
@@ -249,7 +264,12 @@ pub async fn users(store: &dyn UserStore, prefix: &str) {
         store.update_user(&missing).await,
         Err(StoreError::NotFound { .. })
     ));
-    assert!(store.set_password_hash(&UserId::from(i64::MAX - 7), "x").await.is_err());
+    assert!(
+        store
+            .set_password_hash(&UserId::from(i64::MAX - 7), "x")
+            .await
+            .is_err()
+    );
 }
 
 /// Concurrent writers: many tasks create the same username; exactly one wins, none errors
@@ -319,7 +339,10 @@ pub async fn permissions(users: &dyn UserStore, perms: &dyn PermissionChecker, p
     perms.remove_user_from_group(&u.id, &g).await.unwrap();
     assert_eq!(perms.grants(&u.id).await.unwrap(), Default::default());
     assert!(
-        perms.add_user_to_group(&UserId::from(i64::MAX - 3), &g).await.is_err(),
+        perms
+            .add_user_to_group(&UserId::from(i64::MAX - 3), &g)
+            .await
+            .is_err(),
         "unknown user"
     );
     assert!(

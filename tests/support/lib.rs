@@ -186,13 +186,19 @@ pub async fn fixture_with(config: AuthConfig) -> Fixture {
     let dave = store.create_user(mk("dave")).await.unwrap();
     let publish: Permission = "blog.publish_post".parse().unwrap();
     let reports: Permission = "shop.view_reports".parse().unwrap();
-    store.grant_user_permission(&bob.id, &publish).await.unwrap();
+    store
+        .grant_user_permission(&bob.id, &publish)
+        .await
+        .unwrap();
     let publish_group: Permission = "blog.review_post".parse().unwrap();
     store
         .grant_group_permission("Editors", &publish_group)
         .await
         .unwrap();
-    store.grant_user_permission(&bob.id, &reports).await.unwrap();
+    store
+        .grant_user_permission(&bob.id, &reports)
+        .await
+        .unwrap();
     store.add_user_to_group(&bob.id, "Editors").await.unwrap();
     store.add_user_to_group(&carol.id, "Editors").await.unwrap();
 
@@ -294,17 +300,28 @@ pub struct CountingPerms {
 
 #[auth_core::async_trait]
 impl auth_core::PermissionChecker for CountingPerms {
-    async fn grants(&self, user_id: &auth_core::UserId) -> Result<auth_core::Grants, auth_core::StoreError> {
+    async fn grants(
+        &self,
+        user_id: &auth_core::UserId,
+    ) -> Result<auth_core::Grants, auth_core::StoreError> {
         self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.grants(user_id).await
     }
     async fn ensure_group(&self, name: &str) -> Result<auth_core::Group, auth_core::StoreError> {
         self.inner.ensure_group(name).await
     }
-    async fn add_user_to_group(&self, u: &auth_core::UserId, g: &str) -> Result<(), auth_core::StoreError> {
+    async fn add_user_to_group(
+        &self,
+        u: &auth_core::UserId,
+        g: &str,
+    ) -> Result<(), auth_core::StoreError> {
         self.inner.add_user_to_group(u, g).await
     }
-    async fn remove_user_from_group(&self, u: &auth_core::UserId, g: &str) -> Result<(), auth_core::StoreError> {
+    async fn remove_user_from_group(
+        &self,
+        u: &auth_core::UserId,
+        g: &str,
+    ) -> Result<(), auth_core::StoreError> {
         self.inner.remove_user_from_group(u, g).await
     }
     async fn grant_user_permission(

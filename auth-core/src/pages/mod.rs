@@ -60,6 +60,82 @@ pub struct Route {
     pub page: Page,
 }
 
+/// What the adapters' mount functions (`add_auth_pages` and friends) take: the
+/// [`AuthConfig`], or the [`AuthService`](crate::AuthService), with which they also check
+/// that its user store can do what the pages need (see [`check_mount`]).
+pub trait PagesSetup {
+    /// The configuration the pages follow.
+    fn pages_config(&self) -> &AuthConfig;
+    /// Whether the user store can write; `None` when not known (a bare configuration).
+    fn users_writable(&self) -> Option<bool> {
+        None
+    }
+}
+
+impl PagesSetup for AuthConfig {
+    fn pages_config(&self) -> &AuthConfig {
+        self
+    }
+}
+
+impl PagesSetup for crate::AuthService {
+    fn pages_config(&self) -> &AuthConfig {
+        self.config()
+    }
+    fn users_writable(&self) -> Option<bool> {
+        Some(self.users().is_writable())
+    }
+}
+
+/// Why pages cannot be mounted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MountError {
+    /// A page that writes users over a read-only user store.
+    #[error(
+        "the built-in {page} page needs a user store that can write, and this one is read-only \
+         (UserStore::is_writable() is false). Turn the page off ({setting} = false, or \
+         AUTH_{env}=false), or mount only the pages you need (register_login, register_logout)"
+    )]
+    ReadOnlyStore {
+        /// The page.
+        page: &'static str,
+        /// The setting that turns it off.
+        setting: &'static str,
+        /// The same, as an environment variable suffix.
+        env: &'static str,
+    },
+}
+
+/// Checks that `routes` can work over `setup`: the registration and password-reset pages need
+/// a user store that can write. The adapters panic with this error at start-up, when the
+/// router is built.
+pub fn check_mount(setup: &(impl PagesSetup + ?Sized), routes: &[Route]) -> Result<(), MountError> {
+    if setup.users_writable() != Some(false) {
+        return Ok(());
+    }
+    for r in routes {
+        match r.page {
+            Page::Register => {
+                return Err(MountError::ReadOnlyStore {
+                    page: "registration",
+                    setting: "signup_enabled",
+                    env: "SIGNUP_ENABLED",
+                });
+            }
+            Page::PasswordReset | Page::PasswordResetConfirm => {
+                return Err(MountError::ReadOnlyStore {
+                    page: "password reset",
+                    setting: "password_reset_enabled",
+                    env: "PASSWORD_RESET_ENABLED",
+                });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The routes of the enabled pages under `cfg` (all of them when `pages` is `None`).
 pub fn routes(cfg: &AuthConfig, pages: Option<&[Page]>) -> Vec<Route> {
     let reset = cfg.password_reset_url.trim_end_matches('/');

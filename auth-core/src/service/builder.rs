@@ -176,7 +176,8 @@ impl AuthServiceBuilder {
         let cleanup = match self.cleanup_every {
             None => None,
             Some(every) => {
-                let rt = tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
+                let rt =
+                    tokio::runtime::Handle::try_current().map_err(|_| BuildError::NoRuntime)?;
                 let _entered = rt.enter();
                 Some(Arc::new(CleanupTask(crate::store::spawn_cleanup(
                     sessions.clone(),

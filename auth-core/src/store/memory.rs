@@ -67,12 +67,7 @@ pub(super) fn poisoned() -> StoreError {
 }
 
 impl Users {
-    fn check_unique(
-        &self,
-        username: &str,
-        email: &str,
-        me: Option<i64>,
-    ) -> Result<(), StoreError> {
+    fn check_unique(&self, username: &str, email: &str, me: Option<i64>) -> Result<(), StoreError> {
         if let Some(&id) = self.by_username.get(&fold_case(username))
             && Some(id) != me
         {
@@ -88,7 +83,8 @@ impl Users {
     }
 
     fn index(&mut self, user: &User) {
-        self.by_username.insert(fold_case(&user.username), key(&user.id));
+        self.by_username
+            .insert(fold_case(&user.username), key(&user.id));
         if !user.email.is_empty() {
             self.by_email.insert(fold_case(&user.email), key(&user.id));
         }

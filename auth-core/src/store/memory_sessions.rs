@@ -294,7 +294,10 @@ mod tests {
         let mut moved = with_data.clone();
         moved.user_id = Some(2.into());
         store.save(&moved).await.unwrap();
-        assert_eq!(store.delete_user_sessions(&1.into(), None).await.unwrap(), 0);
+        assert_eq!(
+            store.delete_user_sessions(&1.into(), None).await.unwrap(),
+            0
+        );
         assert_eq!(store.load(&moved.id).await.unwrap(), Some(moved.clone()));
 
         // Freed slots are reused and the reused slot answers only to its new id.
@@ -325,14 +328,20 @@ mod tests {
         store.save(&old).await.unwrap();
         assert_eq!(store.load(&old.id).await.unwrap(), None);
         assert_eq!(store.delete_expired(11).await.unwrap(), 1);
-        assert_eq!(store.delete_user_sessions(&3.into(), None).await.unwrap(), 1);
+        assert_eq!(
+            store.delete_user_sessions(&3.into(), None).await.unwrap(),
+            1
+        );
         assert_eq!(store.len(), 2);
 
         // Ids of other kinds index the same way.
         let mut by_uuid = record(None, far);
         by_uuid.user_id = Some(uuid::Uuid::from_u128(7).into());
         store.save(&by_uuid).await.unwrap();
-        assert_eq!(store.load(&by_uuid.id).await.unwrap(), Some(by_uuid.clone()));
+        assert_eq!(
+            store.load(&by_uuid.id).await.unwrap(),
+            Some(by_uuid.clone())
+        );
         let id = by_uuid.user_id.clone().unwrap();
         assert_eq!(store.delete_user_sessions(&id, None).await.unwrap(), 1);
     }

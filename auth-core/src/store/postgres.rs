@@ -81,7 +81,10 @@ impl PgStore {
     }
 
     /// [`from_pool`](Self::from_pool) with options (a table prefix).
-    pub async fn from_pool_with(pool: PgPool, options: &SqlStoreOptions) -> Result<Self, StoreError> {
+    pub async fn from_pool_with(
+        pool: PgPool,
+        options: &SqlStoreOptions,
+    ) -> Result<Self, StoreError> {
         let store = PgStore {
             pool,
             q: options.queries()?,

@@ -324,7 +324,11 @@ mod tests {
             assert_eq!(decode(&json).unwrap(), r, "written by an earlier version");
         }
         assert!(encode(&record(true, false)).unwrap().len() < 120);
-        for id in [UserId::from(uuid::Uuid::from_u128(9)), UserId::from("ann"), UserId::from("9")] {
+        for id in [
+            UserId::from(uuid::Uuid::from_u128(9)),
+            UserId::from("ann"),
+            UserId::from("9"),
+        ] {
             let mut r = record(true, true);
             r.user_id = Some(id);
             assert_eq!(decode(&encode(&r).unwrap()).unwrap(), r);

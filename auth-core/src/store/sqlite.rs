@@ -158,10 +158,11 @@ impl SqliteStore {
         #[cfg(feature = "sqlite-fast-reads")]
         let file = {
             // The main database's file ("" when in memory) and whether it is in WAL mode.
-            let path: String = sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
-                .fetch_one(&pool)
-                .await
-                .map_err(unavailable)?;
+            let path: String =
+                sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_one(&pool)
+                    .await
+                    .map_err(unavailable)?;
             let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
                 .fetch_one(&pool)
                 .await
@@ -187,9 +188,9 @@ impl SqliteStore {
             self.q.prefix(),
         );
         sqlx::raw_sql(&create)
-        .execute(&mut *conn)
-        .await
-        .map_err(unavailable)?;
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
         for (version, name, sql) in MIGRATIONS {
             sqlx::raw_sql("BEGIN IMMEDIATE")
                 .execute(&mut *conn)

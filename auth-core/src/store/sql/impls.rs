@@ -60,7 +60,9 @@ macro_rules! sql_store {
                 if applied.is_some() {
                     return Ok(false);
                 }
-                sqlx::raw_sql(&sql::with_prefix(schema, q.prefix())).execute(&mut *conn).await?;
+                sqlx::raw_sql(&sql::with_prefix(schema, q.prefix()))
+                    .execute(&mut *conn)
+                    .await?;
                 if version == sql::REKEY_MIGRATION {
                     Self::rekey_users(q, conn).await?;
                 }
@@ -197,7 +199,11 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn set_password_hash(&self, id: &UserId, encoded: &str) -> Result<(), StoreError> {
+            async fn set_password_hash(
+                &self,
+                id: &UserId,
+                encoded: &str,
+            ) -> Result<(), StoreError> {
                 let done = sqlx::query(&*self.q.SET_PASSWORD_HASH)
                     .bind(encoded)
                     .bind(sql::int_id(id))

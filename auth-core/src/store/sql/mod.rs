@@ -200,7 +200,9 @@ pub(crate) fn with_prefix(sql: &str, prefix: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if ident(bytes[i]) && (i == 0 || !ident(bytes[i - 1])) {
-            let end = (i..bytes.len()).find(|&k| !ident(bytes[k])).unwrap_or(bytes.len());
+            let end = (i..bytes.len())
+                .find(|&k| !ident(bytes[k]))
+                .unwrap_or(bytes.len());
             let token = &sql[i..end];
             match token.strip_prefix(DEFAULT_PREFIX) {
                 Some(rest) if token != "auth_hash" => {
@@ -342,16 +344,29 @@ mod tests {
     #[test]
     fn prefixes_rename_tables_and_indexes_but_not_columns() {
         let q = Queries::new("app_");
-        for sql in [&q.SESSION_BY_ID, &q.SAVE_SESSION, &q.GRANTS_PERMS, &q.RECORD_FAILURE] {
+        for sql in [
+            &q.SESSION_BY_ID,
+            &q.SAVE_SESSION,
+            &q.GRANTS_PERMS,
+            &q.RECORD_FAILURE,
+        ] {
             for token in sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-                assert!(!token.starts_with("auth_") || token == "auth_hash", "{token} in {sql}");
+                assert!(
+                    !token.starts_with("auth_") || token == "auth_hash",
+                    "{token} in {sql}"
+                );
             }
         }
         assert!(q.GRANTS_PERMS.contains("FROM app_user_permissions"));
         assert!(q.SAVE_SESSION.contains("auth_hash = excluded.auth_hash"));
         assert_eq!(&*Queries::new("auth_").USER_BY_ID, USER_BY_ID);
-        assert!(with_prefix("CREATE INDEX auth_session_user ON auth_session (user_key)", "x_")
-            .starts_with("CREATE INDEX x_session_user ON x_session"));
+        assert!(
+            with_prefix(
+                "CREATE INDEX auth_session_user ON auth_session (user_key)",
+                "x_"
+            )
+            .starts_with("CREATE INDEX x_session_user ON x_session")
+        );
         for bad in ["", "App_", "1x_", "a-b", "a b", "auth_\"; DROP"] {
             assert!(check_prefix(bad).is_err(), "{bad}");
         }

@@ -1,0 +1,75 @@
+//! Mounting the JSON API ([`auth_core::api`]) on an actix-web `App`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use auth_core::api::{ApiRequest, ApiResponse, DEFAULT_BASE, Endpoint, handle};
+
+use crate::Auth;
+
+/// The JSON API at `/api/auth` (`POST login`, `POST logout`, `GET me`, `GET csrf`; see
+/// [`auth_core::api`] for the contract), for `App::configure`. Needs
+/// [`crate::AuthMiddleware`] around it.
+///
+/// ```
+/// use auth_actix::{AuthConfig, AuthMiddleware, AuthService, add_auth_api};
+/// let service = AuthService::in_memory(AuthConfig::default());
+/// let app = actix_web::App::new().configure(add_auth_api()).wrap(AuthMiddleware::new(service));
+/// ```
+pub fn add_auth_api() -> impl FnOnce(&mut web::ServiceConfig) {
+    add_auth_api_at(DEFAULT_BASE)
+}
+
+/// [`add_auth_api`] under another base path.
+pub fn add_auth_api_at(base: &str) -> impl FnOnce(&mut web::ServiceConfig) + use<> {
+    let routes = Endpoint::routes(base);
+    move |cfg| {
+        for (path, endpoint) in routes {
+            cfg.route(
+                &path,
+                web::route().to(move |auth: Auth, req: HttpRequest, body: web::Payload| {
+                    serve(endpoint, auth, req, body)
+                }),
+            );
+        }
+    }
+}
+
+async fn serve(
+    endpoint: Endpoint,
+    mut auth: Auth,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let body = if endpoint == Endpoint::Login {
+        crate::body::read_body(payload).await
+    } else {
+        Ok(Vec::new())
+    };
+    let header = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let request = ApiRequest {
+        method: req.method().as_str(),
+        content_type: header(header::CONTENT_TYPE),
+        body: body.as_deref().map_err(Clone::clone),
+        csrf_token: header(header::HeaderName::from_static("x-csrftoken")),
+    };
+    api_response(handle(endpoint, &mut auth, &request).await)
+}
+
+/// An [`ApiResponse`] as an actix-web response (JSON, `Cache-Control: no-store`).
+pub(crate) fn api_response(answer: ApiResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut b = HttpResponse::build(status);
+    b.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    if let Some(secs) = answer.retry_after {
+        b.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    if let Some(allow) = answer.allow {
+        b.insert_header((header::ALLOW, allow));
+    }
+    if answer.body.is_empty() {
+        b.finish()
+    } else {
+        b.content_type("application/json").body(answer.body)
+    }
+}

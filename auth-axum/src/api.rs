@@ -1,0 +1,85 @@
+//! Mounting the JSON API ([`auth_core::api`]) on an axum `Router`.
+
+use auth_core::adapter::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
+use auth_core::api::{ApiRequest, ApiResponse, DEFAULT_BASE, Endpoint, handle};
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::any;
+
+use crate::Auth;
+
+const X_CSRFTOKEN: HeaderName = HeaderName::from_static("x-csrftoken");
+
+/// Mounts the JSON API at `/api/auth`: `POST login`, `POST logout`, `GET me`, `GET csrf`
+/// (see [`auth_core::api`] for the contract). Needs [`crate::AuthLayer`] around it.
+///
+/// ```
+/// use auth_axum::{AuthConfig, AuthLayer, AuthService, add_auth_api};
+/// let service = AuthService::in_memory(AuthConfig::default());
+/// let app: axum::Router = add_auth_api(axum::Router::new()).layer(AuthLayer::new(service));
+/// ```
+pub fn add_auth_api<S>(router: Router<S>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    add_auth_api_at(router, DEFAULT_BASE)
+}
+
+/// [`add_auth_api`] under another base path.
+pub fn add_auth_api_at<S>(mut router: Router<S>, base: &str) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    for (path, endpoint) in Endpoint::routes(base) {
+        router = router.route(
+            &path,
+            any(move |auth: Auth, req: Request| serve(endpoint, auth, req)),
+        );
+    }
+    router
+}
+
+async fn serve(endpoint: Endpoint, mut auth: Auth, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = if endpoint == Endpoint::Login {
+        match axum::body::to_bytes(body, DRAIN_BYTES).await {
+            Ok(b) if b.len() <= MAX_FORM_BYTES => Ok(b),
+            _ => Err(FormError::TooLarge),
+        }
+    } else {
+        Ok(axum::body::Bytes::new())
+    };
+    let header = |name: &HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let request = ApiRequest {
+        method: parts.method.as_str(),
+        content_type: header(&header::CONTENT_TYPE),
+        body: body.as_ref().map(|b| b.as_ref()).map_err(Clone::clone),
+        csrf_token: header(&X_CSRFTOKEN),
+    };
+    api_response(handle(endpoint, &mut auth, &request).await)
+}
+
+/// An [`ApiResponse`] as an axum response (JSON, `Cache-Control: no-store`).
+pub(crate) fn api_response(answer: ApiResponse) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let empty = answer.body.is_empty();
+    let mut response = Response::new(axum::body::Body::from(answer.body));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    if !empty {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(secs) = answer.retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if let Some(allow) = answer.allow {
+        h.insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    response
+}
