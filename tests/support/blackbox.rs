@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use futures_util::{SinkExt, StreamExt};
 
-use crate::server::{Browser, Server};
+use crate::server::{Browser, Page, Server};
 
 pub const PW: &str = "correct horse battery";
 
@@ -781,4 +781,203 @@ pub async fn brute_force_lockout(s: &Server) {
         .push(("x-forwarded-for".into(), "198.51.100.20".into()));
     owner.login("target", PW).await;
     assert_eq!(owner.get("/protected").await.status, 200);
+}
+
+/// `GET /api/auth/csrf`: the token (and the CSRF cookie in the jar).
+pub async fn api_csrf(b: &mut Browser) -> String {
+    let r = b.get("/api/auth/csrf").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let doc = r.json();
+    assert_eq!(doc["header"], "X-CSRFToken");
+    assert!(
+        b.jar.contains_key(doc["cookie"].as_str().unwrap()),
+        "the CSRF cookie is set"
+    );
+    doc["token"].as_str().unwrap().to_owned()
+}
+
+/// `POST /api/auth/login` with JSON credentials and the token header.
+pub async fn api_login(b: &mut Browser, token: &str, username: &str, password: &str) -> Page {
+    let body = serde_json::json!({"username": username, "password": password}).to_string();
+    b.request(
+        "POST",
+        "/api/auth/login",
+        Some("application/json"),
+        body.into_bytes(),
+        &[("x-csrftoken", token)],
+    )
+    .await
+}
+
+/// The JSON API: login, me, csrf and logout over real HTTP, with its errors.
+pub async fn json_api(s: &Server) {
+    seed(s).await;
+    let mut b = Browser::api(s);
+    let me = b.get("/api/auth/me").await;
+    assert_eq!(me.status, 401, "{}", me.body);
+    assert_eq!(me.json()["error"], "unauthenticated");
+
+    let token = api_csrf(&mut b).await;
+    // Without the token header, with a forged one, with another content type, bad JSON.
+    let body = br#"{"username":"writer","password":"x"}"#.to_vec();
+    let r = b
+        .request(
+            "POST",
+            "/api/auth/login",
+            Some("application/json"),
+            body.clone(),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (403, Some("csrf_failed"))
+    );
+    let r = b
+        .request(
+            "POST",
+            "/api/auth/login",
+            Some("application/json"),
+            body.clone(),
+            &[("x-csrftoken", "forged")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = b
+        .request(
+            "POST",
+            "/api/auth/login",
+            Some("application/x-www-form-urlencoded"),
+            b"username=writer&password=x".to_vec(),
+            &[("x-csrftoken", &token)],
+        )
+        .await;
+    assert_eq!(r.status, 415, "{}", r.body);
+    let r = b
+        .request(
+            "POST",
+            "/api/auth/login",
+            Some("application/json"),
+            b"{not json".to_vec(),
+            &[("x-csrftoken", &token)],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"].as_str()),
+        (400, Some("bad_request"))
+    );
+    let r = b.request("GET", "/api/auth/login", None, vec![], &[]).await;
+    assert_eq!(r.status, 405);
+    assert_eq!(r.header("allow"), Some("POST"));
+    // A huge body is refused, not read into memory.
+    let huge = format!(r#"{{"username":"{}","password":"x"}}"#, "a".repeat(200_000));
+    let r = b
+        .request(
+            "POST",
+            "/api/auth/login",
+            Some("application/json"),
+            huge.into_bytes(),
+            &[("x-csrftoken", &token)],
+        )
+        .await;
+    assert_eq!(r.status, 413);
+
+    // Wrong password, unknown user and inactive user: one answer.
+    let wrong = api_login(&mut b, &token, "writer", "wrong password").await;
+    let unknown = api_login(&mut b, &token, "nobody-here", PW).await;
+    let inactive = api_login(&mut b, &token, "ghost", PW).await;
+    for r in [&wrong, &unknown, &inactive] {
+        assert_eq!(r.status, 401, "{}", r.body);
+        assert_eq!(r.body, wrong.body);
+        assert_eq!(r.json()["error"], "invalid_credentials");
+    }
+
+    // From another origin: refused before anything is checked.
+    let evil = b
+        .request(
+            "POST",
+            "/api/auth/login",
+            Some("application/json"),
+            serde_json::json!({"username": "writer", "password": PW})
+                .to_string()
+                .into_bytes(),
+            &[("x-csrftoken", &token), ("origin", "http://evil.example")],
+        )
+        .await;
+    assert_eq!(evil.status, 403, "{}", evil.body);
+    assert!(b.session().is_none());
+
+    // The right password: the user as JSON, a new session cookie, no password hash.
+    let before = b.session();
+    let ok = api_login(&mut b, &token, "WRITER", PW).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let user = ok.json();
+    assert_eq!(user["username"], "writer");
+    assert!(user.get("password_hash").is_none() && !ok.body.contains("argon2"));
+    let session = b.session().expect("session cookie");
+    assert_ne!(Some(session.clone()), before);
+    let me = b.get("/api/auth/me").await;
+    assert_eq!(me.status, 200, "{}", me.body);
+    assert_eq!(me.json()["username"], "writer");
+    assert_eq!(me.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        b.get("/reports").await.status,
+        200,
+        "the API login is a login"
+    );
+
+    // The login rotated the CSRF token: the old one no longer logs out.
+    let stale = b
+        .request(
+            "POST",
+            "/api/auth/logout",
+            None,
+            vec![],
+            &[("x-csrftoken", &token)],
+        )
+        .await;
+    assert_eq!(stale.status, 403, "{}", stale.body);
+    let fresh = api_csrf(&mut b).await;
+    let out = b
+        .request(
+            "POST",
+            "/api/auth/logout",
+            None,
+            vec![],
+            &[("x-csrftoken", &fresh)],
+        )
+        .await;
+    assert_eq!(out.status, 204, "{}", out.body);
+    assert_eq!(b.get("/api/auth/me").await.status, 401);
+    // The old session cookie is dead on the server.
+    let mut replay = Browser::api(s);
+    replay.jar.insert("sessionid".into(), session);
+    assert_eq!(replay.get("/api/auth/me").await.status, 401);
+
+    // htmx: an anonymous fragment request is told where to navigate.
+    let hx = Browser::new(s)
+        .request("GET", "/protected", None, vec![], &[("hx-request", "true")])
+        .await;
+    assert_eq!(hx.status, 401);
+    assert_eq!(hx.header("hx-redirect"), Some("/login?next=/protected"));
+}
+
+/// The JSON API under the lockout of [`LOCKOUT_ENV`]: 429 with `Retry-After`, as the page.
+pub async fn json_api_lockout(s: &Server) {
+    seed_one(s, "apitarget").await;
+    let mut b = Browser::api(s);
+    b.headers
+        .push(("x-forwarded-for".into(), "203.0.113.77".into()));
+    let token = api_csrf(&mut b).await;
+    for _ in 0..3 {
+        assert_eq!(
+            api_login(&mut b, &token, "apitarget", "guess").await.status,
+            401
+        );
+    }
+    let r = api_login(&mut b, &token, "apitarget", PW).await;
+    assert_eq!(r.status, 429, "{}", r.body);
+    assert_eq!(r.header("retry-after"), Some("900"));
+    assert_eq!(r.json()["error"], "throttled");
 }

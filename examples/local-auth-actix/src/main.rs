@@ -20,8 +20,8 @@ use auth_actix::auth_core::setup::Setup;
 use auth_actix::auth_core::{UserSnapshot, Wants};
 use auth_actix::ws::Message;
 use auth_actix::{
-    Auth, AuthConfig, AuthMiddleware, Denial, add_auth_pages_with, denial_response, group_required,
-    page, permission_required, staff_required, superuser_required,
+    Auth, AuthConfig, AuthMiddleware, Denial, add_auth_api, add_auth_pages_with, denial_response,
+    group_required, page, permission_required, staff_required, superuser_required,
 };
 use clap::Parser;
 use futures_util::StreamExt;
@@ -275,7 +275,9 @@ async fn main() -> std::io::Result<()> {
                 superuser,
                 ws_echo
             ])
-            .configure(add_auth_pages_with(&config, pages.clone()))
+            .configure(add_auth_pages_with(&service, pages.clone()))
+            // The JSON API for SPAs and mobile clients: /api/auth/{login,logout,me,csrf}.
+            .configure(add_auth_api())
             .default_service(web::to(not_found))
             .wrap(middleware)
     })

@@ -29,10 +29,17 @@ blackbox!(
     csrf_and_bad_input,
     guarded_websocket,
     cookies_and_headers,
+    json_api,
 );
 
 #[tokio::test]
 async fn brute_force_lockout() {
     let server = Server::start_with(BIN, blackbox::LOCKOUT_ENV).await;
     blackbox::brute_force_lockout(&server).await;
+}
+
+#[tokio::test]
+async fn json_api_lockout() {
+    let server = Server::start_with(BIN, blackbox::LOCKOUT_ENV).await;
+    blackbox::json_api_lockout(&server).await;
 }

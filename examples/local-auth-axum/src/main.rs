@@ -16,8 +16,8 @@ use auth_axum::auth_core::pages::render::layout;
 use auth_axum::auth_core::setup::Setup;
 use auth_axum::auth_core::{SessionCheck, UserSnapshot, Wants};
 use auth_axum::{
-    Auth, AuthConfig, AuthLayer, Denial, add_auth_pages_with, denial_response, group_required,
-    page, permission_required, staff_required, superuser_required,
+    Auth, AuthConfig, AuthLayer, Denial, add_auth_api, add_auth_pages_with, denial_response,
+    group_required, page, permission_required, staff_required, superuser_required,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -253,7 +253,9 @@ async fn main() {
         superuser,
         ws_echo
     ];
-    let app = add_auth_pages_with(app, &config, setup.pages.clone()).fallback(not_found);
+    let app = add_auth_pages_with(app, &setup.service, setup.pages.clone());
+    // The JSON API for SPAs and mobile clients: /api/auth/{login,logout,me,csrf}.
+    let app = add_auth_api(app).fallback(not_found);
     // API routes answer denials in JSON whatever the client's Accept header says.
     let layer = AuthLayer::new(setup.service.clone()).on_denied(move |mut d: Denial| {
         let config = config.clone();
