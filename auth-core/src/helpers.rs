@@ -81,9 +81,10 @@ pub struct UserSnapshot {
     /// Last login.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_login: Option<OffsetDateTime>,
-    /// When the account was made.
-    #[serde(with = "time::serde::rfc3339")]
-    pub date_joined: OffsetDateTime,
+    /// When the account was made; `None` when the store does not record it (a store over an
+    /// app's own table whose [`crate::AuthUser::date_joined`] is `None`).
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub date_joined: Option<OffsetDateTime>,
     /// Group names, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<String>>,
@@ -100,7 +101,8 @@ impl UserSnapshot {
             is_staff: user.is_staff,
             is_superuser: user.is_superuser,
             last_login: user.last_login,
-            date_joined: user.date_joined,
+            date_joined: (user.date_joined != OffsetDateTime::UNIX_EPOCH)
+                .then_some(user.date_joined),
             groups: None,
         }
     }

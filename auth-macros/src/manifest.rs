@@ -27,19 +27,22 @@ enum Found {
     Adapter(String),
 }
 
-/// `auth-core` itself when the caller depends on it, else the first adapter it depends on.
+/// The first adapter the caller depends on, else `auth-core` itself. Adapters come first: a
+/// crate that has `auth-core` only as a dev-dependency (to run the store conformance suite)
+/// still reaches it through its adapter in its own (non-test) build.
 fn found() -> Option<Found> {
-    if let Ok(found) = crate_name("auth-core") {
-        return Some(Found::Core(match found {
-            // Inside auth-core's own tests and doctests the crate is `auth_core`.
-            FoundCrate::Itself => "auth_core".to_owned(),
-            FoundCrate::Name(name) => name,
-        }));
-    }
-    ["auth-axum", "auth-actix"]
-        .into_iter()
-        .find_map(|adapter| match crate_name(adapter).ok()? {
+    let adapter = ["auth-axum", "auth-actix"].into_iter().find_map(|adapter| {
+        match crate_name(adapter).ok()? {
             FoundCrate::Name(name) => Some(Found::Adapter(name)),
             FoundCrate::Itself => Some(Found::Adapter(adapter.replace('-', "_"))),
-        })
+        }
+    });
+    if adapter.is_some() {
+        return adapter;
+    }
+    match crate_name("auth-core").ok()? {
+        // Inside auth-core's own tests and doctests the crate is `auth_core`.
+        FoundCrate::Itself => Some(Found::Core("auth_core".to_owned())),
+        FoundCrate::Name(name) => Some(Found::Core(name)),
+    }
 }

@@ -204,12 +204,16 @@ impl AuthService {
         let rec = self.new_record(Some(user), data);
         self.inner.sessions.save(&rec).await?;
         let now = OffsetDateTime::now_utc();
-        match self.inner.users.set_last_login(&user.id, now).await {
-            Ok(()) | Err(StoreError::Unsupported { .. }) => {}
+        let recorded = match self.inner.users.set_last_login(&user.id, now).await {
+            Ok(()) => true,
+            // A read-only store: the login happens, `last_login` stays as the store has it.
+            Err(StoreError::Unsupported { .. }) => false,
             Err(e) => return Err(e.into()),
-        }
+        };
         let mut user = user.clone();
-        user.last_login = Some(now);
+        if recorded {
+            user.last_login = Some(now);
+        }
         tracing::info!(event = "login", user_id = %user.id, "user logged in");
         st.record = Some(rec);
         st.user = Some(Arc::new(user));
