@@ -1,0 +1,88 @@
+//! The single-page front end in a real headless Chromium: it logs in through the JSON API
+//! with the CSRF header, shows the app's own `display_name`, follows `next`, and logs out.
+//! Screenshot: `docs/screenshots/byo-users-spa.png`.
+
+#[path = "../../../tests/support/browser.rs"]
+mod browser;
+
+use auth_tests::server::Server;
+
+const PW: &str = "a long browser password";
+
+async fn wait_text(chrome: &browser::Chrome, css: &str, want: &str) -> String {
+    for _ in 0..100 {
+        let t = chrome.text(css).await;
+        if t.contains(want) {
+            return t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{css} never showed {want:?}: {}", chrome.source().await);
+}
+
+#[tokio::test]
+async fn spa_logs_in_with_the_csrf_header_and_shows_display_name() {
+    if !browser::available() {
+        return;
+    }
+    let server = Server::start(env!("CARGO_BIN_EXE_byo-users")).await;
+    server
+        .admin(&[
+            "adduser",
+            "--email",
+            "dee@example.com",
+            "--name",
+            "Dee Ramos",
+            "--tenant",
+            "42",
+            "--password",
+            PW,
+        ])
+        .await;
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    let chrome = browser::Chrome::start().await;
+    let base = &server.base;
+
+    // A guarded page sends the browser to the front end's login form, with `next`.
+    chrome.goto(&format!("{base}/dashboard")).await;
+    chrome.wait_url("/?next=/dashboard").await;
+    chrome.fill("#email", "dee@example.com").await;
+    chrome.fill("#password", "wrong password").await;
+    chrome.click("#login").await;
+    wait_text(&chrome, "#error", "Please enter a correct").await;
+
+    chrome.goto(&format!("{base}/")).await;
+    chrome.fill("#email", "DEE@example.com").await;
+    chrome.fill("#password", PW).await;
+    chrome.click("#login").await;
+    let hello = wait_text(&chrome, "#hello", "Dee Ramos").await;
+    assert_eq!(hello, "Hello Dee Ramos (tenant 42)");
+    chrome.screenshot(&shots.join("byo-users-spa.png")).await;
+
+    // The session cookie the API set opens the server-rendered page too.
+    chrome.click("#dashboard").await;
+    chrome.wait_url("/dashboard").await;
+    assert_eq!(chrome.text("#greeting").await, "Welcome, Dee Ramos");
+
+    // Log out from the front end: the API and the page are closed again.
+    chrome.goto(&format!("{base}/")).await;
+    wait_text(&chrome, "#hello", "Dee Ramos").await;
+    chrome.click("#logout").await;
+    let status = chrome
+        .execute_async(
+            r#"const done = arguments[arguments.length - 1];
+            (async () => {
+              for (let i = 0; i < 50; i++) {
+                const r = await fetch('/api/auth/me');
+                if (r.status === 401) { done(401); return; }
+                await new Promise((res) => setTimeout(res, 50));
+              }
+              done(200);
+            })();"#,
+        )
+        .await;
+    assert_eq!(status, 401);
+    chrome.goto(&format!("{base}/dashboard")).await;
+    chrome.wait_url("/?next=/dashboard").await;
+    chrome.quit().await;
+}
