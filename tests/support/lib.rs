@@ -30,6 +30,7 @@ pub mod deps {
 
 pub mod attacks;
 pub mod blackbox;
+pub mod byo;
 pub mod clients;
 /// The store conformance suite, published by auth-core behind its `testing` feature.
 pub use auth_core::testing as conformance;

@@ -1,0 +1,79 @@
+//! An app's own user type (UUID ids, a read-only store) on actix-web: the scenarios of
+//! `support/byo.rs`, as `byo_axum.rs` runs them.
+
+use std::collections::HashMap;
+
+use actix_web::{App, HttpResponse, test, web};
+use auth_actix::{Auth, AuthMiddleware, CurrentUser, Denial, Rejection, User, permission_required};
+use auth_tests::byo::{self, ByoFixture, Member, byo_fixture};
+use auth_tests::clients::ActixApp;
+
+async fn member(me: CurrentUser<Member>) -> String {
+    format!("{} of {}", me.display_name, me.team)
+}
+
+async fn builtin(me: CurrentUser<User>) -> String {
+    me.username.clone()
+}
+
+async fn wrong_type(_me: CurrentUser<String>) -> &'static str {
+    "unreachable"
+}
+
+#[permission_required("crm.view_leads")]
+async fn leads(auth: Auth) -> String {
+    format!("leads for {}", auth.user().unwrap().username)
+}
+
+async fn rejected(q: web::Query<HashMap<String, String>>) -> Result<&'static str, Rejection> {
+    byo::outcome(q.get("what").map(String::as_str))
+}
+
+fn middleware(f: &ByoFixture) -> AuthMiddleware {
+    let config = f.service.config().clone();
+    AuthMiddleware::new(f.service.clone()).on_denied(move |d: Denial| {
+        let config = config.clone();
+        async move {
+            if d.anonymous {
+                auth_actix::denial_response(&d, &config)
+            } else {
+                HttpResponse::ImATeapot().body(format!("layer {}", d.requirement))
+            }
+        }
+    })
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/member", web::get().to(member))
+        .route("/builtin", web::get().to(builtin))
+        .route("/wrong-type", web::get().to(wrong_type))
+        .route("/leads", web::get().to(leads))
+        .route("/rejected", web::get().to(rejected));
+}
+
+macro_rules! byo_scenario {
+    ($name:ident $(, $with_fixture:tt)?) => {
+        #[actix_web::test]
+        async fn $name() {
+            let f = byo_fixture().await;
+            let app = test::init_service(
+                App::new()
+                    .configure(routes)
+                    .configure(auth_actix::add_auth_api())
+                    .wrap(middleware(&f)),
+            )
+            .await;
+            byo_scenario!(@run $name, app, f $(, $with_fixture)?);
+        }
+    };
+    (@run $name:ident, $app:ident, $f:ident, fixture) => {
+        byo::$name(&ActixApp($app), &$f).await
+    };
+    (@run $name:ident, $app:ident, $f:ident) => {
+        byo::$name(&ActixApp($app)).await
+    };
+}
+
+byo_scenario!(app_user_type_in_handlers, fixture);
+byo_scenario!(rejections_follow_the_layer, fixture);
+byo_scenario!(json_api_with_app_users);

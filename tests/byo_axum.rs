@@ -1,0 +1,73 @@
+//! An app's own user type (UUID ids, a read-only store) on axum: `support/byo.rs` has the
+//! scenarios, which `byo_actix.rs` runs unchanged.
+
+use std::collections::HashMap;
+
+use auth_axum::{Auth, AuthLayer, CurrentUser, Denial, Rejection, User, permission_required};
+use auth_tests::byo::{self, ByoFixture, Member, byo_fixture};
+use auth_tests::clients::AxumApp;
+use axum::Router;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+async fn member(me: CurrentUser<Member>) -> String {
+    format!("{} of {}", me.display_name, me.team)
+}
+
+async fn builtin(me: CurrentUser<User>) -> String {
+    me.username.clone()
+}
+
+async fn wrong_type(_me: CurrentUser<String>) -> &'static str {
+    "unreachable"
+}
+
+#[permission_required("crm.view_leads")]
+async fn leads(auth: Auth) -> String {
+    format!("leads for {}", auth.user().unwrap().username)
+}
+
+async fn rejected(Query(q): Query<HashMap<String, String>>) -> Result<&'static str, Rejection> {
+    byo::outcome(q.get("what").map(String::as_str))
+}
+
+fn app(f: &ByoFixture) -> AxumApp {
+    let router = Router::new()
+        .route("/member", get(member))
+        .route("/builtin", get(builtin))
+        .route("/wrong-type", get(wrong_type))
+        .route("/leads", get(leads))
+        .route("/rejected", get(rejected));
+    let config = f.service.config().clone();
+    let layer = AuthLayer::new(f.service.clone()).on_denied(move |d: Denial| {
+        let config = config.clone();
+        async move {
+            if d.anonymous {
+                auth_axum::denial_response(&d, &config)
+            } else {
+                (StatusCode::IM_A_TEAPOT, format!("layer {}", d.requirement)).into_response()
+            }
+        }
+    });
+    AxumApp(auth_axum::add_auth_api(router).layer(layer))
+}
+
+#[tokio::test]
+async fn app_user_type_in_handlers() {
+    let f = byo_fixture().await;
+    byo::app_user_type_in_handlers(&app(&f), &f).await;
+}
+
+#[tokio::test]
+async fn rejections_follow_the_layer() {
+    let f = byo_fixture().await;
+    byo::rejections_follow_the_layer(&app(&f), &f).await;
+}
+
+#[tokio::test]
+async fn json_api_with_app_users() {
+    let f = byo_fixture().await;
+    byo::json_api_with_app_users(&app(&f)).await;
+}
