@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use auth_core::SqliteStore;
-use auth_core::{MemorySessionStore, MemoryStore, NewUser, UserStore};
+use auth_core::{MemorySessionStore, MemoryStore, NewUser, SessionStore, UserStore};
 use auth_tests::conformance;
 
 async fn two_users(store: &dyn UserStore, prefix: &str) -> [auth_core::UserId; 2] {
@@ -100,7 +100,7 @@ async fn sqlite_migrations_are_idempotent_and_safe_from_two_connections_at_once(
         .fetch_one(again.pool())
         .await
         .unwrap();
-    assert_eq!(n, 3, "every migration, once");
+    assert_eq!(n, 4, "every migration, once");
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -188,7 +188,7 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
         .fetch_one(a.pool())
         .await
         .unwrap();
-    assert_eq!(n, 3, "every migration, once");
+    assert_eq!(n, 4, "every migration, once");
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(a.pool())
         .await
@@ -377,6 +377,174 @@ async fn postgres_existing_rows_get_unicode_keys() {
             .await
             .is_err()
     );
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(store.pool())
+        .await
+        .unwrap();
+}
+
+/// Two prefixed stores on one pool (the app's) are two independent sets of tables.
+async fn prefixed_stores_are_independent(a: &dyn UserStore, b: &dyn UserStore) {
+    let ann = a
+        .create_user(NewUser::new("prefixed-ann", "", "!"))
+        .await
+        .unwrap();
+    assert!(b.find_by_username("prefixed-ann").await.unwrap().is_none());
+    assert_eq!(
+        a.find_by_username("prefixed-ann")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        ann.id
+    );
+    b.create_user(NewUser::new("prefixed-ann", "", "!"))
+        .await
+        .expect("the same name in the other set of tables");
+}
+
+#[tokio::test]
+async fn sqlite_table_prefixes_on_the_apps_pool() {
+    let dir = std::env::temp_dir().join(format!("auth-prefix-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("app.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE auth_user (app_column TEXT)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let opts = |p: &str| auth_core::SqlStoreOptions::default().table_prefix(p);
+    let a = SqliteStore::from_pool_with(pool.clone(), &opts("appa_"))
+        .await
+        .unwrap();
+    let b = SqliteStore::from_pool_with(pool.clone(), &opts("appb_"))
+        .await
+        .unwrap();
+    prefixed_stores_are_independent(&a, &b).await;
+    conformance::users(&a, "").await;
+    conformance::sessions(&a, other_kinds(), false).await;
+    conformance::attempts(&b, "").await;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'app%' ORDER BY name",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for t in [
+        "appa_user",
+        "appa_session",
+        "appa_migrations",
+        "appb_attempt",
+    ] {
+        assert!(tables.contains(&t.to_owned()), "{t} in {tables:?}");
+    }
+    // The app's own table of the default name was left alone.
+    let cols: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info('auth_user')")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(cols, ["app_column"]);
+    let bad = SqliteStore::from_pool_with(pool, &opts("Bad-Prefix")).await;
+    assert!(bad.unwrap_err().to_string().contains("table prefix"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn postgres_table_prefixes_on_the_apps_pool() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!(
+        "auth_prefix_{}",
+        rand_suffix().to_lowercase().replace('-', "_")
+    );
+    let base = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let pool = base.pool().clone();
+    let opts = |p: &str| auth_core::SqlStoreOptions::default().table_prefix(p);
+    let a = auth_core::PgStore::from_pool_with(pool.clone(), &opts("appa_"))
+        .await
+        .unwrap();
+    let b = auth_core::PgStore::from_pool_with(pool.clone(), &opts("appb_"))
+        .await
+        .unwrap();
+    prefixed_stores_are_independent(&a, &b).await;
+    conformance::users(&a, "").await;
+    conformance::permissions(&a, &a, "").await;
+    conformance::sessions(&a, other_kinds(), false).await;
+    conformance::attempts(&b, "").await;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('appa_user', 'appa_session', 'appb_attempt', 'appb_migrations')",
+    )
+    .bind(&schema)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 4);
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(&pool)
+        .await
+        .unwrap();
+}
+
+/// A session saved before migration 4 (its user in `user_id` only) is still a login after it.
+#[tokio::test]
+async fn sqlite_sessions_survive_the_user_key_migration() {
+    let (store, dir) = sqlite_file().await;
+    let [uid, _] = two_users(&store, "").await;
+    let n = uid.as_i64().unwrap();
+    sqlx::raw_sql(&format!(
+        "DROP INDEX auth_session_user_key; ALTER TABLE auth_session DROP COLUMN user_key;
+         INSERT INTO auth_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
+           VALUES ('{id}', {n}, NULL, '{{}}', 1, 1, 4000000000);
+         DELETE FROM auth_migrations WHERE version = 4;",
+        id = "A".repeat(32)
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    let id = auth_core::SessionId::parse(&"A".repeat(32)).unwrap();
+    let rec = store
+        .load(&id)
+        .await
+        .unwrap()
+        .expect("the session survived");
+    assert_eq!(rec.user_id, Some(uid.clone()));
+    assert_eq!(store.delete_user_sessions(&uid, None).await.unwrap(), 1);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn postgres_sessions_survive_the_user_key_migration() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!(
+        "auth_ukey_{}",
+        rand_suffix().to_lowercase().replace('-', "_")
+    );
+    let store = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let [uid, _] = two_users(&store, "").await;
+    let n = uid.as_i64().unwrap();
+    sqlx::raw_sql(&format!(
+        "ALTER TABLE auth_session DROP COLUMN user_key;
+         INSERT INTO auth_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
+           VALUES ('{id}', {n}, NULL, '{{}}', 1, 1, 4000000000);
+         DELETE FROM auth_migrations WHERE version = 4;",
+        id = "A".repeat(32)
+    ))
+    .execute(store.pool())
+    .await
+    .unwrap();
+    store.migrate().await.unwrap();
+    let id = auth_core::SessionId::parse(&"A".repeat(32)).unwrap();
+    let rec = store
+        .load(&id)
+        .await
+        .unwrap()
+        .expect("the session survived");
+    assert_eq!(rec.user_id, Some(uid.clone()));
+    assert_eq!(store.delete_user_sessions(&uid, None).await.unwrap(), 1);
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(store.pool())
         .await
