@@ -13,7 +13,6 @@
 //! the built-in answer otherwise.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use auth_core::{
     AuthConfig, AuthService, AuthUser, Grants, MemoryAttemptStore, MemorySessionStore,

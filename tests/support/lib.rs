@@ -30,6 +30,10 @@ pub mod deps {
 
 pub mod attacks;
 pub mod blackbox;
+
+/// The "Bring your own users" guide, compiled and run as doctests.
+#[doc = include_str!("../../docs/bring-your-own-users.md")]
+pub mod guide {}
 pub mod byo;
 pub mod clients;
 /// The store conformance suite, published by auth-core behind its `testing` feature.

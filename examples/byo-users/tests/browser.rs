@@ -2,6 +2,8 @@
 //! with the CSRF header, shows the app's own `display_name`, follows `next`, and logs out.
 //! Screenshot: `docs/screenshots/byo-users-spa.png`.
 
+// The shared driver; this test uses only part of it.
+#[allow(dead_code)]
 #[path = "../../../tests/support/browser.rs"]
 mod browser;
 

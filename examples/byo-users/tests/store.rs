@@ -70,9 +70,11 @@ async fn read_only_stores_keep_registration_and_reset_pages_off() {
     );
     assert!(message.contains("signup_enabled"), "{message}");
     // With both pages off, the login and logout pages mount.
-    let mut config = AuthConfig::default();
-    config.signup_enabled = false;
-    config.password_reset_enabled = false;
+    let config = AuthConfig {
+        signup_enabled: false,
+        password_reset_enabled: false,
+        ..AuthConfig::default()
+    };
     let (pool, dir2) = self::pool().await;
     let service = byo_users::service(pool.clone(), config).await.unwrap();
     let _router: axum::Router = auth_axum::add_auth_pages(axum::Router::new(), &service);
