@@ -77,3 +77,15 @@ macro_rules! byo_scenario {
 byo_scenario!(app_user_type_in_handlers, fixture);
 byo_scenario!(rejections_follow_the_layer, fixture);
 byo_scenario!(json_api_with_app_users);
+
+#[actix_web::test]
+async fn pages_refuse_to_mount_over_read_only_users() {
+    let f = byo_fixture().await;
+    let _ok = auth_actix::add_auth_pages(&f.service);
+    let service = byo::read_only_service_with_default_config();
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = auth_actix::add_auth_pages(&service);
+    }));
+    let message = *refused.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("read-only"), "{message}");
+}

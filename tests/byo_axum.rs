@@ -71,3 +71,16 @@ async fn json_api_with_app_users() {
     let f = byo_fixture().await;
     byo::json_api_with_app_users(&app(&f)).await;
 }
+
+#[tokio::test]
+async fn pages_refuse_to_mount_over_read_only_users() {
+    let f = byo_fixture().await;
+    // The fixture turned registration and reset off: login and logout mount.
+    let _ok: Router = auth_axum::add_auth_pages(Router::new(), &f.service);
+    let service = byo::read_only_service_with_default_config();
+    let refused = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        auth_axum::add_auth_pages(Router::<()>::new(), &service)
+    }));
+    let message = *refused.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("read-only"), "{message}");
+}

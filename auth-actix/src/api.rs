@@ -1,9 +1,8 @@
 //! Mounting the JSON API ([`auth_core::api`]) on an actix-web `App`.
 
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use auth_core::api::{ApiRequest, ApiResponse, DEFAULT_BASE, Endpoint, handle};
+use auth_core::api::{ApiRequest, DEFAULT_BASE, Endpoint, handle};
 
 use crate::Auth;
 
@@ -53,23 +52,5 @@ async fn serve(
         body: body.as_deref().map_err(Clone::clone),
         csrf_token: header(header::HeaderName::from_static("x-csrftoken")),
     };
-    api_response(handle(endpoint, &mut auth, &request).await)
-}
-
-/// An [`ApiResponse`] as an actix-web response (JSON, `Cache-Control: no-store`).
-pub(crate) fn api_response(answer: ApiResponse) -> HttpResponse {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut b = HttpResponse::build(status);
-    b.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
-    if let Some(secs) = answer.retry_after {
-        b.insert_header((header::RETRY_AFTER, secs.to_string()));
-    }
-    if let Some(allow) = answer.allow {
-        b.insert_header((header::ALLOW, allow));
-    }
-    if answer.body.is_empty() {
-        b.finish()
-    } else {
-        b.content_type("application/json").body(answer.body)
-    }
+    crate::response::api_response(handle(endpoint, &mut auth, &request).await)
 }

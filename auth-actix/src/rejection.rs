@@ -58,7 +58,7 @@ impl ResponseError for Rejection {
 /// The answer to `r` under `cfg` (without the middleware's denial handler).
 pub(crate) fn render(r: &Rejection, cfg: &AuthConfig) -> HttpResponse {
     match r {
-        Rejection::Auth(e) => crate::api::api_response(ApiResponse::for_auth_error(e, cfg)),
+        Rejection::Auth(e) => crate::response::api_response(ApiResponse::for_auth_error(e, cfg)),
         Rejection::Denied(d) => crate::response::denial_response(d, cfg),
     }
 }

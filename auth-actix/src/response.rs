@@ -1,7 +1,9 @@
 //! Turning core's denial answers into actix-web responses.
 
+use actix_web::http::header::HeaderValue;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
+use auth_core::api::ApiResponse;
 use auth_core::{AuthConfig, Denial, DenialResponse, DeniedRequest};
 
 /// The built-in answer to a denial: what guards answer when neither the guard nor the
@@ -32,4 +34,22 @@ pub(crate) fn request_info(req: &HttpRequest) -> DeniedRequest {
         .iter()
         .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
     DeniedRequest::new(req.method().as_str(), path, headers)
+}
+
+/// An [`ApiResponse`] as an actix-web response (JSON, `Cache-Control: no-store`).
+pub(crate) fn api_response(answer: ApiResponse) -> HttpResponse {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut b = HttpResponse::build(status);
+    b.insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+    if let Some(secs) = answer.retry_after {
+        b.insert_header((header::RETRY_AFTER, secs.to_string()));
+    }
+    if let Some(allow) = answer.allow {
+        b.insert_header((header::ALLOW, allow));
+    }
+    if answer.body.is_empty() {
+        b.finish()
+    } else {
+        b.content_type("application/json").body(answer.body)
+    }
 }

@@ -1,10 +1,10 @@
 //! Mounting the JSON API ([`auth_core::api`]) on an axum `Router`.
 
 use auth_core::adapter::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
-use auth_core::api::{ApiRequest, ApiResponse, DEFAULT_BASE, Endpoint, handle};
+use auth_core::api::{ApiRequest, DEFAULT_BASE, Endpoint, handle};
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, header};
 use axum::response::Response;
 use axum::routing::any;
 
@@ -58,28 +58,5 @@ async fn serve(endpoint: Endpoint, mut auth: Auth, req: Request) -> Response {
         body: body.as_ref().map(|b| b.as_ref()).map_err(Clone::clone),
         csrf_token: header(&X_CSRFTOKEN),
     };
-    api_response(handle(endpoint, &mut auth, &request).await)
-}
-
-/// An [`ApiResponse`] as an axum response (JSON, `Cache-Control: no-store`).
-pub(crate) fn api_response(answer: ApiResponse) -> Response {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let empty = answer.body.is_empty();
-    let mut response = Response::new(axum::body::Body::from(answer.body));
-    *response.status_mut() = status;
-    let h = response.headers_mut();
-    if !empty {
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    if let Some(secs) = answer.retry_after {
-        h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
-    if let Some(allow) = answer.allow {
-        h.insert(header::ALLOW, HeaderValue::from_static(allow));
-    }
-    response
+    crate::response::api_response(handle(endpoint, &mut auth, &request).await)
 }

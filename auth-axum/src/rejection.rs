@@ -53,7 +53,7 @@ impl IntoResponse for Rejection {
 /// The answer to `r` under `cfg` (without the layer's denial handler).
 pub(crate) fn render(r: &Rejection, cfg: &AuthConfig) -> Response {
     match r {
-        Rejection::Auth(e) => crate::api::api_response(ApiResponse::for_auth_error(e, cfg)),
+        Rejection::Auth(e) => crate::response::api_response(ApiResponse::for_auth_error(e, cfg)),
         Rejection::Denied(d) => crate::response::denial_response(d, cfg),
     }
 }

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use auth_core::api::ApiResponse;
 use auth_core::{AuthConfig, Denial, DenialResponse, DeniedRequest};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -49,4 +50,27 @@ pub(crate) fn request_info(method: &Method, uri: &Uri, headers: &HeaderMap) -> D
         .iter()
         .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
     DeniedRequest::new(method.as_str(), path, headers)
+}
+
+/// An [`ApiResponse`] as an axum response (JSON, `Cache-Control: no-store`).
+pub(crate) fn api_response(answer: ApiResponse) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let empty = answer.body.is_empty();
+    let mut response = Response::new(axum::body::Body::from(answer.body));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    if !empty {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(secs) = answer.retry_after {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if let Some(allow) = answer.allow {
+        h.insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    response
 }

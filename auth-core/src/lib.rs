@@ -24,8 +24,8 @@
 //! let auth = AuthService::in_memory(AuthConfig::default());
 //! let alice = auth.register(&Registration::new("alice", "alice@example.com", "correct horse")).await.unwrap();
 //! let perm = "blog.publish_post".parse().unwrap();
-//! auth.permissions().grant_user_permission(alice.id, &perm).await.unwrap();
-//! assert!(auth.permissions().grants(alice.id).await.unwrap().has_permission("blog.publish_post"));
+//! auth.permissions().grant_user_permission(&alice.id, &perm).await.unwrap();
+//! assert!(auth.permissions().grants(&alice.id).await.unwrap().has_permission("blog.publish_post"));
 //! # }
 //! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -236,3 +236,15 @@ pub async fn json_api_with_app_users(c: &impl Client) {
     let r = c.send(Req::get("/member").cookie(&session)).await;
     assert_eq!(r.body, "Mia Wong of Blue");
 }
+
+/// A service over an empty read-only store with the default configuration (registration and
+/// reset on), built outside any runtime.
+pub fn read_only_service_with_default_config() -> AuthService {
+    AuthService::builder(AuthConfig::default())
+        .users_and_permissions(Members::default())
+        .sessions(MemorySessionStore::new())
+        .attempts(MemoryAttemptStore::new())
+        .cleanup_every(None)
+        .build()
+        .unwrap()
+}

@@ -190,3 +190,83 @@ impl AuthServiceBuilder {
             .with_cleanup(cleanup))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{SessionId, SessionRecord, now_unix};
+    use crate::{MemoryAttemptStore, MemorySessionStore, MemoryStore, NoPermissions};
+
+    #[tokio::test]
+    async fn build_starts_the_cleanup_and_dropping_the_service_stops_it() {
+        let sessions = Arc::new(MemorySessionStore::new());
+        let expired = SessionRecord {
+            id: SessionId::generate(),
+            user_id: None,
+            auth_hash: None,
+            data: [("k".to_owned(), serde_json::json!(1))].into(),
+            created_at: 1,
+            last_seen: 1,
+            expires_at: now_unix() - 10,
+        };
+        sessions.save(&expired).await.unwrap();
+        assert_eq!(sessions.len(), 1);
+        let service = AuthService::builder(AuthConfig::default())
+            .users(MemoryStore::new())
+            .permissions(NoPermissions)
+            .stores_arc(
+                None,
+                None,
+                Some(sessions.clone() as Arc<dyn SessionStore>),
+                None,
+            )
+            .attempts(MemoryAttemptStore::new())
+            .cleanup_every(Some(Duration::from_millis(20)))
+            .build()
+            .unwrap();
+        for _ in 0..100 {
+            if sessions.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(
+            sessions.is_empty(),
+            "the cleanup task deleted the expired session"
+        );
+        let task = service.inner.cleanup.clone().expect("a cleanup task");
+        drop(service);
+        assert_eq!(Arc::strong_count(&task), 1, "only this test holds it now");
+    }
+
+    #[test]
+    fn missing_pieces_and_a_missing_runtime_are_errors() {
+        let err = AuthService::builder(AuthConfig::default())
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, BuildError::Missing { piece: "user", .. }));
+        let err = AuthService::builder(AuthConfig::default())
+            .users(MemoryStore::new())
+            .permissions(NoPermissions)
+            .sessions(MemorySessionStore::new())
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("no attempt store"), "{err}");
+        let err = AuthService::builder(AuthConfig::default())
+            .users(MemoryStore::new())
+            .permissions(NoPermissions)
+            .sessions(MemorySessionStore::new())
+            .attempts(MemoryAttemptStore::new())
+            .build()
+            .unwrap_err();
+        assert_eq!(err, BuildError::NoRuntime);
+        AuthService::builder(AuthConfig::default())
+            .users(MemoryStore::new())
+            .permissions(NoPermissions)
+            .sessions(MemorySessionStore::new())
+            .attempts(MemoryAttemptStore::new())
+            .cleanup_every(None)
+            .build()
+            .expect("no runtime needed without the cleanup task");
+    }
+}
