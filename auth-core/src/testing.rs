@@ -1,6 +1,7 @@
 //! The store conformance suite (feature `testing`): the checks every backend of
-//! [`UserStore`], [`PermissionChecker`], [`SessionStore`] and [`AttemptStore`] passes, for
-//! store authors to run on theirs. Each function panics with a message on the first failure.
+//! [`UserStore`], [`PermissionChecker`], [`SessionStore`] and
+//! [`AttemptStore`](crate::AttemptStore) passes, for store authors to run on theirs. Each
+//! function panics with a message on the first failure.
 //!
 //! A read-only store over an app's own users table runs [`read_only_users`] against users its
 //! test fixture created:

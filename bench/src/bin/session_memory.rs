@@ -21,7 +21,7 @@ async fn main() {
     for i in 0..n {
         let rec = SessionRecord {
             id: SessionId::generate(),
-            user_id: Some((i % 50_000) as i64 + 1),
+            user_id: Some(((i % 50_000) as i64 + 1).into()),
             auth_hash: Some(auth_axum::auth_core::AuthHash::from_bytes([0xf0; 32])),
             data: Default::default(),
             created_at: now,

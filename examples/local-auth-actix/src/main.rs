@@ -20,8 +20,8 @@ use auth_actix::auth_core::setup::Setup;
 use auth_actix::auth_core::{UserSnapshot, Wants};
 use auth_actix::ws::Message;
 use auth_actix::{
-    Auth, AuthConfig, AuthMiddleware, Denial, add_auth_api, add_auth_pages_with, denial_response,
-    group_required, page, permission_required, staff_required, superuser_required,
+    Auth, AuthConfig, AuthMiddleware, CurrentUser, Denial, User, add_auth_api, add_auth_pages_with,
+    denial_response, group_required, page, permission_required, staff_required, superuser_required,
 };
 use clap::Parser;
 use futures_util::StreamExt;
@@ -72,8 +72,9 @@ async fn index(auth: Auth) -> HttpResponse {
 }
 
 #[page(route = "/protected", login_required)]
-async fn protected(auth: Auth) -> HttpResponse {
-    let name = auth.user().map(|u| u.username.clone()).unwrap_or_default();
+async fn protected(auth: Auth, me: CurrentUser<User>) -> HttpResponse {
+    // `CurrentUser<T>` is the logged-in user, typed (an app's own type with its own store).
+    let name = &me.username;
     let body = html! {
         p { "Only logged-in users see this page." }
         div.links { a href="/" { "Home" } }

@@ -16,8 +16,8 @@ use auth_axum::auth_core::pages::render::layout;
 use auth_axum::auth_core::setup::Setup;
 use auth_axum::auth_core::{SessionCheck, UserSnapshot, Wants};
 use auth_axum::{
-    Auth, AuthConfig, AuthLayer, Denial, add_auth_api, add_auth_pages_with, denial_response,
-    group_required, page, permission_required, staff_required, superuser_required,
+    Auth, AuthConfig, AuthLayer, CurrentUser, Denial, User, add_auth_api, add_auth_pages_with,
+    denial_response, group_required, page, permission_required, staff_required, superuser_required,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -71,8 +71,9 @@ async fn index(auth: Auth) -> Html<String> {
 }
 
 #[page(route = "/protected", login_required)]
-async fn protected(auth: Auth) -> Html<String> {
-    let name = auth.user().map(|u| u.username.clone()).unwrap_or_default();
+async fn protected(auth: Auth, me: CurrentUser<User>) -> Html<String> {
+    // `CurrentUser<T>` is the logged-in user, typed (an app's own type with its own store).
+    let name = &me.username;
     let body = html! {
         p { "Only logged-in users see this page." }
         div.links { a href="/" { "Home" } }
