@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use actix_web::{App, HttpResponse, test, web};
+use actix_web::{App, HttpResponse, HttpServer, test, web};
 use auth_actix::{Auth, AuthMiddleware, CurrentUser, Denial, Rejection, User, permission_required};
-use auth_tests::byo::{self, ByoFixture, Member, byo_fixture};
-use auth_tests::clients::ActixApp;
+use auth_tests::byo::{self, Member, byo_fixture};
+use auth_tests::clients::{ActixApp, free_listener, serve_actix};
 
 async fn member(me: CurrentUser<Member>) -> String {
     format!("{} of {}", me.display_name, me.team)
@@ -29,9 +29,9 @@ async fn rejected(q: web::Query<HashMap<String, String>>) -> Result<&'static str
     byo::outcome(q.get("what").map(String::as_str))
 }
 
-fn middleware(f: &ByoFixture) -> AuthMiddleware {
-    let config = f.service.config().clone();
-    AuthMiddleware::new(f.service.clone()).on_denied(move |d: Denial| {
+fn middleware(service: &auth_actix::AuthService) -> AuthMiddleware {
+    let config = service.config().clone();
+    AuthMiddleware::new(service.clone()).on_denied(move |d: Denial| {
         let config = config.clone();
         async move {
             if d.anonymous {
@@ -60,7 +60,7 @@ macro_rules! byo_scenario {
                 App::new()
                     .configure(routes)
                     .configure(auth_actix::add_auth_api())
-                    .wrap(middleware(&f)),
+                    .wrap(middleware(&f.service)),
             )
             .await;
             byo_scenario!(@run $name, app, f $(, $with_fixture)?);
@@ -77,6 +77,29 @@ macro_rules! byo_scenario {
 byo_scenario!(app_user_type_in_handlers, fixture);
 byo_scenario!(rejections_follow_the_layer, fixture);
 byo_scenario!(json_api_with_app_users);
+
+/// The same scenarios through an actix-web `HttpServer` on a real port.
+#[actix_web::test]
+async fn over_real_http() {
+    let f = byo_fixture().await;
+    let listener = free_listener();
+    let addr = listener.local_addr().unwrap();
+    let service = f.service.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .configure(routes)
+            .configure(auth_actix::add_auth_api())
+            .wrap(middleware(&service))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    let live = serve_actix(server, addr);
+    byo::app_user_type_in_handlers(&live, &f).await;
+    byo::rejections_follow_the_layer(&live, &f).await;
+    byo::json_api_with_app_users(&live).await;
+}
 
 #[actix_web::test]
 async fn pages_refuse_to_mount_over_read_only_users() {

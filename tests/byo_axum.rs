@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use auth_axum::{Auth, AuthLayer, CurrentUser, Denial, Rejection, User, permission_required};
 use auth_tests::byo::{self, ByoFixture, Member, byo_fixture};
-use auth_tests::clients::AxumApp;
+use auth_tests::clients::{AxumApp, serve_axum};
 use axum::Router;
 use axum::extract::Query;
 use axum::http::StatusCode;
@@ -34,6 +34,10 @@ async fn rejected(Query(q): Query<HashMap<String, String>>) -> Result<&'static s
 }
 
 fn app(f: &ByoFixture) -> AxumApp {
+    AxumApp(router(f))
+}
+
+fn router(f: &ByoFixture) -> Router {
     let router = Router::new()
         .route("/member", get(member))
         .route("/builtin", get(builtin))
@@ -51,7 +55,7 @@ fn app(f: &ByoFixture) -> AxumApp {
             }
         }
     });
-    AxumApp(auth_axum::add_auth_api(router).layer(layer))
+    auth_axum::add_auth_api(router).layer(layer)
 }
 
 #[tokio::test]
@@ -70,6 +74,16 @@ async fn rejections_follow_the_layer() {
 async fn json_api_with_app_users() {
     let f = byo_fixture().await;
     byo::json_api_with_app_users(&app(&f)).await;
+}
+
+/// The same scenarios through `axum::serve` on a real port.
+#[tokio::test]
+async fn over_real_http() {
+    let f = byo_fixture().await;
+    let live = serve_axum(router(&f)).await;
+    byo::app_user_type_in_handlers(&live, &f).await;
+    byo::rejections_follow_the_layer(&live, &f).await;
+    byo::json_api_with_app_users(&live).await;
 }
 
 #[tokio::test]

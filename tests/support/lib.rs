@@ -32,8 +32,9 @@ pub mod attacks;
 pub mod blackbox;
 
 /// The "Bring your own users" guide, compiled and run as doctests.
+#[cfg(doctest)]
 #[doc = include_str!("../../docs/bring-your-own-users.md")]
-pub mod guide {}
+struct GuideDoctests;
 pub mod byo;
 pub mod clients;
 /// The store conformance suite, published by auth-core behind its `testing` feature.
