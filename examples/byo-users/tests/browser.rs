@@ -53,22 +53,22 @@ async fn spa_logs_in_with_the_csrf_header_and_shows_display_name() {
     chrome.click("#login").await;
     wait_text(&chrome, "#error", "Please enter a correct").await;
 
-    chrome.goto(&format!("{base}/")).await;
-    chrome.fill("#email", "DEE@example.com").await;
+    // The right password: back to the page that asked (`next`), opened by the API's cookie.
+    chrome
+        .execute_async(
+            "document.getElementById('password').value = ''; arguments[arguments.length - 1](0);",
+        )
+        .await;
     chrome.fill("#password", PW).await;
     chrome.click("#login").await;
+    chrome.wait_url("/dashboard").await;
+    assert_eq!(chrome.text("#greeting").await, "Welcome, Dee Ramos");
+
+    chrome.goto(&format!("{base}/")).await;
     let hello = wait_text(&chrome, "#hello", "Dee Ramos").await;
     assert_eq!(hello, "Hello Dee Ramos (tenant 42)");
     chrome.screenshot(&shots.join("byo-users-spa.png")).await;
 
-    // The session cookie the API set opens the server-rendered page too.
-    chrome.click("#dashboard").await;
-    chrome.wait_url("/dashboard").await;
-    assert_eq!(chrome.text("#greeting").await, "Welcome, Dee Ramos");
-
-    // Log out from the front end: the API and the page are closed again.
-    chrome.goto(&format!("{base}/")).await;
-    wait_text(&chrome, "#hello", "Dee Ramos").await;
     chrome.click("#logout").await;
     let status = chrome
         .execute_async(
@@ -86,5 +86,22 @@ async fn spa_logs_in_with_the_csrf_header_and_shows_display_name() {
     assert_eq!(status, 401);
     chrome.goto(&format!("{base}/dashboard")).await;
     chrome.wait_url("/?next=/dashboard").await;
+
+    // A hostile `next` is not followed: the front end stays on this site.
+    for hostile in [
+        "//evil.example/x",
+        "/%5Cevil.example",
+        "https://evil.example/",
+    ] {
+        chrome.goto(&format!("{base}/?next={hostile}")).await;
+        chrome.fill("#email", "dee@example.com").await;
+        chrome.fill("#password", PW).await;
+        chrome.click("#login").await;
+        wait_text(&chrome, "#hello", "Dee Ramos").await;
+        let url = chrome.url().await;
+        assert!(url.starts_with(base.as_str()), "{hostile} led to {url}");
+        chrome.click("#logout").await;
+        wait_text(&chrome, "#login", "Log in").await;
+    }
     chrome.quit().await;
 }
