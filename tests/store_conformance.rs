@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use auth_core::SqliteStore;
-use auth_core::{MemorySessionStore, MemoryStore, NewUser, SessionStore, UserStore};
+use auth_core::{
+    MemorySessionStore, MemoryStore, NewUser, PermissionChecker, SessionStore, UserStore,
+};
 use auth_tests::conformance;
 
 async fn two_users(store: &dyn UserStore, prefix: &str) -> [auth_core::UserId; 2] {
@@ -96,7 +98,7 @@ async fn sqlite_migrations_are_idempotent_and_safe_from_two_connections_at_once(
     assert!(b.find_by_username("x").await.unwrap().is_some());
     let again = SqliteStore::connect(&p).await.unwrap();
     again.migrate().await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_migrations")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authkit_migrations")
         .fetch_one(again.pool())
         .await
         .unwrap();
@@ -159,10 +161,11 @@ async fn postgres_backend() {
     conformance::attempts(&store, "").await;
     conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     // The hot paths are index lookups.
-    let plan: Vec<String> = sqlx::query_scalar("EXPLAIN SELECT * FROM auth_session WHERE id = 'x'")
-        .fetch_all(store.pool())
-        .await
-        .unwrap();
+    let plan: Vec<String> =
+        sqlx::query_scalar("EXPLAIN SELECT * FROM authkit_session WHERE id = 'x'")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
     assert!(plan.join(" ").contains("auth_session_pkey"), "{plan:?}");
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(store.pool())
@@ -184,7 +187,7 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
     let (a, b) = (a.unwrap(), b.unwrap());
     a.create_user(NewUser::new("x", "", "!")).await.unwrap();
     assert!(b.find_by_username("x").await.unwrap().is_some());
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM auth_migrations")
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM authkit_migrations")
         .fetch_one(a.pool())
         .await
         .unwrap();
@@ -309,11 +312,11 @@ async fn sqlite_existing_rows_get_unicode_keys() {
     let url = format!("sqlite://{}", dir.join("auth.db").display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
     // A row as the old code wrote it (key = lower-case), and migration 3 not yet applied.
-    sqlx::query("INSERT INTO auth_user (username, username_key, email, email_key, password_hash, is_active, is_staff, is_superuser, date_joined) VALUES ('\u{FB00}user', '\u{FB00}user', 'Old@Example.com', 'old@example.com', '!', 1, 0, 0, 0)")
+    sqlx::query("INSERT INTO authkit_user (username, username_key, email, email_key, password_hash, is_active, is_staff, is_superuser, date_joined) VALUES ('\u{FB00}user', '\u{FB00}user', 'Old@Example.com', 'old@example.com', '!', 1, 0, 0, 0)")
         .execute(&mut conn)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM auth_migrations WHERE version = 3")
+    sqlx::query("DELETE FROM authkit_migrations WHERE version = 3")
         .execute(&mut conn)
         .await
         .unwrap();
@@ -349,14 +352,14 @@ async fn postgres_existing_rows_get_unicode_keys() {
         ("STRASSE", "strasse"),
         ("straße", "straße"),
     ] {
-        sqlx::query("INSERT INTO auth_user (username, username_key, email, email_key, password_hash, date_joined) VALUES ($1, $2, '', NULL, '!', 0)")
+        sqlx::query("INSERT INTO authkit_user (username, username_key, email, email_key, password_hash, date_joined) VALUES ($1, $2, '', NULL, '!', 0)")
             .bind(name)
             .bind(key)
             .execute(store.pool())
             .await
             .unwrap();
     }
-    sqlx::query("DELETE FROM auth_migrations WHERE version = 3")
+    sqlx::query("DELETE FROM authkit_migrations WHERE version = 3")
         .execute(store.pool())
         .await
         .unwrap();
@@ -493,10 +496,10 @@ async fn sqlite_sessions_survive_the_user_key_migration() {
     let [uid, _] = two_users(&store, "").await;
     let n = uid.as_i64().unwrap();
     sqlx::raw_sql(&format!(
-        "DROP INDEX auth_session_user_key; ALTER TABLE auth_session DROP COLUMN user_key;
-         INSERT INTO auth_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
+        "DROP INDEX authkit_session_user_key; ALTER TABLE authkit_session DROP COLUMN user_key;
+         INSERT INTO authkit_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
            VALUES ('{id}', {n}, NULL, '{{}}', 1, 1, 4000000000);
-         DELETE FROM auth_migrations WHERE version = 4;",
+         DELETE FROM authkit_migrations WHERE version = 4;",
         id = "A".repeat(32)
     ))
     .execute(store.pool())
@@ -527,10 +530,10 @@ async fn postgres_sessions_survive_the_user_key_migration() {
     let [uid, _] = two_users(&store, "").await;
     let n = uid.as_i64().unwrap();
     sqlx::raw_sql(&format!(
-        "ALTER TABLE auth_session DROP COLUMN user_key;
-         INSERT INTO auth_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
+        "ALTER TABLE authkit_session DROP COLUMN user_key;
+         INSERT INTO authkit_session (id, user_id, auth_hash, data, created_at, last_seen, expires_at)
            VALUES ('{id}', {n}, NULL, '{{}}', 1, 1, 4000000000);
-         DELETE FROM auth_migrations WHERE version = 4;",
+         DELETE FROM authkit_migrations WHERE version = 4;",
         id = "A".repeat(32)
     ))
     .execute(store.pool())
@@ -547,6 +550,157 @@ async fn postgres_sessions_survive_the_user_key_migration() {
     assert_eq!(store.delete_user_sessions(&uid, None).await.unwrap(), 1);
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(store.pool())
+        .await
+        .unwrap();
+}
+
+/// What a database made before 0.3 holds: the built-in tables under Django's `auth_` names,
+/// with a user, a grant and a live session.
+async fn legacy_rows(
+    store: &dyn UserStore,
+    perms: &dyn PermissionChecker,
+    sessions: &dyn SessionStore,
+) -> (auth_core::UserId, auth_core::SessionId) {
+    let u = store
+        .create_user(NewUser::new("old-timer", "old@example.com", "!"))
+        .await
+        .unwrap();
+    perms
+        .grant_user_permission(&u.id, &"blog.publish_post".parse().unwrap())
+        .await
+        .unwrap();
+    let id = auth_core::SessionId::generate();
+    let now = auth_core::now_unix();
+    sessions
+        .save(&auth_core::SessionRecord {
+            id: id.clone(),
+            user_id: Some(u.id.clone()),
+            auth_hash: None,
+            data: Default::default(),
+            created_at: now,
+            last_seen: now,
+            expires_at: now + 3600,
+        })
+        .await
+        .unwrap();
+    (u.id, id)
+}
+
+/// After the rename, the rows are where the store looks, and Django's tables of the old names
+/// (with their indexes and, on PostgreSQL, primary-key constraints and sequences) can be made.
+async fn legacy_rows_survive(
+    store: &(impl UserStore + PermissionChecker + SessionStore),
+    uid: &auth_core::UserId,
+    sid: &auth_core::SessionId,
+) {
+    assert_eq!(
+        store
+            .find_by_username("old-timer")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(uid.clone())
+    );
+    assert!(
+        store
+            .grants(uid)
+            .await
+            .unwrap()
+            .has_permission("blog.publish_post")
+    );
+    assert_eq!(
+        store.load(sid).await.unwrap().and_then(|r| r.user_id),
+        Some(uid.clone())
+    );
+    let fresh = store
+        .create_user(NewUser::new("newcomer", "", "!"))
+        .await
+        .unwrap();
+    assert_ne!(&fresh.id, uid, "the id sequence went on");
+}
+
+const DJANGO_LIKE: &str = "CREATE TABLE auth_user (id SERIAL PRIMARY KEY, username VARCHAR(150) NOT NULL UNIQUE);
+     CREATE TABLE auth_group (id SERIAL PRIMARY KEY, name VARCHAR(150) NOT NULL UNIQUE);
+     CREATE TABLE auth_user_groups (id SERIAL PRIMARY KEY, user_id INTEGER NOT NULL, group_id INTEGER NOT NULL);
+     CREATE TABLE auth_group_permissions (id SERIAL PRIMARY KEY, group_id INTEGER NOT NULL, permission_id INTEGER NOT NULL);
+     CREATE INDEX auth_user_groups_user_id ON auth_user_groups (user_id);";
+
+#[tokio::test]
+async fn sqlite_tables_made_before_0_3_are_renamed_off_djangos_names() {
+    let (store, dir) = sqlite_file().await;
+    drop(store);
+    let url = format!("sqlite://{}", dir.join("legacy.db").display());
+    let old = SqliteStore::connect_with(
+        &url,
+        &auth_core::SqlStoreOptions::default().table_prefix("auth_"),
+    )
+    .await
+    .unwrap();
+    let (uid, sid) = legacy_rows(&old, &old, &old).await;
+    drop(old);
+    let store = SqliteStore::connect(&url).await.unwrap();
+    legacy_rows_survive(&store, &uid, &sid).await;
+    let left: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE name LIKE 'auth\\_%' ESCAPE '\\'")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert!(left.is_empty(), "nothing keeps an old name: {left:?}");
+    sqlx::raw_sql(&DJANGO_LIKE.replace("SERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT"))
+        .execute(store.pool())
+        .await
+        .expect("Django's tables fit beside");
+    // Connecting again leaves both sets alone.
+    let again = SqliteStore::connect(&url).await.unwrap();
+    assert!(again.find_by_username("newcomer").await.unwrap().is_some());
+    assert_eq!(
+        again.load(&sid).await.unwrap().and_then(|r| r.user_id),
+        Some(uid)
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn postgres_tables_made_before_0_3_are_renamed_off_djangos_names() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!(
+        "auth_legacy_{}",
+        rand_suffix().to_lowercase().replace('-', "_")
+    );
+    let base = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let pool = base.pool().clone();
+    sqlx::raw_sql("DROP TABLE authkit_user, authkit_group, authkit_user_groups, authkit_user_permissions, authkit_group_permissions, authkit_session, authkit_attempt, authkit_migrations")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let legacy = auth_core::SqlStoreOptions::default().table_prefix("auth_");
+    let old = auth_core::PgStore::from_pool_with(pool.clone(), &legacy)
+        .await
+        .unwrap();
+    let (uid, sid) = legacy_rows(&old, &old, &old).await;
+    let store = auth_core::PgStore::from_pool(pool.clone()).await.unwrap();
+    legacy_rows_survive(&store, &uid, &sid).await;
+    let left: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE 'auth\\_%'",
+    )
+    .bind(&schema)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        left.is_empty(),
+        "no table, index or sequence keeps an old name: {left:?}"
+    );
+    sqlx::raw_sql(DJANGO_LIKE)
+        .execute(&pool)
+        .await
+        .expect("Django's tables fit beside");
+    let again = auth_core::PgStore::from_pool(pool.clone()).await.unwrap();
+    assert!(again.find_by_username("newcomer").await.unwrap().is_some());
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(&pool)
         .await
         .unwrap();
 }

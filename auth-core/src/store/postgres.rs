@@ -162,6 +162,11 @@ impl PgStore {
             .await
             .map_err(unavailable)?;
         let result = async {
+            if self.q.prefix() == sql::DEFAULT_PREFIX {
+                let mut tx = conn.begin().await?;
+                Self::adopt_legacy_tables(&mut tx).await?;
+                tx.commit().await?;
+            }
             let create = sql::with_prefix(
                 "CREATE TABLE IF NOT EXISTS auth_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
                 self.q.prefix(),
@@ -186,6 +191,54 @@ impl PgStore {
             .await;
         result.map_err(unavailable)?;
         unlocked.map_err(unavailable)?;
+        Ok(())
+    }
+
+    /// Renames the tables of a database made before 0.3 (`auth_user`, ..., Django's names)
+    /// to the default prefix, with their indexes, constraints and sequences (which PostgreSQL
+    /// names in the same namespace as tables), unless that was done already. The caller holds
+    /// the migration lock.
+    async fn adopt_legacy_tables(conn: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+        let exists = |name: String| {
+            sqlx::query_scalar::<_, bool>("SELECT to_regclass($1) IS NOT NULL").bind(name)
+        };
+        let new_name = |t: &str| sql::with_prefix(t, sql::DEFAULT_PREFIX);
+        if exists(new_name("auth_migrations"))
+            .fetch_one(&mut *conn)
+            .await?
+            || !exists("auth_migrations".into())
+                .fetch_one(&mut *conn)
+                .await?
+        {
+            return Ok(());
+        }
+        for table in sql::LEGACY_TABLES {
+            if !exists(table.into()).fetch_one(&mut *conn).await? {
+                continue;
+            }
+            let to = new_name(table);
+            sqlx::raw_sql(&format!("ALTER TABLE \"{table}\" RENAME TO \"{to}\""))
+                .execute(&mut *conn)
+                .await?;
+            // Its indexes (renaming one renames the constraint it backs) and sequences.
+            let owned: Vec<(String, String)> = sqlx::query_as(
+                "SELECT c.relname::text, CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'INDEX' END
+                 FROM pg_class c
+                 WHERE c.relname LIKE 'auth\\_%' AND (
+                   c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = to_regclass($1))
+                   OR (c.relkind = 'S' AND c.oid IN (SELECT objid FROM pg_depend WHERE refobjid = to_regclass($1))))",
+            )
+            .bind(&to)
+            .fetch_all(&mut *conn)
+            .await?;
+            for (name, kind) in owned {
+                let renamed = new_name(&name);
+                sqlx::raw_sql(&format!("ALTER {kind} \"{name}\" RENAME TO \"{renamed}\""))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        tracing::info!("renamed the auth tables of a database made before 0.3 to authkit_*");
         Ok(())
     }
 

@@ -183,6 +183,23 @@ impl SqliteStore {
     /// runs under SQLite's write lock (`BEGIN IMMEDIATE`).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        if self.q.prefix() == sql::DEFAULT_PREFIX {
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut *conn)
+                .await
+                .map_err(unavailable)?;
+            match Self::adopt_legacy_tables(&mut conn).await {
+                Ok(()) => sqlx::raw_sql("COMMIT")
+                    .execute(&mut *conn)
+                    .await
+                    .map(drop)
+                    .map_err(unavailable)?,
+                Err(e) => {
+                    let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+                    return Err(unavailable(e));
+                }
+            }
+        }
         let create = sql::with_prefix(
             "CREATE TABLE IF NOT EXISTS auth_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
             self.q.prefix(),
@@ -214,6 +231,57 @@ impl SqliteStore {
             }
         }
         let _ = conn.ping().await;
+        Ok(())
+    }
+
+    /// Renames the tables of a database made before 0.3 (`auth_user`, ..., Django's names)
+    /// to the default prefix, with their indexes, unless that was done already. The caller
+    /// holds the write lock.
+    async fn adopt_legacy_tables(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+        let exists = |name: &'static str| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+            )
+            .bind(name)
+        };
+        let new_migrations = sql::with_prefix("auth_migrations", sql::DEFAULT_PREFIX);
+        let adopted: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+        )
+        .bind(&new_migrations)
+        .fetch_one(&mut *conn)
+        .await?;
+        if adopted > 0 || exists("auth_migrations").fetch_one(&mut *conn).await? == 0 {
+            return Ok(());
+        }
+        for table in sql::LEGACY_TABLES {
+            if exists(table).fetch_one(&mut *conn).await? > 0 {
+                let to = sql::with_prefix(table, sql::DEFAULT_PREFIX);
+                sqlx::raw_sql(&format!("ALTER TABLE \"{table}\" RENAME TO \"{to}\""))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        // Named indexes keep their names through a table rename: make them again under the
+        // new prefix (their SQL already names the renamed table).
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND name LIKE 'auth\\_%' ESCAPE '\\'",
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        for (name, create) in indexes {
+            if sql::LEGACY_TABLES.iter().any(|t| {
+                create.contains(&format!("\"{}\"", sql::with_prefix(t, sql::DEFAULT_PREFIX)))
+            }) {
+                sqlx::raw_sql(&format!("DROP INDEX \"{name}\""))
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::raw_sql(&sql::with_prefix(&create, sql::DEFAULT_PREFIX))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        tracing::info!("renamed the auth tables of a database made before 0.3 to authkit_*");
         Ok(())
     }
 

@@ -188,10 +188,11 @@ pub(crate) fn email_key(email: &str) -> Option<String> {
     (!email.is_empty()).then(|| fold_case(email))
 }
 
-/// `sql` with its table (and index) names under `prefix` instead of `auth_`: every identifier
-/// that starts with `auth_`, except the `auth_hash` column, is renamed.
+/// `sql` with its table (and index) names under `prefix` instead of `auth_` (the names the SQL
+/// in this crate is written with): every identifier that starts with `auth_`, except the
+/// `auth_hash` column, is renamed.
 pub(crate) fn with_prefix(sql: &str, prefix: &str) -> String {
-    if prefix == DEFAULT_PREFIX {
+    if prefix == BASE_PREFIX {
         return sql.to_owned();
     }
     let mut out = String::with_capacity(sql.len() + 64);
@@ -204,7 +205,7 @@ pub(crate) fn with_prefix(sql: &str, prefix: &str) -> String {
                 .find(|&k| !ident(bytes[k]))
                 .unwrap_or(bytes.len());
             let token = &sql[i..end];
-            match token.strip_prefix(DEFAULT_PREFIX) {
+            match token.strip_prefix(BASE_PREFIX) {
                 Some(rest) if token != "auth_hash" => {
                     out.push_str(prefix);
                     out.push_str(rest);
@@ -221,8 +222,26 @@ pub(crate) fn with_prefix(sql: &str, prefix: &str) -> String {
     out
 }
 
-/// The built-in tables' prefix.
-pub(crate) const DEFAULT_PREFIX: &str = "auth_";
+/// The built-in tables' prefix. It was `auth_` before 0.3, which is Django's: stores with this
+/// prefix rename tables they find under the old names (see [`LEGACY_TABLES`]).
+pub(crate) const DEFAULT_PREFIX: &str = "authkit_";
+
+/// The prefix the SQL in this crate is written with, which [`with_prefix`] replaces.
+pub(crate) const BASE_PREFIX: &str = "auth_";
+
+/// The built-in tables under their names before 0.3 (the prefix `auth_`). Django's own tables
+/// are `auth_user`, `auth_group`, ...: `auth_migrations`, which Django does not have, tells
+/// that the others are this crate's.
+pub(crate) const LEGACY_TABLES: [&str; 8] = [
+    "auth_migrations",
+    "auth_user",
+    "auth_group",
+    "auth_user_groups",
+    "auth_user_permissions",
+    "auth_group_permissions",
+    "auth_session",
+    "auth_attempt",
+];
 
 /// Checks a table prefix: lower-case ASCII letters, digits and `_`, starting with a letter or
 /// `_`, at most 32 bytes (so every name stays a plain identifier in both databases).
@@ -320,9 +339,12 @@ impl Default for SqlStoreOptions {
 
 impl SqlStoreOptions {
     /// Names the store's tables `<prefix>user`, `<prefix>session`, ... instead of
-    /// `auth_user`, `auth_session`, ... (default prefix `auth_`), so that they live beside
-    /// the app's own tables; the migrations' bookkeeping table is `<prefix>migrations`. Lower-case
-    /// ASCII letters, digits and `_`; checked when the store connects.
+    /// `authkit_user`, `authkit_session`, ... (default prefix `authkit_`), so that they live
+    /// beside the app's own tables; the migrations' bookkeeping table is `<prefix>migrations`.
+    /// Lower-case ASCII letters, digits and `_`; checked when the store connects.
+    ///
+    /// With the default prefix, a database made before 0.3 (tables `auth_user`,
+    /// `auth_session`, ..., which are Django's names) has its tables renamed on connect.
     pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
@@ -359,7 +381,12 @@ mod tests {
         }
         assert!(q.GRANTS_PERMS.contains("FROM app_user_permissions"));
         assert!(q.SAVE_SESSION.contains("auth_hash = excluded.auth_hash"));
-        assert_eq!(&*Queries::new("auth_").USER_BY_ID, USER_BY_ID);
+        assert_eq!(&*Queries::new(BASE_PREFIX).USER_BY_ID, USER_BY_ID);
+        assert!(
+            Queries::new(DEFAULT_PREFIX)
+                .USER_BY_ID
+                .contains("FROM authkit_user WHERE")
+        );
         assert!(
             with_prefix(
                 "CREATE INDEX auth_session_user ON auth_session (user_key)",
