@@ -96,7 +96,10 @@ fn benches(c: &mut Criterion) {
         store.save(&rec).await.unwrap();
         (
             rec.id.clone(),
-            format!("theme=dark; sessionid={}; csrftoken=abc", rec.id.as_str()),
+            format!(
+                "theme=dark; sessionid={}; authkit_csrf=abc",
+                rec.id.as_str()
+            ),
         )
     });
     c.bench_function("session_lookup_memory_store", |b| {

@@ -225,6 +225,9 @@ impl AdminCommand {
                 service.deactivate(&user.id).await?;
                 Ok(format!("deactivated {username}; their sessions ended"))
             }
+            AdminCommand::Migrate if service.config().schema == crate::Schema::Django => Ok(
+                "Django's tables are Django's: run `python manage.py migrate` in the Django project (they are present, or this command would have stopped before)".into(),
+            ),
             AdminCommand::Migrate => Ok("migrations applied".into()),
         }
     }

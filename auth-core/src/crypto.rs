@@ -14,6 +14,35 @@ pub(crate) fn keyed_mac(secret: &[u8], purpose: &[u8], parts: &[&[u8]]) -> [u8; 
     mac.finalize().into_bytes().into()
 }
 
+/// Django's `salted_hmac(key_salt, value, secret, algorithm="sha256")`: HMAC-SHA256 of `value`
+/// under the SHA-256 of `key_salt` followed by `secret`.
+pub(crate) fn salted_hmac(key_salt: &[u8], value: &[u8], secret: &[u8]) -> [u8; 32] {
+    salted_hmac_key(key_salt, secret).finalize_with(value)
+}
+
+/// The keyed MAC of [`salted_hmac`] before any value, to reuse for many values.
+pub(crate) fn salted_hmac_key(key_salt: &[u8], secret: &[u8]) -> SaltedHmac {
+    use sha2::Digest as _;
+    let key = sha2::Sha256::new()
+        .chain_update(key_salt)
+        .chain_update(secret)
+        .finalize();
+    SaltedHmac(Hmac::<sha2::Sha256>::new_from_slice(&key).expect("HMAC takes any key length"))
+}
+
+/// A keyed HMAC-SHA256, cloned for each value it tags.
+#[derive(Clone)]
+pub(crate) struct SaltedHmac(Hmac<sha2::Sha256>);
+
+impl SaltedHmac {
+    /// The tag of `value`.
+    pub(crate) fn finalize_with(&self, value: &[u8]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(value);
+        mac.finalize().into_bytes().into()
+    }
+}
+
 /// Lowercase hex digits of `bytes`.
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

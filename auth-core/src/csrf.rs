@@ -1,6 +1,9 @@
-//! CSRF protection for form posts: a random nonce in the `csrftoken` cookie, a token in each
+//! CSRF protection for form posts: a random nonce in the `authkit_csrf` cookie, a token in each
 //! form that is an HMAC of that nonce under the secret key, and a check of the `Origin` (or
 //! `Referer`) header.
+//!
+//! The cookie is not named `csrftoken` as Django's is (it was before 0.3): the two hold other
+//! formats, and one site that serves both would have each overwrite the other's.
 //!
 //! The nonce is rotated on login and logout, so a token taken before either stops working.
 
@@ -13,7 +16,7 @@ use crate::config::AuthConfig;
 use crate::session::cookie_value;
 
 /// Name of the cookie that carries the nonce.
-pub const CSRF_COOKIE: &str = "csrftoken";
+pub const CSRF_COOKIE: &str = "authkit_csrf";
 /// Name of the form field that carries the token.
 pub const CSRF_FIELD: &str = "csrf_token";
 
@@ -129,9 +132,9 @@ mod tests {
         assert!(!token_matches(b"other", &n, &t));
         assert!(!token_matches(b"k", &new_nonce(), &t));
         assert!(!token_matches(b"k", &n, ""));
-        let header = format!("a=b; csrftoken={n}");
+        let header = format!("a=b; authkit_csrf={n}");
         assert_eq!(nonce_from_cookies([header.as_str()]), Some(n));
-        assert_eq!(nonce_from_cookies(["csrftoken=short"]), None);
+        assert_eq!(nonce_from_cookies(["authkit_csrf=short"]), None);
     }
 
     #[test]

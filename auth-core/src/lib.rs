@@ -36,6 +36,7 @@ pub mod adapter;
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod admin;
 pub mod api;
+pub mod django;
 pub mod mail;
 #[cfg(feature = "pages")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
@@ -82,7 +83,9 @@ mod web_origin;
 pub mod __private;
 
 pub use async_trait::async_trait;
-pub use config::{AuthConfig, ConfigError, FieldNames, LoginField, Messages};
+pub use config::{
+    AuthConfig, ConfigError, DJANGO_MODEL_BACKEND, FieldNames, LoginField, Messages, Schema,
+};
 pub use csrf::CSRF_FIELD;
 pub use error::{AuthError, StoreError};
 pub use guard::{

@@ -344,7 +344,7 @@ impl AuthHandle {
     /// let page = RequestAuth::load(&service, std::iter::empty::<&[u8]>(), None).await;
     /// let token = page.handle().csrf_token();
     /// let set = page.finish().await.set_cookies;
-    /// let cookie = set.iter().find(|c| c.starts_with("csrftoken=")).unwrap();
+    /// let cookie = set.iter().find(|c| c.starts_with("authkit_csrf=")).unwrap();
     /// let cookie = cookie.split(';').next().unwrap();
     /// // The script's POST carries the cookie, and `X-CSRFToken: <token>`:
     /// let post = RequestAuth::load(&service, [cookie.as_bytes()], None).await;

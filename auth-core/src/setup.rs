@@ -5,6 +5,7 @@
 //! | --- | --- | --- |
 //! | `BIND_ADDR` | address to listen on | `127.0.0.1:3000` |
 //! | `DATABASE_URL` | `sqlite://file.db`, a file path, `sqlite::memory:`, or `postgres://user@host/db` (feature `postgres`) | `sqlite://local_auth.db` (created on first run) |
+//! | `AUTH_SCHEMA` | `django`: `DATABASE_URL` is a Django project's database, whose users, permissions and sessions are used as Django keeps them (feature `django`; see [`crate::django`]) | `native` |
 //! | `AUTH_DB_SCHEMA` | PostgreSQL schema for the auth tables (created if missing) | the database's default |
 //! | `SESSION_URL` | `redis://host:port` to keep sessions in Redis (feature `redis`) | sessions in the database |
 //! | `SESSION_PREFIX` | prefix of the Redis keys | `auth:` |
@@ -93,31 +94,48 @@ impl Setup {
         };
         // Reassigned when `SESSION_URL` names Redis (feature `redis`).
         #[cfg_attr(not(feature = "redis"), allow(unused_mut))]
-        let (users, perms, mut sessions, mut attempts): Stores =
-            if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")
+        let (users, perms, mut sessions, mut attempts): Stores = if config.schema
+            == crate::Schema::Django
+        {
+            #[cfg(feature = "django")]
             {
-                #[cfg(feature = "postgres")]
-                {
-                    let schema = env("AUTH_DB_SCHEMA");
-                    let store = Arc::new(
-                        crate::PgStore::connect_in_schema(&database_url, schema.as_deref())
-                            .await
-                            .map_err(store_err)?,
-                    );
-                    (store.clone(), store.clone(), store.clone(), store)
-                }
-                #[cfg(not(feature = "postgres"))]
-                return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
-            } else if database_url.starts_with("sqlite:") || !database_url.contains("://") {
                 let store = Arc::new(
-                    SqliteStore::connect(&database_url)
+                    crate::django::DjangoStore::connect(&database_url, &config)
                         .await
                         .map_err(store_err)?,
                 );
                 (store.clone(), store.clone(), store.clone(), store)
-            } else {
-                return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
-            };
+            }
+            #[cfg(not(feature = "django"))]
+                return Err(ConfigError::Invalid(
+                    "AUTH_SCHEMA=django needs the `django` feature of auth-core (or of the adapter crate)".into(),
+                )
+                .into());
+        } else if database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+        {
+            #[cfg(feature = "postgres")]
+            {
+                let schema = env("AUTH_DB_SCHEMA");
+                let store = Arc::new(
+                    crate::PgStore::connect_in_schema(&database_url, schema.as_deref())
+                        .await
+                        .map_err(store_err)?,
+                );
+                (store.clone(), store.clone(), store.clone(), store)
+            }
+            #[cfg(not(feature = "postgres"))]
+            return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
+        } else if database_url.starts_with("sqlite:") || !database_url.contains("://") {
+            let store = Arc::new(
+                SqliteStore::connect(&database_url)
+                    .await
+                    .map_err(store_err)?,
+            );
+            (store.clone(), store.clone(), store.clone(), store)
+        } else {
+            return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
+        };
         if let Some(session_url) = env("SESSION_URL") {
             #[cfg(feature = "redis")]
             {

@@ -210,7 +210,7 @@ pub async fn json_api_with_app_users(c: &impl Client) {
     let cookie = r
         .headers_named("set-cookie")
         .iter()
-        .find(|c| c.starts_with("csrftoken="))
+        .find(|c| c.starts_with("authkit_csrf="))
         .map(|c| c.split(';').next().unwrap().to_owned())
         .unwrap();
     let login = |pw: &str| {

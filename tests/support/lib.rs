@@ -37,6 +37,7 @@ pub mod blackbox;
 struct GuideDoctests;
 pub mod byo;
 pub mod clients;
+pub mod django;
 /// The store conformance suite, published by auth-core behind its `testing` feature.
 pub use auth_core::testing as conformance;
 pub mod pages;

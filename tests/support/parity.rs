@@ -23,7 +23,7 @@ fn normalize(s: &str, base: &str, addr: &str) -> String {
     let mut out = s.replace(base, "http://HOST").replace(addr, "HOST");
     for (key, len) in [
         ("sessionid=", 32),
-        ("csrftoken=", 43),
+        ("authkit_csrf=", 43),
         ("csrf_token\" value=\"", 43),
     ] {
         let mut result = String::new();

@@ -9,6 +9,21 @@ impl AuthConfig {
         if self.login_fields.is_empty() {
             return bad("login_fields must name at least one of \"username\", \"email\"");
         }
+        if self.schema == super::Schema::Django {
+            if self.secret_key.is_empty() {
+                return bad(
+                    "schema = \"django\" needs secret_key set to the Django project's SECRET_KEY (AUTH_SECRET_KEY): it signs the sessions both sides read",
+                );
+            }
+            if self.django_auth_backends.is_empty() {
+                return bad(
+                    "django_auth_backends must name at least one backend (Django's default is django.contrib.auth.backends.ModelBackend)",
+                );
+            }
+        }
+        if self.django_password_iterations == 0 {
+            return bad("django_password_iterations must be at least 1");
+        }
         if self.password_min_length == 0 || self.password_min_length > 1024 {
             return bad("password_min_length must be between 1 and 1024");
         }

@@ -28,6 +28,16 @@ impl AuthConfig {
             "secret_key".into(),
             toml::Value::String(self.secret_key.clone()),
         );
+        table.insert(
+            "secret_key_fallbacks".into(),
+            toml::Value::Array(
+                self.secret_key_fallbacks
+                    .iter()
+                    .cloned()
+                    .map(toml::Value::String)
+                    .collect(),
+            ),
+        );
         let keys: Vec<String> = Self::keys().map(str::to_owned).collect();
         for key in keys {
             let var = format!("AUTH_{}", key.to_ascii_uppercase());

@@ -143,6 +143,28 @@ pub struct AuthConfig {
     /// print `<redacted>` in its place.
     #[serde(serialize_with = "redacted")]
     pub secret_key: String,
+    /// Older secret keys, still accepted when reading what the old ones signed, while keys
+    /// rotate (Django's `SECRET_KEY_FALLBACKS`): session auth hashes, and in Django mode the
+    /// signed `django_session` rows. New values are always made with `secret_key`. Default
+    /// none. Environment: `AUTH_SECRET_KEY_FALLBACKS` (comma-separated). Redacted like
+    /// `secret_key`.
+    #[serde(serialize_with = "redacted_list")]
+    pub secret_key_fallbacks: Vec<String>,
+    /// Whose tables and formats the SQL stores use: `native` (this crate's own `authkit_*`
+    /// tables, argon2id hashes; the default) or `django` (a Django project's `auth_user`,
+    /// `auth_group`, `auth_permission` and `django_session`, Django's signed session format
+    /// and `pbkdf2_sha256` hashes; `secret_key` must then be Django's `SECRET_KEY`).
+    /// Environment: `AUTH_SCHEMA`. See [`crate::django`].
+    pub schema: Schema,
+    /// Django mode: the PBKDF2 iterations of new `pbkdf2_sha256` hashes, and below which a
+    /// login upgrades a stored hash. Default 1,000,000 (Django 5.2); use your Django's value
+    /// (5.1: 870,000; 5.0: 720,000; 4.2: 600,000), or the two sides upgrade each other's
+    /// hashes back and forth.
+    pub django_password_iterations: u32,
+    /// Django mode: the authentication backends whose sessions are logins here (Django's
+    /// `AUTHENTICATION_BACKENDS`); the first is written as `_auth_user_backend` by logins
+    /// here. Default `["django.contrib.auth.backends.ModelBackend"]`.
+    pub django_auth_backends: Vec<String>,
     /// Session cookie name. Default `sessionid`.
     pub session_cookie_name: String,
     /// Mark the cookie `Secure`. Default `false` (set it when served over HTTPS).
@@ -209,6 +231,10 @@ impl Default for AuthConfig {
             logout_preserve_session_keys: vec!["theme".into()],
             user_snapshot_include_groups: false,
             secret_key: String::new(),
+            secret_key_fallbacks: Vec::new(),
+            schema: Schema::Native,
+            django_password_iterations: 1_000_000,
+            django_auth_backends: vec![DJANGO_MODEL_BACKEND.into()],
             session_cookie_name: "sessionid".into(),
             session_cookie_secure: false,
             session_cookie_host_prefix: false,
@@ -221,12 +247,36 @@ impl Default for AuthConfig {
     }
 }
 
+/// Which tables and formats the stores use: see [`AuthConfig::schema`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Schema {
+    /// This crate's own tables and formats.
+    #[default]
+    Native,
+    /// A Django project's tables and formats.
+    Django,
+}
+
+/// Django's default authentication backend.
+pub const DJANGO_MODEL_BACKEND: &str = "django.contrib.auth.backends.ModelBackend";
+
+fn redacted_list<S: serde::Serializer>(v: &[String], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for _ in v {
+        seq.serialize_element("<redacted>")?;
+    }
+    seq.end()
+}
+
 fn redacted<S: serde::Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(if v.is_empty() { "" } else { "<redacted>" })
 }
 
 impl std::fmt::Debug for AuthConfig {
-    /// Every setting, with `secret_key` redacted.
+    /// Every setting, with `secret_key` and its fallbacks redacted.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match toml::Value::try_from(self) {
             Ok(v) => write!(f, "AuthConfig {v:?}"),

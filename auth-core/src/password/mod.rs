@@ -243,6 +243,97 @@ fn verify_phc(
     }
 }
 
+/// How new hashes are made, and which stored hashes a login replaces: argon2id (the default),
+/// or Django's default hasher in Django mode, so that Django's `check_password` accepts every
+/// hash this side writes.
+///
+/// ```
+/// use auth_core::password::{self, Hasher};
+/// let django = Hasher::DjangoPbkdf2Sha256 { iterations: 1_000 };
+/// let h = django.hash("correct horse").unwrap();
+/// assert!(h.starts_with("pbkdf2_sha256$1000$"));
+/// assert_eq!(password::verify("correct horse", &h), Ok(true));
+/// assert!(!django.needs_rehash(&h));
+/// // Other iteration counts and other formats are replaced at the next login, as Django does.
+/// assert!(django.needs_rehash(&Hasher::DjangoPbkdf2Sha256 { iterations: 999 }.hash("x").unwrap()));
+/// assert!(django.needs_rehash(&password::hash("x").unwrap()));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hasher {
+    /// argon2id with the current parameters ([`hash`], [`needs_rehash`]).
+    #[default]
+    Argon2id,
+    /// Django's `pbkdf2_sha256$<iterations>$<salt>$<base64>`, with a 22-character salt of
+    /// letters and digits (128 bits, as Django 5.2 makes them).
+    DjangoPbkdf2Sha256 {
+        /// The iteration count (Django 5.2: 1,000,000).
+        iterations: u32,
+    },
+}
+
+impl Hasher {
+    /// The hasher a configuration asks for: Django's in Django mode, else argon2id.
+    pub fn for_config(config: &crate::AuthConfig) -> Self {
+        match config.schema {
+            crate::Schema::Django => Hasher::DjangoPbkdf2Sha256 {
+                iterations: config.django_password_iterations,
+            },
+            _ => Hasher::Argon2id,
+        }
+    }
+
+    /// Hashes `password` with a fresh salt from the OS CSPRNG.
+    pub fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        match *self {
+            Hasher::Argon2id => hash(password),
+            Hasher::DjangoPbkdf2Sha256 { iterations } => {
+                use base64::Engine as _;
+                let salt = random_alphanumeric(22);
+                let mut derived = [0u8; 32];
+                pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+                    password.as_bytes(),
+                    salt.as_bytes(),
+                    iterations,
+                    &mut derived,
+                );
+                let b64 = base64::engine::general_purpose::STANDARD.encode(derived);
+                Ok(format!("pbkdf2_sha256${iterations}${salt}${b64}"))
+            }
+        }
+    }
+
+    /// Whether a hash that verified should be replaced at login: for Django, any other
+    /// algorithm and any other iteration count (Django's `must_update`).
+    pub fn needs_rehash(&self, encoded: &str) -> bool {
+        match *self {
+            Hasher::Argon2id => needs_rehash(encoded),
+            Hasher::DjangoPbkdf2Sha256 { iterations } => {
+                if is_usable_marker(encoded) {
+                    return false;
+                }
+                let mut parts = encoded.split('$');
+                !(parts.next() == Some("pbkdf2_sha256")
+                    && parts.next() == Some(iterations.to_string().as_str()))
+            }
+        }
+    }
+}
+
+/// `n` characters from `A-Z a-z 0-9`, each equally likely, from the OS CSPRNG.
+fn random_alphanumeric(n: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        let b = (OsRng.next_u32() & 0xff) as u8;
+        // 248 = 4 * 62: reject the tail so every character is equally likely.
+        if b < 248 {
+            out.push(ALPHABET[(b % 62) as usize] as char);
+        }
+    }
+    out
+}
+
 /// The most memory a stored hash may ask for (scrypt, argon2); more is treated as malformed.
 pub(crate) const MAX_HASH_MEMORY: u64 = 1 << 30;
 
@@ -277,17 +368,7 @@ pub fn is_usable(encoded: &str) -> bool {
 /// A marker that never verifies: `!` and 40 random letters and digits, as Django's
 /// `make_password(None)`.
 pub fn make_unusable() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut out = String::with_capacity(41);
-    out.push('!');
-    while out.len() < 41 {
-        let b = (OsRng.next_u32() & 0xff) as u8;
-        // 248 = 4 * 62: reject the tail so every character is equally likely.
-        if b < 248 {
-            out.push(ALPHABET[(b % 62) as usize] as char);
-        }
-    }
-    out
+    format!("!{}", random_alphanumeric(40))
 }
 
 #[cfg(test)]

@@ -24,6 +24,9 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct HashPool {
     jobs: mpsc::Sender<Job>,
     runs: Arc<AtomicU64>,
+    hasher: super::Hasher,
+    /// A hash in the hasher's format that unknown users' logins verify against, made once.
+    dummy: Arc<OnceLock<String>>,
 }
 
 /// Lowers the calling (hashing) thread's scheduling priority. `idle`: Linux `SCHED_IDLE`, which
@@ -47,6 +50,21 @@ impl HashPool {
     /// [`crate::AuthConfig::password_hash_idle_priority`]).
     pub fn new(limit: usize) -> Self {
         Self::with_idle_priority(limit, true)
+    }
+
+    /// The same threads, making new hashes with `hasher` (and spending dummy verifications
+    /// in its format).
+    pub fn with_hasher(mut self, hasher: super::Hasher) -> Self {
+        if hasher != self.hasher {
+            self.hasher = hasher;
+            self.dummy = Arc::default();
+        }
+        self
+    }
+
+    /// The hasher new hashes are made with.
+    pub fn hasher(&self) -> super::Hasher {
+        self.hasher
     }
 
     /// A pool of `limit` threads at idle priority (`idle`) or nice 10.
@@ -82,6 +100,8 @@ impl HashPool {
         HashPool {
             jobs: tx,
             runs: Arc::default(),
+            hasher: super::Hasher::default(),
+            dummy: Arc::default(),
         }
     }
 
@@ -105,9 +125,10 @@ impl HashPool {
         self.runs.load(Ordering::Relaxed)
     }
 
-    /// [`super::hash`] on the blocking pool.
+    /// [`Hasher::hash`](super::Hasher::hash) of the pool's hasher, on the blocking pool.
     pub async fn hash(&self, password: String) -> Result<String, PasswordError> {
-        self.run(move || super::hash(&password)).await?
+        let hasher = self.hasher;
+        self.run(move || hasher.hash(&password)).await?
     }
 
     /// [`super::verify`] on the blocking pool.
@@ -118,16 +139,17 @@ impl HashPool {
     /// Spends one verification of the current format on a fixed hash, so that a login for an
     /// unknown user costs as much as one for a known user with a wrong password.
     pub async fn verify_dummy(&self, password: String) -> Result<(), PasswordError> {
+        let (hasher, dummy) = (self.hasher, self.dummy.clone());
         self.run(move || {
-            let _ = super::verify(&password, dummy_hash());
+            let encoded = dummy.get_or_init(|| {
+                hasher
+                    .hash("auth-core dummy password")
+                    .expect("hashing a constant works")
+            });
+            let _ = super::verify(&password, encoded);
         })
         .await
     }
-}
-
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| super::hash("auth-core dummy password").expect("argon2 hashing works"))
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -196,7 +196,7 @@ impl AuthService {
             tracing::info!(event = "login_failed", user_id = %user.id, "login failed");
             return Err(AuthError::InvalidCredentials);
         }
-        if password::needs_rehash(&user.password_hash) && self.inner.users.is_writable() {
+        if pool.hasher().needs_rehash(&user.password_hash) && self.inner.users.is_writable() {
             match pool.hash(password.to_owned()).await {
                 Ok(new) => match self.inner.users.set_password_hash(&user.id, &new).await {
                     Ok(()) => {

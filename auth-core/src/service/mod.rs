@@ -85,7 +85,8 @@ impl AuthService {
         let pool = HashPool::with_idle_priority(
             config.password_hash_concurrency,
             config.password_hash_idle_priority,
-        );
+        )
+        .with_hasher(crate::password::Hasher::for_config(&config));
         for warning in config.security_warnings() {
             tracing::warn!(event = "insecure_setting", "{warning}");
         }

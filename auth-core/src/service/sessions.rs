@@ -16,7 +16,22 @@ use super::AuthService;
 impl AuthService {
     /// HMAC-SHA256 of a password hash under the secret key: stored in the session at login, so
     /// that a password change ends the session.
+    ///
+    /// In Django mode it is Django's own (`AbstractBaseUser.get_session_auth_hash`), which
+    /// Django keeps as `_auth_user_hash`, so that a password change on either side ends the
+    /// other's sessions.
     pub fn session_auth_hash(&self, password_hash: &str) -> AuthHash {
+        self.session_auth_hash_under(&self.inner.secret, password_hash)
+    }
+
+    fn session_auth_hash_under(&self, secret: &[u8], password_hash: &str) -> AuthHash {
+        if self.inner.config.schema == crate::Schema::Django {
+            return AuthHash::from_bytes(crate::crypto::salted_hmac(
+                crate::django::SESSION_AUTH_HASH_SALT.as_bytes(),
+                password_hash.as_bytes(),
+                secret,
+            ));
+        }
         // With the explicit opt-out, sessions do not depend on the password, so a password
         // change leaves the other sessions logged in (deactivation still ends them).
         let part: &[u8] = if self.inner.config.password_change_keeps_other_sessions {
@@ -25,10 +40,18 @@ impl AuthService {
             password_hash.as_bytes()
         };
         AuthHash::from_bytes(crate::crypto::keyed_mac(
-            &self.inner.secret,
+            secret,
             b"auth-core.session-auth-hash\0",
             &[part],
         ))
+    }
+
+    /// Whether `stored` was made under one of the fallback keys (`secret_key_fallbacks`), for
+    /// sessions made before a key rotation.
+    fn session_hash_matches_fallback(&self, user: &User, stored: &AuthHash) -> bool {
+        self.inner.config.secret_key_fallbacks.iter().any(|key| {
+            stored.matches(&self.session_auth_hash_under(key.as_bytes(), &user.password_hash))
+        })
     }
 
     /// Whether `stored` (a session's auth hash) matches `user`'s current password hash, in
@@ -53,7 +76,7 @@ impl AuthService {
                 h
             }
         };
-        stored.matches(&expected)
+        stored.matches(&expected) || self.session_hash_matches_fallback(user, stored)
     }
 
     fn new_record(

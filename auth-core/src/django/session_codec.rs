@@ -1,0 +1,218 @@
+//! A [`SessionRecord`] as a row of `django_session`: its data, signed as Django signs it, and
+//! its `expire_date`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{SESSION_SALT, Signer};
+use crate::config::AuthConfig;
+use crate::session::{AuthHash, SessionId, SessionRecord};
+use crate::user::UserId;
+
+/// Django's session keys for the logged-in user.
+const USER_ID: &str = "_auth_user_id";
+const BACKEND: &str = "_auth_user_backend";
+const HASH: &str = "_auth_user_hash";
+/// This side's session clocks, which Django does not keep (Django carries unknown keys along).
+const CREATED: &str = "_authkit_created";
+const SEEN: &str = "_authkit_seen";
+
+/// Encodes and decodes `django_session.session_data` for one project (its `SECRET_KEY`,
+/// fallbacks and authentication backends).
+///
+/// ```
+/// use auth_core::{AuthConfig, Schema, SessionId, SessionRecord, UserId};
+/// use auth_core::django::SessionCodec;
+/// let config = AuthConfig { schema: Schema::Django, secret_key: "django-key".into(), ..AuthConfig::default() };
+/// let codec = SessionCodec::new(&config);
+/// let rec = SessionRecord {
+///     id: SessionId::generate(), user_id: Some(UserId::Int(7)), auth_hash: None,
+///     data: Default::default(), created_at: 100, last_seen: 100, expires_at: 2_000_000_000,
+/// };
+/// let data = codec.encode(&rec);
+/// let back = codec.decode(rec.id.clone(), &data, rec.expires_at, 150).unwrap();
+/// assert_eq!(back.user_id, Some(UserId::Int(7)));
+/// ```
+#[derive(Clone, Debug)]
+pub struct SessionCodec {
+    signer: Signer,
+    backends: Vec<String>,
+}
+
+impl SessionCodec {
+    /// The codec for `config`'s `secret_key`, `secret_key_fallbacks` and
+    /// `django_auth_backends`.
+    pub fn new(config: &AuthConfig) -> Self {
+        SessionCodec {
+            signer: Signer::new(
+                &config.secret_key,
+                &config.secret_key_fallbacks,
+                SESSION_SALT,
+            ),
+            backends: config.django_auth_backends.clone(),
+        }
+    }
+
+    /// `session_data` for `rec`: its data, and for a login Django's three keys (the backend
+    /// is the first configured one) and this side's clocks.
+    pub fn encode(&self, rec: &SessionRecord) -> String {
+        let mut map: serde_json::Map<String, Value> = rec
+            .data
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if let Some(user) = &rec.user_id {
+            map.insert(USER_ID.into(), Value::String(user.to_string()));
+            map.insert(
+                BACKEND.into(),
+                Value::String(self.backends.first().cloned().unwrap_or_default()),
+            );
+            match &rec.auth_hash {
+                Some(h) => map.insert(HASH.into(), Value::String(h.to_hex())),
+                None => map.remove(HASH),
+            };
+        }
+        map.insert(CREATED.into(), Value::from(rec.created_at));
+        map.insert(SEEN.into(), Value::from(rec.last_seen));
+        self.signer.sign_object(&Value::Object(map), true)
+    }
+
+    /// The record in a row, or `None` when the data does not verify (another `SECRET_KEY`, or
+    /// altered; logged) or is not an object. A user whose backend is not among the configured
+    /// ones is anonymous here, and Django's keys stay in the data untouched.
+    pub fn decode(
+        &self,
+        id: SessionId,
+        session_data: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Option<SessionRecord> {
+        let value = match self.signer.unsign_object(session_data) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(error = %e, "a django_session row does not verify; treated as no session");
+                return None;
+            }
+        };
+        let Value::Object(map) = value else {
+            tracing::warn!("a django_session row holds no object; treated as no session");
+            return None;
+        };
+        let mut data: BTreeMap<String, Value> = map.into_iter().collect();
+        let clock = |v: Option<Value>| v.and_then(|v| v.as_i64());
+        let created_at = clock(data.remove(CREATED)).unwrap_or(now);
+        let last_seen = clock(data.remove(SEEN)).unwrap_or(now);
+        let backend_ok = data
+            .get(BACKEND)
+            .and_then(Value::as_str)
+            .is_some_and(|b| self.backends.iter().any(|ok| ok == b));
+        let (mut user_id, mut auth_hash) = (None, None);
+        if backend_ok {
+            user_id = match data.get(USER_ID) {
+                Some(Value::String(s)) => s.parse::<i64>().ok().map(UserId::Int),
+                Some(Value::Number(n)) => n.as_i64().map(UserId::Int),
+                _ => None,
+            };
+            if user_id.is_some() {
+                auth_hash = data
+                    .get(HASH)
+                    .and_then(Value::as_str)
+                    .and_then(|h| AuthHash::parse_hex(h).ok());
+                for k in [USER_ID, BACKEND, HASH] {
+                    data.remove(k);
+                }
+            }
+        }
+        Some(SessionRecord {
+            id,
+            user_id,
+            auth_hash,
+            data,
+            created_at,
+            last_seen,
+            expires_at,
+        })
+    }
+
+    /// The logged-in user of a row's data, for scans over every session.
+    pub(crate) fn user_of(&self, session_data: &str) -> Option<UserId> {
+        let id = SessionId::from_bytes([0; crate::session::SESSION_ID_BYTES]);
+        self.decode(id, session_data, 0, 0)?.user_id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codec() -> SessionCodec {
+        SessionCodec::new(&AuthConfig {
+            schema: crate::Schema::Django,
+            secret_key: "k".into(),
+            ..AuthConfig::default()
+        })
+    }
+
+    fn record(user: Option<i64>) -> SessionRecord {
+        SessionRecord {
+            id: SessionId::generate(),
+            user_id: user.map(UserId::Int),
+            auth_hash: user.map(|_| AuthHash::from_bytes([0xab; 32])),
+            data: [("theme".to_owned(), Value::from("dark"))].into(),
+            created_at: 10,
+            last_seen: 20,
+            expires_at: 30,
+        }
+    }
+
+    #[test]
+    fn records_round_trip() {
+        let c = codec();
+        for rec in [record(Some(42)), record(None)] {
+            let back = c.decode(rec.id.clone(), &c.encode(&rec), 30, 99).unwrap();
+            assert_eq!(back, rec);
+        }
+    }
+
+    #[test]
+    fn djangos_keys_are_written_as_django_does() {
+        let c = codec();
+        let data = c.encode(&record(Some(42)));
+        let map = c.signer.unsign_object(&data).unwrap();
+        assert_eq!(map[USER_ID], "42", "a string, as Django's value_to_string");
+        assert_eq!(map[BACKEND], crate::config::DJANGO_MODEL_BACKEND);
+        assert_eq!(map[HASH], "ab".repeat(32));
+    }
+
+    #[test]
+    fn another_backend_is_anonymous_and_kept() {
+        let c = codec();
+        let mut rec = record(None);
+        rec.data.insert(USER_ID.into(), Value::from("5"));
+        rec.data
+            .insert(BACKEND.into(), Value::from("allauth.Backend"));
+        let back = c.decode(rec.id.clone(), &c.encode(&rec), 30, 99).unwrap();
+        assert_eq!(back.user_id, None);
+        assert_eq!(back.data[USER_ID], "5", "Django's login is left as it was");
+    }
+
+    #[test]
+    fn another_key_or_garbage_is_no_session() {
+        let c = codec();
+        let other = SessionCodec::new(&AuthConfig {
+            secret_key: "other".into(),
+            ..AuthConfig::default()
+        });
+        let rec = record(Some(1));
+        assert!(
+            c.decode(rec.id.clone(), &other.encode(&rec), 30, 0)
+                .is_none()
+        );
+        assert!(c.decode(rec.id.clone(), "garbage", 30, 0).is_none());
+        assert!(
+            c.decode(rec.id, &c.signer.sign_object(&Value::from(3), false), 30, 0)
+                .is_none()
+        );
+    }
+}
