@@ -31,7 +31,13 @@ PORT=4173
 URL="http://127.0.0.1:$PORT"
 
 start() {
-  BIND_ADDR=127.0.0.1:$PORT taskset -c 0 "$BIN" "$1" >/dev/null 2>&1 &
+  local dj=""
+  case "$1" in
+    *django-sqlite-wal) dj=$DJ_WAL_URL ;;
+    *django-sqlite) dj=$DJ_SQLITE_URL ;;
+    *django-postgres) dj=$DJ_PG_URL ;;
+  esac
+  DJANGO_BENCH_DB=$dj BIND_ADDR=127.0.0.1:$PORT taskset -c 0 "$BIN" "$1" >/dev/null 2>&1 &
   SERVER=$!
   for _ in $(seq 1 200); do curl -s -o /dev/null "$URL/public" && return 0; sleep 0.05; done
   echo "server $1 did not start" >&2; exit 1
@@ -76,9 +82,35 @@ add axum-login peer-axum-login bare-axum
 add ours-axum-sqlite ours-axum-sqlite ours-axum
 add ours-axum-redis ours-axum-redis bare-axum
 add axum-login-redis peer-axum-login-redis bare-axum
+add ours-axum-postgres ours-axum-postgres ours-axum-sqlite
+add ours-axum-django-sqlite ours-axum-django-sqlite ours-axum-sqlite
+add ours-axum-django-sqlite-wal ours-axum-django-sqlite-wal ours-axum-sqlite
+add ours-axum-django-postgres ours-axum-django-postgres ours-axum-postgres
 add bare-actix bare-actix
 add ours-actix ours-actix bare-actix
 add actix-web-grants peer-actix-grants bare-actix
+
+# The Django modes run on databases a real Django 5.2 migrated (tests/django/djctl.py in the
+# virtualenv of scripts/django-venv.sh): a SQLite file and a PostgreSQL database.
+export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
+DJ_SQLITE_URL="" DJ_WAL_URL="" DJ_PG_URL=""
+if [[ " ${SERVERS[*]} " == *django* ]]; then
+  PY=$(bash scripts/django-venv.sh | tail -n1)
+  DJ_SQLITE=/tmp/bench-django.db
+  rm -f "$DJ_SQLITE"
+  psql -q "$DATABASE_URL" -c 'DROP DATABASE IF EXISTS bench_django WITH (FORCE)' -c 'CREATE DATABASE bench_django' >/dev/null
+  DJ_SQLITE_URL="sqlite://$DJ_SQLITE"
+  DJ_PG_URL="${DATABASE_URL%/*}/bench_django"
+  for db in "sqlite:///$DJ_SQLITE" "$DJ_PG_URL"; do
+    echo '{"cmd": "migrate"}' | DJANGO_DB=$db DJANGO_SECRET_KEY=bench-django-key PYTHONDONTWRITEBYTECODE=1 "$PY" tests/django/djctl.py | grep -q '"ok": true' \
+      || { echo "Django's migrate failed on $db" >&2; exit 1; }
+  done
+  # The same database in WAL mode (Django's default is a rollback journal; a project turns WAL
+  # on with `"init_command": "PRAGMA journal_mode=WAL"` in its SQLite OPTIONS).
+  cp "$DJ_SQLITE" /tmp/bench-django-wal.db
+  "$PY" -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode=WAL")' /tmp/bench-django-wal.db
+  DJ_WAL_URL="sqlite:///tmp/bench-django-wal.db"
+fi
 
 echo "load: GET /protected, 32 connections, ${DUR}s per run, $ROUNDS rounds (every server once per round, interleaved), server on core 0, wrk on core 1; medians"
 for round in $(seq 1 "$ROUNDS"); do

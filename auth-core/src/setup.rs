@@ -136,6 +136,12 @@ impl Setup {
         } else {
             return Err(SetupError::UnsupportedUrl(redact_url(&database_url)));
         };
+        if config.schema == crate::Schema::Django && env("SESSION_URL").is_some() {
+            return Err(ConfigError::Invalid(
+                "AUTH_SCHEMA=django keeps sessions in Django's django_session table, where Django reads them; unset SESSION_URL (or point Django's SESSION_ENGINE elsewhere and run in native mode)".into(),
+            )
+            .into());
+        }
         if let Some(session_url) = env("SESSION_URL") {
             #[cfg(feature = "redis")]
             {

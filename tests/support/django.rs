@@ -468,9 +468,60 @@ pub async fn interop(bin: &str, db: DjangoDb) {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // 8. A password change here ends the sessions Django made, and Django takes the new one.
+    let sid = dj.login("staffer", PW).await;
+    assert_eq!(dj.whoami(&sid).await.as_deref(), Some("staffer"));
+    app.admin(&[
+        "changepassword",
+        "--username",
+        "staffer",
+        "--password",
+        "another long secret",
+    ])
+    .await;
+    assert_eq!(
+        dj.whoami(&sid).await,
+        None,
+        "ended in Django by a change here"
+    );
+    let auth = dj
+        .cmd(json!({"cmd": "authenticate", "username": "staffer", "password": "another long secret"}))
+        .await;
+    assert!(auth["id"].is_i64(), "{auth}");
+
+    // 9. One browser, both CSRF cookies: the app's forms never touch Django's `csrftoken`.
+    let mut b = Browser::new(&app);
+    let django_token = "DjangoCsrfToken0123456789abcdefghijklmnopqrstuvwxyzABCD";
+    b.jar.insert("csrftoken".into(), django_token.into());
+    b.login("root", PW).await;
+    assert_eq!(
+        b.jar.get("csrftoken").map(String::as_str),
+        Some(django_token)
+    );
+    assert!(b.jar.contains_key("authkit_csrf"), "{:?}", b.jar.keys());
+    assert_eq!(b.get("/superuser").await.status, 200);
+
     drop(app);
     drop(dj);
     db.drop_db().await;
+}
+
+/// A Django-migrated database and the Django store over it (for store-level tests).
+pub async fn migrated_store(db: &DjangoDb) -> Option<auth_core::django::DjangoStore> {
+    let python = python()?;
+    let mut dj = Django::start(&python, db).await;
+    dj.cmd(json!({"cmd": "migrate"})).await;
+    drop(dj);
+    let config = auth_core::AuthConfig {
+        schema: auth_core::Schema::Django,
+        secret_key: SECRET.into(),
+        ..auth_core::AuthConfig::default()
+    };
+    Some(
+        auth_core::django::DjangoStore::connect(&db.url(), &config)
+            .await
+            .unwrap(),
+    )
 }
 
 async fn set_raw_password(db: &DjangoDb, username: &str, hash: &str) {

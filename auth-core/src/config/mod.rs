@@ -76,6 +76,8 @@ pub struct AuthConfig {
     /// off. Default 70.
     pub password_max_similarity_percent: u8,
     /// Whether a password change keeps the user's other sessions. Default `false`: they end.
+    /// Ignored in Django mode, where sessions carry Django's own `_auth_user_hash` (Django has
+    /// no such option).
     pub password_change_keeps_other_sessions: bool,
     /// Failed logins for one account from one client address before that pair is locked out.
     /// Default 5.

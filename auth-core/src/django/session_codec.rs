@@ -1,7 +1,8 @@
 //! A [`SessionRecord`] as a row of `django_session`: its data, signed as Django signs it, and
 //! its `expire_date`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, RwLock};
 
 use serde_json::Value;
 
@@ -38,7 +39,24 @@ const SEEN: &str = "_authkit_seen";
 pub struct SessionCodec {
     signer: Signer,
     backends: Vec<String>,
+    /// Rows decoded before, by their exact `session_data`: the same text always decodes to the
+    /// same record, so a request whose row did not change skips the signature check, base64,
+    /// zlib and JSON (most of a request's cost otherwise). Cleared when it reaches its bound.
+    decoded: Arc<RwLock<HashMap<Box<str>, Arc<Decoded>>>>,
 }
+
+/// What a row's data says, before the per-row values (id, expiry) and the current time.
+#[derive(Debug)]
+struct Decoded {
+    user_id: Option<UserId>,
+    auth_hash: Option<AuthHash>,
+    data: BTreeMap<String, Value>,
+    created_at: Option<i64>,
+    last_seen: Option<i64>,
+}
+
+/// The most decoded rows kept (about a kilobyte each).
+const CACHE_BOUND: usize = 10_000;
 
 impl SessionCodec {
     /// The codec for `config`'s `secret_key`, `secret_key_fallbacks` and
@@ -51,6 +69,7 @@ impl SessionCodec {
                 SESSION_SALT,
             ),
             backends: config.django_auth_backends.clone(),
+            decoded: Arc::default(),
         }
     }
 
@@ -88,6 +107,37 @@ impl SessionCodec {
         expires_at: i64,
         now: i64,
     ) -> Option<SessionRecord> {
+        let cached = self
+            .decoded
+            .read()
+            .ok()
+            .and_then(|c| c.get(session_data).cloned());
+        let decoded = match cached {
+            Some(d) => d,
+            None => {
+                let d = Arc::new(self.decode_data(session_data)?);
+                if let Ok(mut c) = self.decoded.write() {
+                    if c.len() >= CACHE_BOUND {
+                        c.clear();
+                    }
+                    c.insert(session_data.into(), d.clone());
+                }
+                d
+            }
+        };
+        Some(SessionRecord {
+            id,
+            user_id: decoded.user_id.clone(),
+            auth_hash: decoded.auth_hash,
+            data: decoded.data.clone(),
+            created_at: decoded.created_at.unwrap_or(now),
+            last_seen: decoded.last_seen.unwrap_or(now),
+            expires_at,
+        })
+    }
+
+    /// Verifies and reads a row's data.
+    fn decode_data(&self, session_data: &str) -> Option<Decoded> {
         let value = match self.signer.unsign_object(session_data) {
             Ok(v) => v,
             Err(e) => {
@@ -101,8 +151,8 @@ impl SessionCodec {
         };
         let mut data: BTreeMap<String, Value> = map.into_iter().collect();
         let clock = |v: Option<Value>| v.and_then(|v| v.as_i64());
-        let created_at = clock(data.remove(CREATED)).unwrap_or(now);
-        let last_seen = clock(data.remove(SEEN)).unwrap_or(now);
+        let created_at = clock(data.remove(CREATED));
+        let last_seen = clock(data.remove(SEEN));
         let backend_ok = data
             .get(BACKEND)
             .and_then(Value::as_str)
@@ -124,18 +174,17 @@ impl SessionCodec {
                 }
             }
         }
-        Some(SessionRecord {
-            id,
+        Some(Decoded {
             user_id,
             auth_hash,
             data,
             created_at,
             last_seen,
-            expires_at,
         })
     }
 
     /// The logged-in user of a row's data, for scans over every session.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn user_of(&self, session_data: &str) -> Option<UserId> {
         let id = SessionId::from_bytes([0; crate::session::SESSION_ID_BYTES]);
         self.decode(id, session_data, 0, 0)?.user_id
@@ -183,6 +232,22 @@ mod tests {
         assert_eq!(map[USER_ID], "42", "a string, as Django's value_to_string");
         assert_eq!(map[BACKEND], crate::config::DJANGO_MODEL_BACKEND);
         assert_eq!(map[HASH], "ab".repeat(32));
+    }
+
+    #[test]
+    fn a_decoded_row_is_remembered_by_its_exact_text() {
+        let c = codec();
+        let rec = record(Some(42));
+        let data = c.encode(&rec);
+        let first = c.decode(rec.id.clone(), &data, 30, 99).unwrap();
+        assert_eq!(c.decoded.read().unwrap().len(), 1);
+        let again = c.decode(rec.id.clone(), &data, 31, 99).unwrap();
+        assert_eq!((again.user_id, again.expires_at), (first.user_id, 31));
+        // A changed row is decoded (and verified) anew; a forged one is still refused.
+        let mut forged = data.clone();
+        forged.insert(0, 'x');
+        assert!(c.decode(rec.id.clone(), &forged, 30, 99).is_none());
+        assert_eq!(c.decoded.read().unwrap().len(), 1, "failures are not kept");
     }
 
     #[test]

@@ -107,11 +107,18 @@ fn user_from_row(row: UserRow) -> User {
 /// let service = AuthService::builder(config).store(store).build()?;
 /// # Ok(()) }
 /// ```
+///
+/// With the `sqlite-fast-reads` feature (which the adapters' `sqlite` feature turns on), the
+/// per-request reads of a Django SQLite file (session, user, grants) run in place on reader
+/// connections that never wait on a lock (a busy file sends the read through the pool), as the
+/// native SQLite store's do.
 #[derive(Clone, Debug)]
 pub struct DjangoStore {
     db: Db,
     sql: Arc<Sql>,
     codec: SessionCodec,
+    #[cfg(feature = "sqlite-fast-reads")]
+    readers: Option<Arc<crate::store::sqlite_reader::Readers>>,
 }
 
 impl DjangoStore {
@@ -130,6 +137,9 @@ impl DjangoStore {
             ));
         }
         let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        #[cfg(feature = "sqlite-fast-reads")]
+        #[allow(unused_assignments)]
+        let mut file: Option<std::path::PathBuf> = None;
         let db = if postgres {
             #[cfg(feature = "postgres")]
             {
@@ -163,6 +173,10 @@ impl DjangoStore {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5));
                 let memory = url.contains(":memory:");
+                #[cfg(feature = "sqlite-fast-reads")]
+                {
+                    file = (!memory).then(|| opts.get_filename().to_path_buf());
+                }
                 Db::Sqlite(
                     sqlx::sqlite::SqlitePoolOptions::new()
                         .max_connections(if memory { 1 } else { 8 })
@@ -186,6 +200,8 @@ impl DjangoStore {
             sql: Arc::new(Sql::new(db.is_postgres())),
             db,
             codec: SessionCodec::new(config),
+            #[cfg(feature = "sqlite-fast-reads")]
+            readers: file.map(|f| Arc::new(crate::store::sqlite_reader::Readers::new(Some(f)))),
         };
         store.check_tables().await?;
         on_db!(store, pool => sqlx::raw_sql(CREATE_ATTEMPTS).execute(pool).await.map(drop).map_err(unavailable))?;
@@ -216,6 +232,74 @@ impl DjangoStore {
             "this database has no Django tables {}: run Django's `python manage.py migrate` on it first (the Django store never creates or changes Django's tables)",
             missing.join(", ")
         )))
+    }
+
+    /// A read on the in-place SQLite readers; `None`: use the pool.
+    #[cfg(feature = "sqlite-fast-reads")]
+    fn fast<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        match (&self.readers, &self.db) {
+            (Some(readers), Db::Sqlite(pool)) if !pool.is_closed() => readers.read(read),
+            _ => None,
+        }
+    }
+
+    #[cfg(feature = "sqlite-fast-reads")]
+    fn fast_user(&self, id: i64) -> Option<Option<User>> {
+        use rusqlite::OptionalExtension as _;
+        let row: Option<UserRow> = self.fast(|c| {
+            c.prepare_cached(&self.sql.user_by_id)?
+                .query_row([id], |r| UserRow::try_from(r))
+                .optional()
+        })?;
+        Some(row.map(user_from_row))
+    }
+
+    #[cfg(feature = "sqlite-fast-reads")]
+    fn fast_session(&self, id: &SessionId, now: i64) -> Option<Option<(String, i64)>> {
+        use rusqlite::OptionalExtension as _;
+        self.fast(|c| {
+            c.prepare_cached(&self.sql.session_by_key)?
+                .query_row(rusqlite::params![id.as_str(), now], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()
+        })
+    }
+
+    #[cfg(feature = "sqlite-fast-reads")]
+    fn fast_grants(&self, id: i64) -> Option<Grants> {
+        self.fast(|c| {
+            let mut perms = c.prepare_cached(&self.sql.grants_perms)?;
+            let permissions = perms
+                .query_map([id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut groups = c.prepare_cached(&self.sql.grants_groups)?;
+            let groups = groups
+                .query_map([id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(Grants {
+                permissions,
+                groups,
+            })
+        })
+    }
+
+    #[cfg(not(feature = "sqlite-fast-reads"))]
+    fn fast_user(&self, _id: i64) -> Option<Option<User>> {
+        None
+    }
+
+    #[cfg(not(feature = "sqlite-fast-reads"))]
+    fn fast_session(&self, _id: &SessionId, _now: i64) -> Option<Option<(String, i64)>> {
+        None
+    }
+
+    #[cfg(not(feature = "sqlite-fast-reads"))]
+    fn fast_grants(&self, _id: i64) -> Option<Grants> {
+        None
     }
 
     async fn user_where(&self, sql: &str, arg: &str) -> Result<Vec<User>, StoreError> {
@@ -284,9 +368,19 @@ impl UserStore for DjangoStore {
         let Some(id) = id.as_i64() else {
             return Ok(None);
         };
+        if let Some(found) = self.fast_user(id) {
+            return Ok(found);
+        }
         let row: Option<UserRow> = on_db!(self, pool => sqlx::query_as(&self.sql.user_by_id).bind(id).fetch_optional(pool).await)
             .map_err(unavailable)?;
         Ok(row.map(user_from_row))
+    }
+
+    fn get_user_now(&self, id: &UserId) -> Option<Result<Option<Arc<User>>, StoreError>> {
+        let Some(id) = id.as_i64() else {
+            return Some(Ok(None));
+        };
+        self.fast_user(id).map(|u| Ok(u.map(Arc::new)))
     }
 
     /// Django compares usernames exactly; a name that matches no one exactly is looked up
@@ -398,6 +492,9 @@ impl PermissionChecker for DjangoStore {
         let Some(id) = user_id.as_i64() else {
             return Ok(Grants::default());
         };
+        if let Some(grants) = self.fast_grants(id) {
+            return Ok(grants);
+        }
         let perms: Vec<String> = on_db!(self, pool => sqlx::query_scalar(&self.sql.grants_perms).bind(id).fetch_all(pool).await)
             .map_err(unavailable)?;
         let groups: Vec<String> = on_db!(self, pool => sqlx::query_scalar(&self.sql.grants_groups).bind(id).fetch_all(pool).await)
@@ -482,9 +579,22 @@ impl DjangoStore {
 impl SessionStore for DjangoStore {
     async fn load(&self, id: &SessionId) -> Result<Option<SessionRecord>, StoreError> {
         let now = now_unix();
+        if let Some(row) = self.fast_session(id, now) {
+            return Ok(
+                row.and_then(|(data, expires)| self.codec.decode(id.clone(), &data, expires, now))
+            );
+        }
         let row: Option<(String, i64)> = on_db!(self, pool => sqlx::query_as(&self.sql.session_by_key).bind(id.as_str()).bind(now).fetch_optional(pool).await)
             .map_err(unavailable)?;
         Ok(row.and_then(|(data, expires)| self.codec.decode(id.clone(), &data, expires, now)))
+    }
+
+    fn load_now(&self, id: &SessionId) -> Option<Result<Option<SessionRecord>, StoreError>> {
+        let now = now_unix();
+        let row = self.fast_session(id, now)?;
+        Some(Ok(row.and_then(|(data, expires)| {
+            self.codec.decode(id.clone(), &data, expires, now)
+        })))
     }
 
     async fn save(&self, record: &SessionRecord) -> Result<(), StoreError> {

@@ -3,7 +3,9 @@
 //! Every mode serves `GET /protected` ("ok", behind its guard), `POST /login` (logs the demo
 //! user in and sets its session cookie) and `GET /public` (no guard).
 //!
-//! Modes: bare-axum, ours-axum, ours-axum-redis, ours-axum-sqlite, peer-axum-login,
+//! Modes: bare-axum, ours-axum, ours-axum-redis, ours-axum-sqlite, ours-axum-postgres,
+//! ours-axum-django-sqlite, ours-axum-django-sqlite-wal, ours-axum-django-postgres
+//! (`DJANGO_BENCH_DB`), peer-axum-login,
 //! peer-axum-login-redis, bare-actix, ours-actix, peer-actix-grants.
 
 use std::sync::Arc;
@@ -60,9 +62,27 @@ async fn ours_service(mode: &str) -> auth_axum::AuthService {
             let store = Arc::new(auth_axum::auth_core::SqliteStore::connect(path.to_str().unwrap()).await.unwrap());
             AuthService::new(config, store.clone(), store.clone(), store)
         }
+        "postgres" => {
+            // The native store in a schema of its own on DATABASE_URL's database.
+            let url = std::env::var("DATABASE_URL").expect("DATABASE_URL for ours-axum-postgres");
+            let store = Arc::new(auth_axum::auth_core::PgStore::connect_in_schema(&url, Some("bench_native")).await.unwrap());
+            AuthService::new(config, store.clone(), store.clone(), store)
+        }
+        "django-sqlite" | "django-sqlite-wal" | "django-postgres" => {
+            // A database Django's `migrate` made (scripts/load.sh prepares it with
+            // tests/django/djctl.py); the same SECRET_KEY as that project.
+            use auth_axum::auth_core::{Schema, django::DjangoStore};
+            let url = std::env::var("DJANGO_BENCH_DB").expect("DJANGO_BENCH_DB for the django modes");
+            let config = AuthConfig { schema: Schema::Django, ..config };
+            let store = Arc::new(DjangoStore::connect(&url, &config).await.unwrap());
+            AuthService::new(config, store.clone(), store.clone(), store.clone()).with_attempt_store(store)
+        }
         _ => AuthService::new(config, users.clone(), users, Arc::new(auth_axum::auth_core::MemorySessionStore::new())),
     };
-    service.register(&Registration::new("bench", "bench@example.com", PASSWORD)).await.unwrap();
+    // A database kept between runs has the user already.
+    if service.authenticate("bench", PASSWORD).await.is_err() {
+        service.register(&Registration::new("bench", "bench@example.com", PASSWORD)).await.unwrap();
+    }
     service
 }
 

@@ -8,6 +8,9 @@
 //!
 //! Environment: `BIND_ADDR`, `DATABASE_URL` (default `sqlite://local_auth.db`), `AUTH_CONFIG`
 //! (TOML), `AUTH_MAIL_DIR` (write mail as files), `SITE_ORIGIN`, and any `AUTH_*` key.
+//! Beside Django: `AUTH_SCHEMA=django`, `DATABASE_URL` the Django project's database and
+//! `AUTH_SECRET_KEY` its `SECRET_KEY`; the same routes and admin commands then read and write
+//! Django's users, permissions and sessions.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
