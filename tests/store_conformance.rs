@@ -166,7 +166,7 @@ async fn postgres_backend() {
             .fetch_all(store.pool())
             .await
             .unwrap();
-    assert!(plan.join(" ").contains("auth_session_pkey"), "{plan:?}");
+    assert!(plan.join(" ").contains("authkit_session_pkey"), "{plan:?}");
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(store.pool())
         .await
