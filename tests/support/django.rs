@@ -525,26 +525,24 @@ pub async fn migrated_store(db: &DjangoDb) -> Option<auth_core::django::DjangoSt
 }
 
 async fn set_raw_password(db: &DjangoDb, username: &str, hash: &str) {
-    let sql = "UPDATE auth_user SET password = $1 WHERE username = $2";
+    exec_sql(
+        db,
+        &format!("UPDATE auth_user SET password = '{hash}' WHERE username = '{username}'"),
+    )
+    .await;
+}
+
+/// Runs SQL on the Django database directly, as Django's ORM or admin could have written it.
+pub async fn exec_sql(db: &DjangoDb, sql: &str) {
     match db {
         DjangoDb::Sqlite(_) => {
             let pool = sqlx::SqlitePool::connect(&db.url()).await.unwrap();
-            sqlx::query(sql)
-                .bind(hash)
-                .bind(username)
-                .execute(&pool)
-                .await
-                .unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
             pool.close().await;
         }
         DjangoDb::Postgres { .. } => {
             let pool = sqlx::PgPool::connect(&db.url()).await.unwrap();
-            sqlx::query(sql)
-                .bind(hash)
-                .bind(username)
-                .execute(&pool)
-                .await
-                .unwrap();
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
             pool.close().await;
         }
     }
