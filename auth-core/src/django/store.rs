@@ -272,18 +272,12 @@ impl DjangoStore {
     #[cfg(feature = "sqlite-fast-reads")]
     fn fast_grants(&self, id: i64) -> Option<Grants> {
         self.fast(|c| {
-            let mut perms = c.prepare_cached(&self.sql.grants_perms)?;
-            let permissions = perms
-                .query_map([id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut groups = c.prepare_cached(&self.sql.grants_groups)?;
-            let groups = groups
-                .query_map([id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(Grants {
-                permissions,
-                groups,
-            })
+            crate::store::sqlite_reader::read_grants(
+                c,
+                &self.sql.grants_perms,
+                &self.sql.grants_groups,
+                id,
+            )
         })
     }
 

@@ -153,20 +153,28 @@ impl super::sqlite::SqliteStore {
     /// error, as axum does); `None`: use the pool.
     pub(super) fn fast_grants(&self, user_id: i64) -> Option<Grants> {
         self.fast_read(|conn| {
-            let mut perms = conn.prepare_cached(&self.q.GRANTS_PERMS)?;
-            let permissions = perms
-                .query_map([user_id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut groups = conn.prepare_cached(&self.q.GRANTS_GROUPS)?;
-            let groups = groups
-                .query_map([user_id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(Grants {
-                permissions,
-                groups,
-            })
+            read_grants(conn, &self.q.GRANTS_PERMS, &self.q.GRANTS_GROUPS, user_id)
         })
     }
+}
+
+/// A user's grants: the permission names `perms_sql` and the group names `groups_sql` select
+/// for the user id `$1`.
+pub(crate) fn read_grants(
+    conn: &Connection,
+    perms_sql: &str,
+    groups_sql: &str,
+    user_id: i64,
+) -> rusqlite::Result<Grants> {
+    let names = |sql: &str| -> rusqlite::Result<Vec<String>> {
+        conn.prepare_cached(sql)?
+            .query_map([user_id], |r| r.get::<_, String>(0))?
+            .collect()
+    };
+    Ok(Grants {
+        permissions: names(perms_sql)?.into_iter().collect(),
+        groups: names(groups_sql)?,
+    })
 }
 
 #[cfg(test)]
