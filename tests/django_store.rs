@@ -13,6 +13,7 @@ use auth_tests::django::{DjangoDb, migrated_store};
 
 async fn conformance_on(store: DjangoStore) {
     conformance::sessions(&store, [UserId::Int(1), UserId::Int(2)], false).await;
+    conformance::session_updates(&store, UserId::Int(1)).await;
     conformance::attempts(&store, "dj-").await;
     conformance::attempts_under_a_burst(Arc::new(store), "dj-").await;
 }
@@ -68,6 +69,16 @@ async fn refuses_without_a_secret_or_djangos_tables() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("SECRET_KEY"), "{err}");
+    // A native config would make the service write hashes Django cannot read.
+    let native = auth_core::AuthConfig {
+        schema: auth_core::Schema::Native,
+        ..config.clone()
+    };
+    let err = DjangoStore::connect(&db.url(), &native)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("AUTH_SCHEMA=django"), "{err}");
     // The config says the same before any store is made.
     let err = auth_core::AuthConfig::from_toml_str("schema = \"django\"")
         .unwrap_err()

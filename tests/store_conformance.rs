@@ -40,6 +40,7 @@ async fn memory_backend() {
     let ids = two_users(store.as_ref(), "").await;
     conformance::sessions(&MemorySessionStore::new(), ids, false).await;
     conformance::sessions(&MemorySessionStore::new(), other_kinds(), false).await;
+    conformance::session_updates(&MemorySessionStore::new(), auth_core::UserId::Int(1)).await;
     conformance::attempts(&auth_core::MemoryAttemptStore::new(), "").await;
     conformance::attempts_under_a_burst(Arc::new(auth_core::MemoryAttemptStore::new()), "").await;
 }
@@ -71,6 +72,7 @@ async fn sqlite_backend() {
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
     conformance::sessions(&store, other_kinds(), false).await;
+    conformance::session_updates(&store, auth_core::UserId::Int(1)).await;
     conformance::attempts(&store, "").await;
     conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     std::fs::remove_dir_all(dir).ok();
@@ -84,6 +86,7 @@ async fn sqlite_in_memory_backend() {
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
     conformance::sessions(&store, other_kinds(), false).await;
+    conformance::session_updates(&store, auth_core::UserId::Int(1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,6 +161,7 @@ async fn postgres_backend() {
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
     conformance::sessions(&store, other_kinds(), false).await;
+    conformance::session_updates(&store, auth_core::UserId::Int(1)).await;
     conformance::attempts(&store, "").await;
     conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     // The hot paths are index lookups.
@@ -207,6 +211,7 @@ async fn redis_backend() {
         .unwrap();
     conformance::sessions(&sessions, [1.into(), 2.into()], true).await;
     conformance::sessions(&sessions, other_kinds(), true).await;
+    conformance::session_updates(&sessions, auth_core::UserId::Int(1)).await;
     conformance::attempts(&sessions, "").await;
     conformance::attempts_under_a_burst(Arc::new(sessions.clone()), "").await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
@@ -699,6 +704,73 @@ async fn postgres_tables_made_before_0_3_are_renamed_off_djangos_names() {
         .expect("Django's tables fit beside");
     let again = auth_core::PgStore::from_pool(pool.clone()).await.unwrap();
     assert!(again.find_by_username("newcomer").await.unwrap().is_some());
+    sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .execute(&pool)
+        .await
+        .unwrap();
+}
+
+/// A Django database where an old version left an empty `auth_migrations` (its first migration
+/// failed on Django's `auth_user`): the native store leaves Django's tables where they are.
+#[tokio::test]
+async fn sqlite_djangos_tables_are_never_renamed() {
+    let dir = std::env::temp_dir().join(format!("auth-djkeep-{}", rand_suffix()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("dj.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "{}; CREATE TABLE auth_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);",
+        DJANGO_LIKE.replace("SERIAL PRIMARY KEY", "INTEGER PRIMARY KEY AUTOINCREMENT")
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let store = SqliteStore::from_pool(pool.clone()).await.unwrap();
+    store
+        .create_user(NewUser::new("native", "", "!"))
+        .await
+        .unwrap();
+    let django_cols: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM pragma_table_info('auth_user') ORDER BY cid")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(django_cols, ["id", "username"], "Django's auth_user stays");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[tokio::test]
+async fn postgres_djangos_tables_are_never_renamed() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!(
+        "auth_djkeep_{}",
+        rand_suffix().to_lowercase().replace('-', "_")
+    );
+    let base = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+        .await
+        .unwrap();
+    let pool = base.pool().clone();
+    sqlx::raw_sql(&format!(
+        "DROP TABLE authkit_user, authkit_group, authkit_user_groups, authkit_user_permissions, authkit_group_permissions, authkit_session, authkit_attempt, authkit_migrations;
+         {DJANGO_LIKE}
+         CREATE TABLE auth_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);"
+    ))
+    .execute(&pool)
+    .await
+    .unwrap();
+    let store = auth_core::PgStore::from_pool(pool.clone()).await.unwrap();
+    store
+        .create_user(NewUser::new("native", "", "!"))
+        .await
+        .unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'auth_user'",
+    )
+    .bind(&schema)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(n, 2, "Django's auth_user stays");
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(&pool)
         .await

@@ -430,6 +430,32 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [UserId; 2], server_si
     store.delete(&anon.id).await.unwrap();
 }
 
+/// [`SessionStore::update`](crate::SessionStore::update) writes back a live session and never
+/// brings back one that was deleted meanwhile (a logout elsewhere). Every store of this crate
+/// passes it; a store that keeps the trait's default `update` (which saves) does not.
+pub async fn session_updates(store: &dyn SessionStore, user_id: UserId) {
+    let now = crate::now_unix();
+    let mut rec = record(Some(&user_id), now, 3600);
+    store.save(&rec).await.unwrap();
+    rec.data.insert("theme".into(), serde_json::json!("light"));
+    rec.last_seen = now + 1;
+    assert!(
+        store.update(&rec).await.unwrap(),
+        "a live session is updated"
+    );
+    let back = store.load(&rec.id).await.unwrap().expect("still there");
+    assert_eq!(back.data.get("theme"), Some(&serde_json::json!("light")));
+    store.delete(&rec.id).await.unwrap();
+    assert!(
+        !store.update(&rec).await.unwrap(),
+        "a deleted session is not written back"
+    );
+    assert!(
+        store.load(&rec.id).await.unwrap().is_none(),
+        "and stays deleted"
+    );
+}
+
 /// Failed-login counters: counting in a window, reading, clearing, expiry.
 pub async fn attempts(store: &dyn crate::AttemptStore, prefix: &str) {
     let k = format!("{prefix}pair:1.2.3.4|alice");

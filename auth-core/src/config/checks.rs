@@ -21,6 +21,9 @@ impl AuthConfig {
                 );
             }
         }
+        if self.secret_key_fallbacks.iter().any(String::is_empty) {
+            return bad("secret_key_fallbacks must not hold an empty key");
+        }
         if self.django_password_iterations == 0 {
             return bad("django_password_iterations must be at least 1");
         }

@@ -39,6 +39,10 @@ const SEEN: &str = "_authkit_seen";
 pub struct SessionCodec {
     signer: Signer,
     backends: Vec<String>,
+    /// `session_touch_interval_secs`: a row without this side's clocks (one Django made) is
+    /// read as last seen that long ago, so the service writes the clocks back at once and its
+    /// idle and absolute limits apply from the first request it sees.
+    touch: i64,
     /// Rows decoded before, by their exact `session_data`: the same text always decodes to the
     /// same record, so a request whose row did not change skips the signature check, base64,
     /// zlib and JSON (most of a request's cost otherwise). Cleared when it reaches its bound.
@@ -69,6 +73,7 @@ impl SessionCodec {
                 SESSION_SALT,
             ),
             backends: config.django_auth_backends.clone(),
+            touch: config.session_touch_interval_secs.min(i64::MAX as u64) as i64,
             decoded: Arc::default(),
         }
     }
@@ -135,7 +140,9 @@ impl SessionCodec {
             auth_hash: decoded.auth_hash,
             data: decoded.data.clone(),
             created_at: decoded.created_at.unwrap_or(now),
-            last_seen: decoded.last_seen.unwrap_or(now),
+            last_seen: decoded
+                .last_seen
+                .unwrap_or_else(|| now.saturating_sub(self.touch)),
             expires_at,
         })
     }
@@ -272,6 +279,25 @@ mod tests {
         assert_eq!(map[USER_ID], "42", "a string, as Django's value_to_string");
         assert_eq!(map[BACKEND], crate::config::DJANGO_MODEL_BACKEND);
         assert_eq!(map[HASH], "ab".repeat(32));
+    }
+
+    #[test]
+    fn a_row_django_made_gets_this_sides_clocks_at_once() {
+        let c = codec();
+        let signed = c.signer.sign_object(
+            &serde_json::json!({"_auth_user_id": "3", "_auth_user_backend": crate::config::DJANGO_MODEL_BACKEND}),
+            true,
+        );
+        let rec = c
+            .decode(SessionId::generate(), &signed, 9_999, 1_000)
+            .unwrap();
+        assert_eq!(rec.user_id, Some(UserId::Int(3)));
+        assert_eq!(rec.created_at, 1_000);
+        assert_eq!(
+            rec.last_seen,
+            1_000 - 60,
+            "due for a touch, which stores the clocks"
+        );
     }
 
     #[test]

@@ -71,6 +71,7 @@ statements! {
     session_by_key = "SELECT session_data, TS_OUT[expire_date] FROM django_session WHERE session_key = $1 AND expire_date > TS_IN[$2]";
     save_session = "INSERT INTO django_session (session_key, session_data, expire_date) VALUES ($1, $2, TS_IN[$3])
         ON CONFLICT (session_key) DO UPDATE SET session_data = excluded.session_data, expire_date = excluded.expire_date";
+    update_session = "UPDATE django_session SET session_data = $2, expire_date = TS_IN[$3] WHERE session_key = $1";
     delete_session = "DELETE FROM django_session WHERE session_key = $1";
     live_sessions = "SELECT session_key, session_data FROM django_session WHERE expire_date > TS_IN[$1]";
     delete_expired = "DELETE FROM django_session WHERE expire_date <= TS_IN[$1]";

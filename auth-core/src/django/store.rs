@@ -94,6 +94,29 @@ fn user_from_row(row: UserRow) -> User {
     })
 }
 
+/// The expiry a Django app set on a session with `set_expiry`, as Unix seconds: `_session_expiry`
+/// is seconds of inactivity (an integer; 0 means "when the browser closes", which leaves the
+/// row's expiry to the usual rules) or a moment (ISO 8601 text).
+fn session_expiry(
+    data: &std::collections::BTreeMap<String, serde_json::Value>,
+    now: i64,
+) -> Option<i64> {
+    match data.get("_session_expiry")? {
+        serde_json::Value::Number(n) => {
+            n.as_i64().filter(|&s| s > 0).map(|s| now.saturating_add(s))
+        }
+        serde_json::Value::String(at) => {
+            let at = time::OffsetDateTime::parse(
+                at,
+                &time::format_description::well_known::Iso8601::DEFAULT,
+            )
+            .ok()?;
+            Some(at.unix_timestamp())
+        }
+        _ => None,
+    }
+}
+
 /// Users, groups, permissions and sessions in a Django project's own tables, for
 /// `schema = "django"` (see [the module](super)). Implements [`UserStore`] (writable),
 /// [`PermissionChecker`], [`SessionStore`] and [`AttemptStore`].
@@ -127,10 +150,17 @@ impl DjangoStore {
     /// (`secret_key`), its fallbacks and the authentication backends. Creates only this
     /// crate's own counter table (`authkit_django_attempt`).
     ///
-    /// Errors: [`StoreError::InvalidConfig`] when `secret_key` is empty or Django's tables are
-    /// missing (run Django's `migrate` first), [`StoreError::Unavailable`] when the database
+    /// Errors: [`StoreError::InvalidConfig`] when `config.schema` is not `Django`, `secret_key`
+    /// is empty or Django's tables are missing (run Django's `migrate` first), [`StoreError::Unavailable`] when the database
     /// cannot be reached.
     pub async fn connect(url: &str, config: &AuthConfig) -> Result<Self, StoreError> {
+        // The service reads the schema from the same config to pick Django's session auth
+        // hash and password hasher; a native config would write hashes Django cannot read.
+        if config.schema != crate::Schema::Django {
+            return Err(StoreError::InvalidConfig(
+                "the Django store needs a config with schema = \"django\" (AUTH_SCHEMA=django), given to the service too: otherwise sessions and password hashes are written in formats Django cannot read".into(),
+            ));
+        }
         if config.secret_key.is_empty() {
             return Err(StoreError::InvalidConfig(
                 "the Django store needs secret_key set to the Django project's SECRET_KEY (AUTH_SECRET_KEY): it signs the sessions both sides read".into(),
@@ -294,6 +324,23 @@ impl DjangoStore {
     #[cfg(not(feature = "sqlite-fast-reads"))]
     fn fast_grants(&self, _id: i64) -> Option<Grants> {
         None
+    }
+
+    /// Runs `sql` (an insert-or-replace or an update of one row) for `record`; the rows it
+    /// changed. The expiry is the record's, or sooner when the Django app set one on the
+    /// session (`request.session.set_expiry`, kept as `_session_expiry`).
+    async fn write_session(&self, sql: &str, record: &SessionRecord) -> Result<u64, StoreError> {
+        let data = self.codec.encode(record);
+        let expires = session_expiry(&record.data, now_unix())
+            .map_or(record.expires_at, |cap| cap.min(record.expires_at));
+        on_db!(self, pool => sqlx::query(sql)
+            .bind(record.id.as_str())
+            .bind(&data)
+            .bind(expires)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+        .map_err(unavailable)
     }
 
     async fn user_where(&self, sql: &str, arg: &str) -> Result<Vec<User>, StoreError> {
@@ -592,15 +639,13 @@ impl SessionStore for DjangoStore {
     }
 
     async fn save(&self, record: &SessionRecord) -> Result<(), StoreError> {
-        let data = self.codec.encode(record);
-        on_db!(self, pool => sqlx::query(&self.sql.save_session)
-            .bind(record.id.as_str())
-            .bind(&data)
-            .bind(record.expires_at)
-            .execute(pool)
+        self.write_session(&self.sql.save_session, record)
             .await
-            .map(drop))
-        .map_err(unavailable)
+            .map(drop)
+    }
+
+    async fn update(&self, record: &SessionRecord) -> Result<bool, StoreError> {
+        Ok(self.write_session(&self.sql.update_session, record).await? > 0)
     }
 
     async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {

@@ -270,11 +270,27 @@ impl AuthService {
     }
 
     /// Saves what changed during the request and says what the cookie must become.
+    ///
+    /// A session this request loaded is written back only if it still exists: one that a
+    /// logout or a password change ended meanwhile (in another request, another process, or a
+    /// Django beside this app) stays ended, and the cookie is cleared.
     pub async fn commit(&self, st: &mut SessionState) -> Result<CookieUpdate, StoreError> {
         if st.dirty
             && let Some(rec) = &st.record
         {
-            self.inner.sessions.save(rec).await?;
+            if st.incoming.as_ref() == Some(&rec.id) {
+                if !self.inner.sessions.update(rec).await? {
+                    tracing::info!(
+                        event = "session_invalidated",
+                        reason = "ended meanwhile",
+                        "session ended"
+                    );
+                    st.record = None;
+                    st.user = None;
+                }
+            } else {
+                self.inner.sessions.save(rec).await?;
+            }
             st.dirty = false;
         }
         Ok(self.cookie_update(st))
@@ -396,5 +412,53 @@ mod tests {
         };
         assert!(set_cookie(&cfg, "abc", 10).starts_with("__Host-sessionid=abc; Path=/;"));
         assert!(set_cookie(&cfg, "abc", 10).ends_with("; Secure"));
+    }
+}
+
+#[cfg(test)]
+mod race_tests {
+    use crate::{AuthConfig, AuthService, CookieUpdate, Registration, SessionStore};
+
+    /// A request that loaded a session while another ended it (a logout elsewhere) must not
+    /// write it back when it saves: the session stays ended and the cookie is cleared.
+    #[tokio::test]
+    async fn a_session_ended_meanwhile_is_not_written_back() {
+        let sessions = std::sync::Arc::new(crate::MemorySessionStore::new());
+        let users = std::sync::Arc::new(crate::MemoryStore::new());
+        let auth = AuthService::new(
+            AuthConfig::default(),
+            users.clone(),
+            users,
+            sessions.clone(),
+        );
+        auth.register(&Registration::new(
+            "ann",
+            "ann@example.com",
+            "a long pass phrase",
+        ))
+        .await
+        .unwrap();
+        let user = auth
+            .authenticate("ann", "a long pass phrase")
+            .await
+            .unwrap();
+        let mut st = auth.load_session(None).await;
+        auth.login(&mut st, &user).await.unwrap();
+        let id = st.record().unwrap().id.clone();
+
+        let mut racing = auth.load_session(Some(id.clone())).await;
+        assert!(racing.user().is_some());
+        auth.session_insert(&mut racing, "cart", serde_json::json!([1, 2]));
+        sessions.delete(&id).await.unwrap(); // the logout, elsewhere
+        let cookie = auth.commit(&mut racing).await.unwrap();
+        assert!(
+            matches!(cookie, CookieUpdate::Set(ref c) if c.contains("Max-Age=0")),
+            "{cookie:?}"
+        );
+        assert!(racing.user().is_none());
+        assert!(
+            sessions.load(&id).await.unwrap().is_none(),
+            "still logged out"
+        );
     }
 }

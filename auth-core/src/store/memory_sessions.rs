@@ -223,6 +223,15 @@ impl SessionStore for MemorySessionStore {
         self.inner.write().map_err(|_| poisoned())?.insert(slot)
     }
 
+    async fn update(&self, record: &SessionRecord) -> Result<bool, StoreError> {
+        let mut g = self.inner.write().map_err(|_| poisoned())?;
+        if g.get(record.id.as_bytes()).is_none() {
+            return Ok(false);
+        }
+        g.insert(Slot::pack(record))?;
+        Ok(true)
+    }
+
     async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
         let key = *id.as_bytes();
         self.inner.write().map_err(|_| poisoned())?.remove(&key);

@@ -182,6 +182,13 @@ pub trait SessionStore: Send + Sync + 'static {
     }
     /// Inserts or replaces a session.
     async fn save(&self, record: &SessionRecord) -> Result<(), StoreError>;
+    /// Writes back a session loaded earlier, only if it still exists: `Ok(false)` when it was
+    /// deleted meanwhile (a logout or a password change in another request or process), which
+    /// must not bring it back. The default calls [`save`](Self::save) and says `true`, for a
+    /// store that cannot tell; every store of this crate updates in place.
+    async fn update(&self, record: &SessionRecord) -> Result<bool, StoreError> {
+        self.save(record).await.map(|()| true)
+    }
     /// Deletes a session (no error if it does not exist).
     async fn delete(&self, id: &SessionId) -> Result<(), StoreError>;
     /// Deletes every session of a user except `keep`; returns how many were deleted.

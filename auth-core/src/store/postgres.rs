@@ -212,6 +212,23 @@ impl PgStore {
         {
             return Ok(());
         }
+        // Only this crate's own tables: its first migration recorded, and `auth_user` of its
+        // shape (Django's has no `username_key`). An `auth_migrations` left beside Django's
+        // tables by an old version that failed to migrate there must not move Django's.
+        let ours: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM auth_migrations WHERE version = 1)
+                AND EXISTS (SELECT 1 FROM information_schema.columns
+                            WHERE table_schema = current_schema() AND table_name = 'auth_user'
+                              AND column_name = 'username_key')",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if !ours {
+            tracing::warn!(
+                "auth_migrations and auth_* tables of another shape (Django's?) are left as they are"
+            );
+            return Ok(());
+        }
         for table in sql::LEGACY_TABLES {
             if !exists(table.into()).fetch_one(&mut *conn).await? {
                 continue;

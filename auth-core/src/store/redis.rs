@@ -200,6 +200,35 @@ impl SessionStore for RedisSessionStore {
         pipe.query_async::<()>(&mut conn).await.map_err(unavailable)
     }
 
+    async fn update(&self, r: &SessionRecord) -> Result<bool, StoreError> {
+        let raw = encode(r)?;
+        let at = u64::try_from(r.expires_at).unwrap_or(0).max(1);
+        let mut conn = self.conn.clone();
+        // `XX`: only over a key that still exists, so a session deleted meanwhile stays so.
+        let set: Option<String> = ::redis::cmd("SET")
+            .arg(self.key(&r.id))
+            .arg(raw)
+            .arg("EXAT")
+            .arg(at)
+            .arg("XX")
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        if set.is_none() {
+            return Ok(false);
+        }
+        if let Some(uid) = &r.user_id {
+            ::redis::cmd("EXPIREAT")
+                .arg(self.user_key(uid))
+                .arg(at)
+                .arg("GT")
+                .query_async::<()>(&mut conn)
+                .await
+                .map_err(unavailable)?;
+        }
+        Ok(true)
+    }
+
     async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         conn.del::<_, ()>(self.key(id)).await.map_err(unavailable)

@@ -254,6 +254,21 @@ impl SqliteStore {
         if adopted > 0 || exists("auth_migrations").fetch_one(&mut *conn).await? == 0 {
             return Ok(());
         }
+        // Only this crate's own tables: its first migration recorded, and `auth_user` of its
+        // shape (Django's has no `username_key`). An `auth_migrations` left beside Django's
+        // tables by an old version that failed to migrate there must not move Django's.
+        let ours: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM auth_migrations WHERE version = 1)
+                  * (SELECT COUNT(*) FROM pragma_table_info('auth_user') WHERE name = 'username_key')",
+        )
+        .fetch_one(&mut *conn)
+        .await?;
+        if ours == 0 {
+            tracing::warn!(
+                "auth_migrations and auth_* tables of another shape (Django's?) are left as they are"
+            );
+            return Ok(());
+        }
         for table in sql::LEGACY_TABLES {
             if exists(table).fetch_one(&mut *conn).await? > 0 {
                 let to = sql::with_prefix(table, sql::DEFAULT_PREFIX);

@@ -44,6 +44,25 @@ macro_rules! sql_store {
                 found.ok_or_else(not_found)
             }
 
+            /// Runs `sql` (an insert-or-replace or an update of one session, `$1` to `$7` in
+            /// [`sql::SAVE_SESSION`]'s order); the rows it changed.
+            async fn write_session(&self, sql: &str, r: &SessionRecord) -> Result<u64, StoreError> {
+                let data = serde_json::to_string(&r.data)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let done = sqlx::query(sql)
+                    .bind(r.id.as_str())
+                    .bind(r.user_id.as_ref().map(UserId::to_key))
+                    .bind(r.auth_hash.map(|h| h.to_hex()))
+                    .bind(data)
+                    .bind(r.created_at)
+                    .bind(r.last_seen)
+                    .bind(r.expires_at)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(sql::map_write)?;
+                Ok(done.rows_affected())
+            }
+
             /// Applies migration `version` on `conn` unless it is recorded as applied; `true`
             /// if it ran. The caller holds the lock and the transaction around it.
             async fn apply_migration(
@@ -366,20 +385,11 @@ macro_rules! sql_store {
             }
 
             async fn save(&self, r: &SessionRecord) -> Result<(), StoreError> {
-                let data = serde_json::to_string(&r.data)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                sqlx::query(&*self.q.SAVE_SESSION)
-                    .bind(r.id.as_str())
-                    .bind(r.user_id.as_ref().map(UserId::to_key))
-                    .bind(r.auth_hash.map(|h| h.to_hex()))
-                    .bind(data)
-                    .bind(r.created_at)
-                    .bind(r.last_seen)
-                    .bind(r.expires_at)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(sql::map_write)?;
-                Ok(())
+                self.write_session(&self.q.SAVE_SESSION, r).await.map(drop)
+            }
+
+            async fn update(&self, r: &SessionRecord) -> Result<bool, StoreError> {
+                Ok(self.write_session(&self.q.UPDATE_SESSION, r).await? > 0)
             }
 
             async fn delete(&self, id: &SessionId) -> Result<(), StoreError> {

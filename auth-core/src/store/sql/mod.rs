@@ -63,6 +63,7 @@ pub(crate) const SAVE_SESSION: &str =
      ON CONFLICT (id) DO UPDATE SET user_key = excluded.user_key, auth_hash = excluded.auth_hash,
        data = excluded.data, created_at = excluded.created_at, last_seen = excluded.last_seen,
        expires_at = excluded.expires_at";
+pub(crate) const UPDATE_SESSION: &str = "UPDATE auth_session SET user_key = $2, auth_hash = $3, data = $4, created_at = $5, last_seen = $6, expires_at = $7 WHERE id = $1";
 pub(crate) const DELETE_SESSION: &str = "DELETE FROM auth_session WHERE id = $1";
 pub(crate) const DELETE_USER_SESSIONS: &str =
     "DELETE FROM auth_session WHERE user_key = $1 AND id != $2";
@@ -305,6 +306,7 @@ queries!(
     GRANT_GROUP,
     SESSION_BY_ID,
     SAVE_SESSION,
+    UPDATE_SESSION,
     DELETE_SESSION,
     DELETE_USER_SESSIONS,
     DELETE_EXPIRED,
