@@ -88,14 +88,10 @@ impl SessionCodec {
             .collect();
         if let Some(user) = &rec.user_id {
             map.insert(USER_ID.into(), Value::String(user.to_string()));
-            // The backend Django logged the user in with stays (a session read here keeps
-            // it in its data); a login here names the first configured one.
-            if !self.accepts(map.get(BACKEND)) {
-                map.insert(
-                    BACKEND.into(),
-                    Value::String(self.backends.first().cloned().unwrap_or_default()),
-                );
-            }
+            map.insert(
+                BACKEND.into(),
+                Value::String(self.backends.first().cloned().unwrap_or_default()),
+            );
             match &rec.auth_hash {
                 Some(h) => map.insert(HASH.into(), Value::String(h.to_hex())),
                 None => map.remove(HASH),
@@ -147,13 +143,6 @@ impl SessionCodec {
         })
     }
 
-    /// Whether `backend` is one of the configured authentication backends.
-    fn accepts(&self, backend: Option<&Value>) -> bool {
-        backend
-            .and_then(Value::as_str)
-            .is_some_and(|b| self.backends.iter().any(|ok| ok == b))
-    }
-
     /// Verifies and reads a row's data.
     fn decode_data(&self, session_data: &str) -> Option<Decoded> {
         let value = match self.signer.unsign_object(session_data) {
@@ -171,7 +160,10 @@ impl SessionCodec {
         let clock = |v: Option<Value>| v.and_then(|v| v.as_i64());
         let created_at = clock(data.remove(CREATED));
         let last_seen = clock(data.remove(SEEN));
-        let backend_ok = self.accepts(data.get(BACKEND));
+        let backend_ok = data
+            .get(BACKEND)
+            .and_then(Value::as_str)
+            .is_some_and(|b| self.backends.iter().any(|ok| ok == b));
         let (mut user_id, mut auth_hash) = (None, None);
         if backend_ok {
             user_id = match data.get(USER_ID) {
@@ -184,7 +176,7 @@ impl SessionCodec {
                     .get(HASH)
                     .and_then(Value::as_str)
                     .and_then(|h| AuthHash::parse_hex(h).ok());
-                for k in [USER_ID, HASH] {
+                for k in [USER_ID, BACKEND, HASH] {
                     data.remove(k);
                 }
             }
@@ -234,41 +226,9 @@ mod tests {
     fn records_round_trip() {
         let c = codec();
         for rec in [record(Some(42)), record(None)] {
-            let mut back = c.decode(rec.id.clone(), &c.encode(&rec), 30, 99).unwrap();
-            if rec.user_id.is_some() {
-                let backend = back.data.remove(BACKEND);
-                assert_eq!(
-                    backend,
-                    Some(Value::from(crate::config::DJANGO_MODEL_BACKEND))
-                );
-            }
+            let back = c.decode(rec.id.clone(), &c.encode(&rec), 30, 99).unwrap();
             assert_eq!(back, rec);
         }
-    }
-
-    #[test]
-    fn the_backend_django_logged_in_with_is_kept() {
-        let c = SessionCodec::new(&AuthConfig {
-            schema: crate::Schema::Django,
-            secret_key: "k".into(),
-            django_auth_backends: vec![
-                crate::config::DJANGO_MODEL_BACKEND.into(),
-                "allauth.account.auth_backends.AuthenticationBackend".into(),
-            ],
-            ..AuthConfig::default()
-        });
-        let mut rec = record(Some(7));
-        rec.data.insert(
-            BACKEND.into(),
-            Value::from("allauth.account.auth_backends.AuthenticationBackend"),
-        );
-        let back = c.decode(rec.id.clone(), &c.encode(&rec), 30, 99).unwrap();
-        assert_eq!(back.user_id, Some(UserId::Int(7)));
-        let map = c.signer.unsign_object(&c.encode(&back)).unwrap();
-        assert_eq!(
-            map[BACKEND],
-            "allauth.account.auth_backends.AuthenticationBackend"
-        );
     }
 
     #[test]
