@@ -290,6 +290,17 @@ pub async fn interop(bin: &str, db: DjangoDb) {
         }
         assert_eq!(publish(&mut b).await, publish_status, "{name} publishes");
         assert_eq!(b.me().await, (200, Some(name.to_owned())));
+        // This side wrote its clocks into Django's row at the first request (so its idle and
+        // absolute limits apply), and Django still reads the row as the same login.
+        let data = dj
+            .cmd(json!({"cmd": "session_data", "sessionid": sid}))
+            .await;
+        assert!(data["data"]["_authkit_created"].is_i64(), "{data}");
+        assert_eq!(
+            data["data"]["_auth_user_backend"],
+            "django.contrib.auth.backends.ModelBackend"
+        );
+        assert_eq!(dj.whoami(&sid).await.as_deref(), Some(name));
     }
 
     // A session Django did not sign, or signed under another key, is nobody.

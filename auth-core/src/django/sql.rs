@@ -105,7 +105,8 @@ fn dialect(sql: &str, postgres: bool) -> String {
         let arg = &after[..end];
         out.push_str(&match (marker, postgres) {
             ("TS_OUT[", false) => format!("CAST(strftime('%s', {arg}) AS INTEGER)"),
-            ("TS_OUT[", true) => format!("CAST(EXTRACT(EPOCH FROM {arg}) AS BIGINT)"),
+            // Whole seconds, truncated as SQLite's `%s` does (a plain cast would round).
+            ("TS_OUT[", true) => format!("CAST(FLOOR(EXTRACT(EPOCH FROM {arg})) AS BIGINT)"),
             (_, false) => format!("strftime('%Y-%m-%d %H:%M:%f', {arg}, 'unixepoch')"),
             (_, true) => format!("to_timestamp({arg})"),
         });

@@ -711,3 +711,25 @@ impl AttemptStore for DjangoStore {
             .map_err(unavailable)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn set_expiry_caps_the_rows_expiry() {
+        let data = |v| [("_session_expiry".to_owned(), v)].into();
+        assert_eq!(super::session_expiry(&data(json!(300)), 1_000), Some(1_300));
+        assert_eq!(
+            super::session_expiry(&data(json!(0)), 1_000),
+            None,
+            "browser session"
+        );
+        assert_eq!(
+            super::session_expiry(&data(json!("2026-12-01T03:00:00.250000+00:00")), 1_000),
+            Some(1_796_094_000)
+        );
+        assert_eq!(super::session_expiry(&data(json!("soon")), 1_000), None);
+        assert_eq!(super::session_expiry(&Default::default(), 1_000), None);
+    }
+}

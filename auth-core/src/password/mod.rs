@@ -257,6 +257,7 @@ fn verify_phc(
 /// // Other iteration counts and other formats are replaced at the next login, as Django does.
 /// assert!(django.needs_rehash(&Hasher::DjangoPbkdf2Sha256 { iterations: 999 }.hash("x").unwrap()));
 /// assert!(django.needs_rehash(&password::hash("x").unwrap()));
+/// assert!(django.needs_rehash("pbkdf2_sha256$1000$shortsalt$AAAA"), "a salt under 128 bits");
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -312,9 +313,12 @@ impl Hasher {
                 if is_usable_marker(encoded) {
                     return false;
                 }
+                // Django's `must_update`: another algorithm, another iteration count, or a salt
+                // of less than 128 bits (22 letters and digits).
                 let mut parts = encoded.split('$');
                 !(parts.next() == Some("pbkdf2_sha256")
-                    && parts.next() == Some(iterations.to_string().as_str()))
+                    && parts.next() == Some(iterations.to_string().as_str())
+                    && parts.next().is_some_and(|salt| salt.len() >= 22))
             }
         }
     }
