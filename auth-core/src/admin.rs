@@ -168,7 +168,10 @@ impl AdminCommand {
                     .users()
                     .create_user(NewUser {
                         is_active: !inactive,
-                        is_staff: staff,
+                        // Django's `createsuperuser` makes superusers staff too, so that
+                        // they can use its admin site.
+                        is_staff: staff
+                            || (superuser && service.config().schema == crate::Schema::Django),
                         is_superuser: superuser,
                         ..NewUser::new(username, email, hash)
                     })

@@ -43,6 +43,22 @@ impl SaltedHmac {
     }
 }
 
+/// `n` written with `digits` (its length is the base), most significant first, as Django's
+/// `int_to_base36` and `b62_encode` write numbers.
+pub(crate) fn in_base(mut n: u64, digits: &[u8]) -> String {
+    let base = digits.len() as u64;
+    let mut out = Vec::new();
+    loop {
+        out.push(digits[(n % base) as usize]);
+        n /= base;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII digits")
+}
+
 /// Lowercase hex digits of `bytes`.
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -32,18 +32,8 @@ pub fn decode_uid(uid: &str) -> Option<UserId> {
     UserId::from_key(s)
 }
 
-fn base36(mut n: u64) -> String {
-    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    if n == 0 {
-        return "0".into();
-    }
-    let mut out = Vec::new();
-    while n > 0 {
-        out.push(DIGITS[(n % 36) as usize]);
-        n /= 36;
-    }
-    out.reverse();
-    String::from_utf8(out).expect("ascii")
+fn base36(n: u64) -> String {
+    crate::crypto::in_base(n, b"0123456789abcdefghijklmnopqrstuvwxyz")
 }
 
 fn from_base36(s: &str) -> Option<u64> {

@@ -430,7 +430,7 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [UserId; 2], server_si
     store.delete(&anon.id).await.unwrap();
 }
 
-/// [`SessionStore::update`](crate::SessionStore::update) writes back a live session and never
+/// [`SessionStore::update`] writes back a live session and never
 /// brings back one that was deleted meanwhile (a logout elsewhere). Every store of this crate
 /// passes it; a store that keeps the trait's default `update` (which saves) does not.
 pub async fn session_updates(store: &dyn SessionStore, user_id: UserId) {

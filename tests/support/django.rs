@@ -463,6 +463,23 @@ pub async fn interop(bin: &str, db: DjangoDb) {
     let me = dj.cmd(json!({"cmd": "whoami", "sessionid": sid})).await;
     assert_eq!(me["groups"], json!(["Editors"]));
     assert_eq!(me["is_staff"], true);
+    app.admin(&[
+        "createuser",
+        "--username",
+        "boss",
+        "--email",
+        "boss@example.com",
+        "--password",
+        PW,
+        "--superuser",
+    ])
+    .await;
+    let boss = dj.cmd(json!({"cmd": "user", "username": "boss"})).await;
+    assert_eq!(
+        (&boss["is_superuser"], &boss["is_staff"]),
+        (&json!(true), &json!(true)),
+        "as Django's createsuperuser makes them"
+    );
     let out = app
         .admin_output(&[
             "grant",

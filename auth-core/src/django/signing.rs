@@ -161,18 +161,11 @@ fn ascii_json(value: &serde_json::Value) -> String {
 }
 
 /// `n` in base 62 (`0-9A-Za-z`), as Django's `b62_encode`.
-fn base62(mut n: u64) -> String {
-    const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    if n == 0 {
-        return "0".into();
-    }
-    let mut out = Vec::new();
-    while n > 0 {
-        out.push(DIGITS[(n % 62) as usize]);
-        n /= 62;
-    }
-    out.reverse();
-    String::from_utf8(out).expect("ASCII digits")
+fn base62(n: u64) -> String {
+    crate::crypto::in_base(
+        n,
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+    )
 }
 
 #[cfg(test)]
