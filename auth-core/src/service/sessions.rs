@@ -54,6 +54,19 @@ impl AuthService {
         })
     }
 
+    /// How `stored` compares with `user`'s current password hash: under the current key, under
+    /// a fallback key (the session then gets the current key's hash, as Django re-hashes it),
+    /// or not at all.
+    fn check_session_hash(&self, user: &User, stored: &AuthHash) -> HashCheck {
+        if self.session_hash_matches(user, stored) {
+            HashCheck::Current
+        } else if self.session_hash_matches_fallback(user, stored) {
+            HashCheck::Rotated(self.session_auth_hash(&user.password_hash))
+        } else {
+            HashCheck::Mismatch
+        }
+    }
+
     /// Whether `stored` (a session's auth hash) matches `user`'s current password hash, in
     /// constant time. Every request of a logged-in user checks this, so the expected value is
     /// remembered per user and recomputed only when their password hash changes.
@@ -76,7 +89,7 @@ impl AuthService {
                 h
             }
         };
-        stored.matches(&expected) || self.session_hash_matches_fallback(user, stored)
+        stored.matches(&expected)
     }
 
     fn new_record(
@@ -185,16 +198,18 @@ impl AuthService {
         now: i64,
     ) -> Result<(), &'static str> {
         if let Some(user) = user {
-            let valid = user.filter(|u| {
-                u.is_active
-                    && rec
-                        .auth_hash
-                        .as_ref()
-                        .is_some_and(|h| self.session_hash_matches(u, h))
+            let checked = user.filter(|u| u.is_active).and_then(|u| {
+                let check = self.check_session_hash(&u, rec.auth_hash.as_ref()?);
+                Some((u, check))
             });
-            match valid {
-                Some(u) => st.user = Some(u),
-                None => return Err("user missing, inactive or password changed"),
+            match checked {
+                Some((u, HashCheck::Current)) => st.user = Some(u),
+                Some((u, HashCheck::Rotated(current))) => {
+                    rec.auth_hash = Some(current);
+                    st.dirty = true;
+                    st.user = Some(u);
+                }
+                _ => return Err("user missing, inactive or password changed"),
             }
         }
         if now - rec.last_seen >= self.inner.config.session_touch_interval_secs as i64 {
@@ -337,6 +352,14 @@ impl AuthService {
     }
 }
 
+/// What [`AuthService::check_session_hash`] found.
+enum HashCheck {
+    Current,
+    /// Made under a fallback key; the hash under the current one.
+    Rotated(AuthHash),
+    Mismatch,
+}
+
 /// `Set-Cookie` for the session cookie; `max_age` 0 deletes it.
 fn set_cookie(cfg: &AuthConfig, value: &str, max_age: i64) -> String {
     let mut s = format!(
@@ -460,5 +483,51 @@ mod race_tests {
             sessions.load(&id).await.unwrap().is_none(),
             "still logged out"
         );
+    }
+
+    /// After a key rotation, a session made under the old key (now a fallback) still logs in,
+    /// and is re-hashed under the new key, so it survives the fallback's removal.
+    #[tokio::test]
+    async fn sessions_under_a_fallback_key_move_to_the_new_key() {
+        let sessions = std::sync::Arc::new(crate::MemorySessionStore::new());
+        let users = std::sync::Arc::new(crate::MemoryStore::new());
+        let with = |key: &str, fallbacks: &[&str]| {
+            let config = AuthConfig {
+                secret_key: key.into(),
+                secret_key_fallbacks: fallbacks.iter().map(|k| k.to_string()).collect(),
+                ..AuthConfig::default()
+            };
+            AuthService::new(config, users.clone(), users.clone(), sessions.clone())
+        };
+        let old = with("old-key", &[]);
+        old.register(&Registration::new(
+            "ann",
+            "ann@example.com",
+            "a long pass phrase",
+        ))
+        .await
+        .unwrap();
+        let user = old.authenticate("ann", "a long pass phrase").await.unwrap();
+        let login = || async {
+            let mut st = old.load_session(None).await;
+            old.login(&mut st, &user).await.unwrap();
+            st.record().unwrap().id.clone()
+        };
+        let id = login().await;
+        assert!(
+            with("new-key", &[])
+                .load_session(Some(id))
+                .await
+                .user()
+                .is_none(),
+            "without the fallback, the old key's sessions end"
+        );
+        let id = login().await;
+        let rotated = with("new-key", &["old-key"]);
+        let mut st = rotated.load_session(Some(id.clone())).await;
+        assert!(st.user().is_some(), "the fallback key still verifies");
+        rotated.commit(&mut st).await.unwrap();
+        let st = with("new-key", &[]).load_session(Some(id)).await;
+        assert!(st.user().is_some(), "re-hashed under the new key");
     }
 }
