@@ -167,21 +167,18 @@ impl DjangoStore {
             ));
         }
         let postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
-        #[cfg(feature = "sqlite-fast-reads")]
-        #[allow(unused_assignments)]
-        let mut file: Option<std::path::PathBuf> = None;
-        let db = if postgres {
+        // The database, and for a SQLite file its path (for the in-place readers).
+        let (db, file): (Db, Option<std::path::PathBuf>) = if postgres {
             #[cfg(feature = "postgres")]
             {
                 let opts = sqlx::postgres::PgConnectOptions::from_str(url).map_err(unavailable)?;
-                Db::Pg(
-                    sqlx::postgres::PgPoolOptions::new()
-                        .max_connections(16)
-                        .acquire_timeout(Duration::from_secs(3))
-                        .connect_with(opts)
-                        .await
-                        .map_err(unavailable)?,
-                )
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(3))
+                    .connect_with(opts)
+                    .await
+                    .map_err(unavailable)?;
+                (Db::Pg(pool), None)
             }
             #[cfg(not(feature = "postgres"))]
             return Err(StoreError::InvalidConfig(
@@ -203,29 +200,27 @@ impl DjangoStore {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5));
                 let memory = url.contains(":memory:");
-                #[cfg(feature = "sqlite-fast-reads")]
-                {
-                    file = (!memory).then(|| opts.get_filename().to_path_buf());
-                }
-                Db::Sqlite(
-                    sqlx::sqlite::SqlitePoolOptions::new()
-                        .max_connections(if memory { 1 } else { 8 })
-                        .acquire_timeout(Duration::from_secs(5))
-                        .connect_with(opts)
-                        .await
-                        .map_err(|e| match e {
-                            sqlx::Error::Database(_) => StoreError::InvalidConfig(format!(
-                                "cannot open the Django database {url} ({e}): point DATABASE_URL at the project's database and run Django's `python manage.py migrate` on it first"
-                            )),
-                            e => unavailable(e),
-                        })?,
-                )
+                let file = (!memory).then(|| opts.get_filename().to_path_buf());
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(if memory { 1 } else { 8 })
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(opts)
+                    .await
+                    .map_err(|e| match e {
+                        sqlx::Error::Database(_) => StoreError::InvalidConfig(format!(
+                            "cannot open the Django database {url} ({e}): point DATABASE_URL at the project's database and run Django's `python manage.py migrate` on it first"
+                        )),
+                        e => unavailable(e),
+                    })?;
+                (Db::Sqlite(pool), file)
             }
             #[cfg(not(feature = "sqlite"))]
             return Err(StoreError::InvalidConfig(
                 "a SQLite URL needs auth-core's `sqlite` feature".into(),
             ));
         };
+        #[cfg(not(feature = "sqlite-fast-reads"))]
+        drop(file);
         let store = DjangoStore {
             sql: Arc::new(Sql::new(db.is_postgres())),
             db,
@@ -662,18 +657,25 @@ impl SessionStore for DjangoStore {
     ) -> Result<u64, StoreError> {
         let rows: Vec<(String, String)> = on_db!(self, pool => sqlx::query_as(&self.sql.live_sessions).bind(now_unix()).fetch_all(pool).await)
             .map_err(unavailable)?;
-        let mut n = 0;
-        for (key, data) in rows {
-            if keep.is_some_and(|k| k.as_str() == key) {
-                continue;
-            }
-            if self.codec.user_of(&data).as_ref() == Some(user_id) {
-                on_db!(self, pool => sqlx::query(&self.sql.delete_session).bind(&key).execute(pool).await.map(drop))
-                    .map_err(unavailable)?;
-                n += 1;
-            }
+        // Verifying every row (an HMAC each, zlib for some) is CPU work that grows with the
+        // table: off the async threads.
+        let (codec, user, keep) = (self.codec.clone(), user_id.clone(), keep.cloned());
+        let doomed: Vec<String> = tokio::task::spawn_blocking(move || {
+            rows.into_iter()
+                .filter(|(key, data)| {
+                    keep.as_ref().is_none_or(|k| k.as_str() != key)
+                        && codec.user_of(data).as_ref() == Some(&user)
+                })
+                .map(|(key, _)| key)
+                .collect()
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("session scan: {e}")))?;
+        for key in &doomed {
+            on_db!(self, pool => sqlx::query(&self.sql.delete_session).bind(key).execute(pool).await.map(drop))
+                .map_err(unavailable)?;
         }
-        Ok(n)
+        Ok(doomed.len() as u64)
     }
 
     async fn delete_expired(&self, now: i64) -> Result<u64, StoreError> {
