@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use auth_axum::{
     Auth, AuthLayer, AuthPages, add_auth_pages_with, login_required, permission_required,
 };
-use auth_core::mail::{Email, MailError, Mailer};
+use auth_pages::mail::{Email, MailError, Mailer};
 use auth_tests::clients::AxumApp;
 use auth_tests::pages::{Session, token_in};
 use auth_tests::{Client, Req, fixture_with};

@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, test as atest};
-use auth_core::mail::{Email, MailError, Mailer};
 use auth_core::{AuthConfig, User, password, reset, validators};
+use auth_pages::mail::{Email, MailError, Mailer};
 use auth_tests::clients::{ActixApp, AxumApp};
 use auth_tests::pages::{Session, token_in};
 use auth_tests::{Client, PASSWORD, Req, fixture_with};
@@ -216,7 +216,7 @@ fn config() -> AuthConfig {
 
 async fn axum_app(outbox: &Outbox) -> AxumApp {
     let f = fixture_with(config()).await;
-    let pages = auth_core::pages::AuthPages::new().mailer(outbox.clone());
+    let pages = auth_pages::AuthPages::new().mailer(outbox.clone());
     AxumApp(
         auth_axum::add_auth_pages_with(axum::Router::new(), &config(), pages)
             .layer(auth_axum::AuthLayer::new(f.service)),
@@ -229,7 +229,7 @@ macro_rules! both {
         $scenario(&axum_app(&outbox).await, &outbox).await;
         let outbox = Outbox::default();
         let f = fixture_with(config()).await;
-        let pages = auth_core::pages::AuthPages::new().mailer(outbox.clone());
+        let pages = auth_pages::AuthPages::new().mailer(outbox.clone());
         let app = atest::init_service(
             App::new()
                 .configure(auth_actix::add_auth_pages_with(&config(), pages))
@@ -243,7 +243,7 @@ macro_rules! both {
 async fn login_security_check(c: &impl Client, _: &Outbox) {
     for next in BAD_NEXT {
         let mut s = Session::new(c);
-        let q = format!("/login?next={}", auth_core::percent_encode(next));
+        let q = format!("/login?next={}", auth_core::http::percent_encode(next));
         let r = s
             .submit(&q, &q, &[("username", "alice"), ("password", PASSWORD)])
             .await;
@@ -255,7 +255,7 @@ async fn login_security_check(c: &impl Client, _: &Outbox) {
     }
     for next in GOOD_NEXT {
         let mut s = Session::new(c);
-        let q = format!("/login?next={}", auth_core::percent_encode(next));
+        let q = format!("/login?next={}", auth_core::http::percent_encode(next));
         let r = s
             .submit(&q, &q, &[("username", "alice"), ("password", PASSWORD)])
             .await;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use auth_core::UserId;
-use auth_core::django::DjangoStore;
+use auth_sql::django::DjangoStore;
 use auth_tests::conformance;
 use auth_tests::django::{DjangoDb, migrated_store};
 
@@ -48,7 +48,7 @@ async fn refuses_without_a_secret_or_djangos_tables() {
     };
     std::fs::File::create(path).unwrap();
     let config = auth_core::AuthConfig {
-        schema: auth_core::Schema::Django,
+        schema: auth_core::config::Schema::Django,
         secret_key: "k".into(),
         ..auth_core::AuthConfig::default()
     };
@@ -71,7 +71,7 @@ async fn refuses_without_a_secret_or_djangos_tables() {
     assert!(err.contains("SECRET_KEY"), "{err}");
     // A native config would make the service write hashes Django cannot read.
     let native = auth_core::AuthConfig {
-        schema: auth_core::Schema::Native,
+        schema: auth_core::config::Schema::Native,
         ..config.clone()
     };
     let err = DjangoStore::connect(&db.url(), &native)
@@ -98,8 +98,8 @@ async fn refuses_without_a_secret_or_djangos_tables() {
 /// Users and grants the way Django keeps them: exact usernames first, emails that two users
 /// share log in neither, writes that Django's tables accept, and permissions that must exist.
 async fn users_follow_djangos_rules(store: &DjangoStore, db: &DjangoDb) {
-    use auth_core::django::DjangoUser;
-    use auth_core::{NewUser, PermissionChecker, StoreError, UserStore};
+    use auth_core::{PermissionChecker, StoreError, UserStore, user::NewUser};
+    use auth_sql::django::DjangoUser;
     let bob = store
         .create_user(NewUser::new("Bob", "bob@example.com", "!"))
         .await
@@ -221,7 +221,7 @@ async fn users_follow_djangos_rules(store: &DjangoStore, db: &DjangoDb) {
 async fn sqlx_insert_twin(store: &DjangoStore, db: &DjangoDb) {
     use auth_core::UserStore;
     let twin = store
-        .create_user(auth_core::NewUser::new("twin2", "", "!"))
+        .create_user(auth_core::user::NewUser::new("twin2", "", "!"))
         .await
         .unwrap();
     let mut u = twin.clone();

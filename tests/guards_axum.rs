@@ -383,12 +383,12 @@ async fn one_session_load_and_one_permission_read_per_request() {
     let service = AuthService::new(cfg, users.clone(), perms.clone(), sessions.clone());
     use auth_core::{PermissionChecker as _, UserStore as _};
     let bob = users
-        .create_user(auth_core::NewUser::new("bob", "", "!"))
+        .create_user(auth_core::user::NewUser::new("bob", "", "!"))
         .await
         .unwrap();
     perms
         .inner
-        .create_user(auth_core::NewUser::new("bob", "", "!"))
+        .create_user(auth_core::user::NewUser::new("bob", "", "!"))
         .await
         .unwrap();
     perms.add_user_to_group(&bob.id, "Editors").await.unwrap();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use auth_axum::{
     group_required, login_required, permission_required, staff_required, superuser_required,
 };
-use auth_core::{AuthContext, Denial, DenialReason, Grants, Requirement, StoreError, User};
+use auth_core::{AuthContext, Denial, Grants, Requirement, StoreError, User, guard::DenialReason};
 
 struct Ctx {
     user: Option<User>,

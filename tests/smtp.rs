@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use auth_axum::{AuthLayer, AuthPages, add_auth_pages_with};
-use auth_core::mail::{Email, Mailer, SmtpMailer, SmtpTls};
+use auth_pages::mail::{Email, Mailer, SmtpMailer, SmtpTls};
 use auth_tests::clients::AxumApp;
 use auth_tests::fixture_with;
 use auth_tests::pages::Session;

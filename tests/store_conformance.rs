@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use auth_core::SqliteStore;
 use auth_core::{
-    MemorySessionStore, MemoryStore, NewUser, PermissionChecker, SessionStore, UserStore,
+    MemorySessionStore, MemoryStore, PermissionChecker, SessionStore, UserStore, user::NewUser,
 };
+use auth_sql::SqliteStore;
 use auth_tests::conformance;
 
 async fn two_users(store: &dyn UserStore, prefix: &str) -> [auth_core::UserId; 2] {
@@ -41,8 +41,9 @@ async fn memory_backend() {
     conformance::sessions(&MemorySessionStore::new(), ids, false).await;
     conformance::sessions(&MemorySessionStore::new(), other_kinds(), false).await;
     conformance::session_updates(&MemorySessionStore::new(), auth_core::UserId::Int(1)).await;
-    conformance::attempts(&auth_core::MemoryAttemptStore::new(), "").await;
-    conformance::attempts_under_a_burst(Arc::new(auth_core::MemoryAttemptStore::new()), "").await;
+    conformance::attempts(&auth_core::store::MemoryAttemptStore::new(), "").await;
+    conformance::attempts_under_a_burst(Arc::new(auth_core::store::MemoryAttemptStore::new()), "")
+        .await;
 }
 
 async fn sqlite_file() -> (SqliteStore, std::path::PathBuf) {
@@ -152,7 +153,7 @@ async fn postgres_backend() {
         "auth_test_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let store = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+    let store = auth_sql::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     conformance::users(&store, "").await;
@@ -185,8 +186,8 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
         rand_suffix().to_lowercase().replace('-', "_")
     );
     let (a, b) = tokio::join!(
-        auth_core::PgStore::connect_in_schema(&url, Some(&schema)),
-        auth_core::PgStore::connect_in_schema(&url, Some(&schema)),
+        auth_sql::PgStore::connect_in_schema(&url, Some(&schema)),
+        auth_sql::PgStore::connect_in_schema(&url, Some(&schema)),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     a.create_user(NewUser::new("x", "", "!")).await.unwrap();
@@ -206,7 +207,7 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
 async fn redis_backend() {
     let Some(url) = redis_url() else { return };
     let prefix = format!("auth-test-{}:", rand_suffix());
-    let sessions = auth_core::RedisSessionStore::connect(&url, &prefix)
+    let sessions = auth_redis::RedisSessionStore::connect(&url, &prefix)
         .await
         .unwrap();
     conformance::sessions(&sessions, [1.into(), 2.into()], true).await;
@@ -215,8 +216,8 @@ async fn redis_backend() {
     conformance::attempts(&sessions, "").await;
     conformance::attempts_under_a_burst(Arc::new(sessions.clone()), "").await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
-    let now = auth_core::now_unix();
-    let rec = auth_core::SessionRecord {
+    let now = auth_core::session::now_unix();
+    let rec = auth_core::session::SessionRecord {
         id: auth_core::SessionId::generate(),
         user_id: Some(7.into()),
         auth_hash: None,
@@ -246,14 +247,14 @@ async fn redis_backend() {
 
 #[tokio::test]
 async fn unreachable_servers_are_clear_errors() {
-    let err = auth_core::PgStore::connect("postgres://postgres@127.0.0.1:1/none")
+    let err = auth_sql::PgStore::connect("postgres://postgres@127.0.0.1:1/none")
         .await
         .unwrap_err();
     assert!(
         matches!(err, auth_core::StoreError::Unavailable { .. }),
         "{err}"
     );
-    let err = auth_core::RedisSessionStore::connect("redis://127.0.0.1:1", "x:")
+    let err = auth_redis::RedisSessionStore::connect("redis://127.0.0.1:1", "x:")
         .await
         .unwrap_err();
     assert!(
@@ -275,11 +276,11 @@ async fn sqlite_request_reads_see_other_processes_at_once_and_fail_closed() {
         .create_user(NewUser::new("carol", "c@example.com", "!"))
         .await
         .unwrap();
-    let now = auth_core::now_unix();
-    let rec = auth_core::SessionRecord {
+    let now = auth_core::session::now_unix();
+    let rec = auth_core::session::SessionRecord {
         id: auth_core::SessionId::generate(),
         user_id: Some(user.id.clone()),
-        auth_hash: Some(auth_core::AuthHash::from_bytes([9; 32])),
+        auth_hash: Some(auth_core::session::AuthHash::from_bytes([9; 32])),
         data: Default::default(),
         created_at: now,
         last_seen: now,
@@ -310,7 +311,7 @@ async fn sqlite_existing_rows_get_unicode_keys() {
     use sqlx::Connection as _;
     let (store, dir) = sqlite_file().await;
     store
-        .create_user(auth_core::NewUser::new("seed", "", "!"))
+        .create_user(auth_core::user::NewUser::new("seed", "", "!"))
         .await
         .unwrap();
     drop(store);
@@ -330,7 +331,7 @@ async fn sqlite_existing_rows_get_unicode_keys() {
     let found = store.find_by_username("FFUSER").await.unwrap();
     assert_eq!(found.map(|u| u.username), Some("\u{FB00}user".to_string()));
     let err = store
-        .create_user(auth_core::NewUser::new("ffuser", "", "!"))
+        .create_user(auth_core::user::NewUser::new("ffuser", "", "!"))
         .await
         .unwrap_err();
     assert!(
@@ -349,7 +350,7 @@ async fn postgres_existing_rows_get_unicode_keys() {
         "auth_rekey_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let store = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+    let store = auth_sql::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     for (name, key) in [
@@ -421,7 +422,7 @@ async fn sqlite_table_prefixes_on_the_apps_pool() {
         .execute(&pool)
         .await
         .unwrap();
-    let opts = |p: &str| auth_core::SqlStoreOptions::default().table_prefix(p);
+    let opts = |p: &str| auth_sql::SqlStoreOptions::default().table_prefix(p);
     let a = SqliteStore::from_pool_with(pool.clone(), &opts("appa_"))
         .await
         .unwrap();
@@ -464,15 +465,15 @@ async fn postgres_table_prefixes_on_the_apps_pool() {
         "auth_prefix_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let base = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+    let base = auth_sql::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     let pool = base.pool().clone();
-    let opts = |p: &str| auth_core::SqlStoreOptions::default().table_prefix(p);
-    let a = auth_core::PgStore::from_pool_with(pool.clone(), &opts("appa_"))
+    let opts = |p: &str| auth_sql::SqlStoreOptions::default().table_prefix(p);
+    let a = auth_sql::PgStore::from_pool_with(pool.clone(), &opts("appa_"))
         .await
         .unwrap();
-    let b = auth_core::PgStore::from_pool_with(pool.clone(), &opts("appb_"))
+    let b = auth_sql::PgStore::from_pool_with(pool.clone(), &opts("appb_"))
         .await
         .unwrap();
     prefixed_stores_are_independent(&a, &b).await;
@@ -529,7 +530,7 @@ async fn postgres_sessions_survive_the_user_key_migration() {
         "auth_ukey_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let store = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+    let store = auth_sql::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     let [uid, _] = two_users(&store, "").await;
@@ -575,9 +576,9 @@ async fn legacy_rows(
         .await
         .unwrap();
     let id = auth_core::SessionId::generate();
-    let now = auth_core::now_unix();
+    let now = auth_core::session::now_unix();
     sessions
-        .save(&auth_core::SessionRecord {
+        .save(&auth_core::session::SessionRecord {
             id: id.clone(),
             user_id: Some(u.id.clone()),
             auth_hash: None,
@@ -637,7 +638,7 @@ async fn sqlite_tables_made_before_0_3_are_renamed_off_djangos_names() {
     let url = format!("sqlite://{}", dir.join("legacy.db").display());
     let old = SqliteStore::connect_with(
         &url,
-        &auth_core::SqlStoreOptions::default().table_prefix("auth_"),
+        &auth_sql::SqlStoreOptions::default().table_prefix("auth_"),
     )
     .await
     .unwrap();
@@ -672,7 +673,7 @@ async fn postgres_tables_made_before_0_3_are_renamed_off_djangos_names() {
         "auth_legacy_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let base = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+    let base = auth_sql::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     let pool = base.pool().clone();
@@ -680,12 +681,12 @@ async fn postgres_tables_made_before_0_3_are_renamed_off_djangos_names() {
         .execute(&pool)
         .await
         .unwrap();
-    let legacy = auth_core::SqlStoreOptions::default().table_prefix("auth_");
-    let old = auth_core::PgStore::from_pool_with(pool.clone(), &legacy)
+    let legacy = auth_sql::SqlStoreOptions::default().table_prefix("auth_");
+    let old = auth_sql::PgStore::from_pool_with(pool.clone(), &legacy)
         .await
         .unwrap();
     let (uid, sid) = legacy_rows(&old, &old, &old).await;
-    let store = auth_core::PgStore::from_pool(pool.clone()).await.unwrap();
+    let store = auth_sql::PgStore::from_pool(pool.clone()).await.unwrap();
     legacy_rows_survive(&store, &uid, &sid).await;
     let left: Vec<String> = sqlx::query_scalar(
         "SELECT relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND relname LIKE 'auth\\_%'",
@@ -702,7 +703,7 @@ async fn postgres_tables_made_before_0_3_are_renamed_off_djangos_names() {
         .execute(&pool)
         .await
         .expect("Django's tables fit beside");
-    let again = auth_core::PgStore::from_pool(pool.clone()).await.unwrap();
+    let again = auth_sql::PgStore::from_pool(pool.clone()).await.unwrap();
     assert!(again.find_by_username("newcomer").await.unwrap().is_some());
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(&pool)
@@ -746,7 +747,7 @@ async fn postgres_djangos_tables_are_never_renamed() {
         "auth_djkeep_{}",
         rand_suffix().to_lowercase().replace('-', "_")
     );
-    let base = auth_core::PgStore::connect_in_schema(&url, Some(&schema))
+    let base = auth_sql::PgStore::connect_in_schema(&url, Some(&schema))
         .await
         .unwrap();
     let pool = base.pool().clone();
@@ -758,7 +759,7 @@ async fn postgres_djangos_tables_are_never_renamed() {
     .execute(&pool)
     .await
     .unwrap();
-    let store = auth_core::PgStore::from_pool(pool.clone()).await.unwrap();
+    let store = auth_sql::PgStore::from_pool(pool.clone()).await.unwrap();
     store
         .create_user(NewUser::new("native", "", "!"))
         .await

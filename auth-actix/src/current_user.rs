@@ -70,7 +70,7 @@ impl<T: Send + Sync + 'static> FromRequest for CurrentUser<T> {
                 .unwrap_or_else(|| {
                     auth_core::Denial::new(
                         Requirement::Login,
-                        auth_core::DenialReason::Unauthenticated,
+                        auth_core::guard::DenialReason::Unauthenticated,
                     )
                 });
             let response = shared.deny(denial, req.clone()).await;

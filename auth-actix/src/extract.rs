@@ -10,8 +10,8 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use auth_core::__private::Resolve;
-use auth_core::AuthHandle;
 use auth_core::adapter::{Adapter, Policy};
+use auth_core::http::AuthHandle;
 use futures_util::future::LocalBoxFuture;
 
 use crate::middleware::{RequestExt, Shared};

@@ -4,9 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use auth_core::pages::{
-    AuthPages, LoginUi, Page, PageRequest, PagesSetup, Route, check_mount, routes,
-};
+use auth_pages::{AuthPages, LoginUi, Page, PageRequest, PagesSetup, Route, check_mount, routes};
 
 use crate::Auth;
 

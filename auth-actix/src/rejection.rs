@@ -6,7 +6,7 @@ use auth_core::api::ApiResponse;
 use auth_core::{AuthConfig, AuthError, Denial};
 
 /// An error a handler returns with `?` from the toolkit's calls: an [`AuthError`] (log in,
-/// change a password, ...) or a [`Denial`] (a service-layer guard, [`auth_core::check`]).
+/// change a password, ...) or a [`Denial`] (a service-layer guard, [`auth_core::guard::check`]).
 ///
 /// (actix-web's `ResponseError` cannot be implemented on those core types here, so this wraps
 /// them; `From` makes `?` work.) Under [`crate::AuthMiddleware`] the response is the one the
@@ -38,10 +38,10 @@ impl ResponseError for Rejection {
         let status = match self {
             Rejection::Auth(e) => ApiResponse::for_auth_error(e, &AuthConfig::default()).status,
             Rejection::Denied(d) => {
-                match auth_core::DenialResponse::for_denial(d, &AuthConfig::default()) {
-                    auth_core::DenialResponse::Redirect { .. } => 303,
-                    auth_core::DenialResponse::HxRedirect { .. } => 401,
-                    auth_core::DenialResponse::Body { status, .. } => status,
+                match auth_core::http::DenialResponse::for_denial(d, &AuthConfig::default()) {
+                    auth_core::http::DenialResponse::Redirect { .. } => 303,
+                    auth_core::http::DenialResponse::HxRedirect { .. } => 401,
+                    auth_core::http::DenialResponse::Body { status, .. } => status,
                 }
             }
         };

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::{Error, ResponseError};
-use auth_core::RouteRequirements;
+use auth_core::guard::RouteRequirements;
 use futures_util::future::LocalBoxFuture;
 
 use crate::extract::Auth;

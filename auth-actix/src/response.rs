@@ -4,7 +4,7 @@ use actix_web::http::header::HeaderValue;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use auth_core::api::ApiResponse;
-use auth_core::{AuthConfig, Denial, DenialResponse, DeniedRequest};
+use auth_core::{AuthConfig, Denial, guard::DeniedRequest, http::DenialResponse};
 
 /// The built-in answer to a denial: what guards answer when neither the guard nor the
 /// middleware has an `on_denied` handler. Useful inside your own handler to fall back to it.

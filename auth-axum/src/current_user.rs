@@ -75,7 +75,10 @@ where
         .await
         .err()
         .unwrap_or_else(|| {
-            auth_core::Denial::new(Requirement::Login, auth_core::DenialReason::Unauthenticated)
+            auth_core::Denial::new(
+                Requirement::Login,
+                auth_core::guard::DenialReason::Unauthenticated,
+            )
         });
         Err(shared.deny(denial).await)
     }

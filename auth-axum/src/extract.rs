@@ -4,8 +4,8 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use auth_core::__private::Resolve;
-use auth_core::AuthHandle;
 use auth_core::adapter::{Adapter, Policy};
+use auth_core::http::AuthHandle;
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::StatusCode;
 use axum::http::request::Parts;

@@ -39,17 +39,34 @@ mod require;
 mod response;
 
 pub use api::{add_auth_api, add_auth_api_at};
+#[cfg(any(feature = "pages", feature = "cli"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "pages", feature = "cli"))))]
+pub use auth_admin;
 pub use auth_core;
-#[cfg(feature = "pages")]
-pub use auth_core::pages::{AuthPages, LoginUi, LoginView, PageRenderer};
+pub use auth_core::guard::{DenialReason, RouteRequirements, Wants};
 pub use auth_core::{
-    AuthConfig, AuthContext, AuthError, AuthService, AuthUser, Denial, DenialReason, Permission,
-    Registration, Requirement, RouteRequirements, User, UserId, Wants,
+    AuthConfig, AuthContext, AuthError, AuthService, AuthUser, Denial, Permission, Registration,
+    Requirement, User, UserId,
 };
 pub use auth_macros::{
     group_required, login_required, page, permission_required, staff_required, superuser_required,
     user_passes_test,
 };
+#[cfg(feature = "pages")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
+pub use auth_pages;
+#[cfg(feature = "pages")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
+pub use auth_pages::{AuthPages, LoginUi, LoginView, PageRenderer};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use auth_redis;
+#[cfg(any(feature = "sqlite", feature = "postgres", feature = "django"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "sqlite", feature = "postgres", feature = "django")))
+)]
+pub use auth_sql;
 pub use current_user::CurrentUser;
 pub use extract::{Auth, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};

@@ -2,9 +2,7 @@
 //! `Router` (feature `pages`).
 
 use auth_core::adapter::{DRAIN_BYTES, FormError, MAX_FORM_BYTES};
-use auth_core::pages::{
-    AuthPages, LoginUi, Page, PageRequest, PagesSetup, Route, check_mount, routes,
-};
+use auth_pages::{AuthPages, LoginUi, Page, PageRequest, PagesSetup, Route, check_mount, routes};
 use axum::Router;
 use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, Request};
 use axum::http::{HeaderName, HeaderValue, StatusCode};

@@ -5,7 +5,7 @@ use auth_core::{AuthConfig, AuthError, Denial};
 use axum::response::{IntoResponse, Response};
 
 /// An error a handler returns with `?` from the toolkit's calls: an [`AuthError`] (log in,
-/// change a password, ...) or a [`Denial`] (a service-layer guard, [`auth_core::check`]).
+/// change a password, ...) or a [`Denial`] (a service-layer guard, [`auth_core::guard::check`]).
 ///
 /// (axum's `IntoResponse` cannot be implemented on those core types here, so this wraps them;
 /// `From` makes `?` work.) Under [`crate::AuthLayer`] the response is the one the rest of the
@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 /// use auth_axum::{Auth, Rejection};
 /// async fn change(mut auth: Auth) -> Result<&'static str, Rejection> {
 ///     auth.change_password("old", "new-pass-1", "new-pass-1").await.map_err(|e| match e {
-///         auth_axum::auth_core::PasswordChangeError::Auth(e) => Rejection::from(e),
+///         auth_axum::auth_core::service::PasswordChangeError::Auth(e) => Rejection::from(e),
 ///         other => Rejection::from(auth_axum::AuthError::InvalidPassword(other.to_string())),
 ///     })?;
 ///     Ok("changed")

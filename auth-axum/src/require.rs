@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use auth_core::RouteRequirements;
+use auth_core::guard::RouteRequirements;
 use axum::extract::{OriginalUri, Request};
 use axum::response::{IntoResponse, Response};
 use tower_layer::Layer;

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use auth_core::api::ApiResponse;
-use auth_core::{AuthConfig, Denial, DenialResponse, DeniedRequest};
+use auth_core::{AuthConfig, Denial, guard::DeniedRequest, http::DenialResponse};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 

@@ -15,7 +15,8 @@ use std::task::{Context, Poll, Waker};
 use auth_core::adapter::session_id_from_cookie_header;
 use auth_core::{
     AuthConfig, AuthContext, AuthService, Grants, MemorySessionStore, Registration, Requirement,
-    SessionStore, StoreError, User, check, user_has_perm,
+    SessionStore, StoreError, User,
+    guard::{check, user_has_perm},
 };
 use criterion::{Criterion, criterion_group, criterion_main};
 

@@ -10,7 +10,7 @@
 //! 2. It loads the session once: [`RequestAuth::start`] (or its non-blocking variant that
 //!    answers a [`PendingLoad`] when a store must be awaited) and stores the [`RequestAuth`]
 //!    where extractors find it.
-//! 3. The framework's `Auth` extractor wraps an [`AuthHandle`](crate::AuthHandle); a guard macro's policy type
+//! 3. The framework's `Auth` extractor wraps an [`AuthHandle`](crate::http::AuthHandle); a guard macro's policy type
 //!    implements [`Policy`] for the adapter's [`Adapter`] type, and the adapter's guard
 //!    extractor calls [`evaluate`] with the policy's requirements before the handler runs.
 //! 4. After the handler, [`RequestAuth::finish`] saves what changed and returns a [`Finish`]
@@ -20,12 +20,12 @@
 //! [`MAX_FORM_BYTES`] (draining at most [`DRAIN_BYTES`] of a larger one) and report
 //! [`FormError`] for what could not be read.
 
-pub use crate::csrf::{CSRF_COOKIE, nonce_from_cookies};
-pub use crate::form::{DRAIN_BYTES, Form, FormError, MAX_FORM_BYTES, query_param};
 pub use crate::guard::{Adapter, Policy, audit_denial, evaluate, requirement_met};
-pub use crate::origin::{
+pub use crate::http::csrf::{CSRF_COOKIE, nonce_from_cookies};
+pub use crate::http::form::{DRAIN_BYTES, Form, FormError, MAX_FORM_BYTES, query_param};
+pub use crate::http::origin::{
     BAD_HOST_MESSAGE, OriginPolicy, RequestHeader, Verdict, cross_origin_denial,
 };
-pub use crate::request::{Finish, FinishHeader, PendingLoad, RequestAuth};
-pub use crate::response::REDIRECT_STATUS;
+pub use crate::http::request::{Finish, FinishHeader, PendingLoad, RequestAuth};
+pub use crate::http::response::REDIRECT_STATUS;
 pub use crate::session::{cookie_value, session_id_from_cookie_header};

@@ -17,10 +17,10 @@
 //! runs before any of them. The user is [`UserSnapshot`] (no password hash).
 
 use crate::error::AuthError;
-use crate::form::FormError;
 use crate::guard::AuthContext;
-use crate::helpers::{UserSnapshot, user_snapshot};
-use crate::request::AuthHandle;
+use crate::guard::helpers::{UserSnapshot, user_snapshot};
+use crate::http::form::FormError;
+use crate::http::request::AuthHandle;
 
 /// The header the API reads the CSRF token from (Django's name).
 pub const CSRF_HEADER: &str = "X-CSRFToken";
@@ -115,7 +115,7 @@ impl ApiResponse {
     }
 
     /// The answer to an [`AuthError`] (for handlers that call the service themselves).
-    pub fn for_auth_error(e: &AuthError, cfg: &crate::AuthConfig) -> Self {
+    pub fn for_auth_error(e: &AuthError, cfg: &crate::config::AuthConfig) -> Self {
         match e {
             AuthError::InvalidCredentials => {
                 Self::error(401, "invalid_credentials", &cfg.messages.invalid_login)
@@ -167,7 +167,7 @@ pub async fn handle(
             &serde_json::json!({
                 "token": auth.csrf_token(),
                 "header": CSRF_HEADER,
-                "cookie": crate::csrf::CSRF_COOKIE,
+                "cookie": crate::http::csrf::CSRF_COOKIE,
             }),
         ),
         Endpoint::Me => match me(auth, &cfg).await {
@@ -240,7 +240,7 @@ pub async fn handle(
 
 async fn me(
     auth: &AuthHandle,
-    cfg: &crate::AuthConfig,
+    cfg: &crate::config::AuthConfig,
 ) -> Result<Option<UserSnapshot>, ApiResponse> {
     if auth.is_unavailable() {
         return Err(ApiResponse::error(
@@ -258,7 +258,7 @@ async fn me(
 fn check_csrf(
     auth: &AuthHandle,
     req: &ApiRequest<'_>,
-    cfg: &crate::AuthConfig,
+    cfg: &crate::config::AuthConfig,
 ) -> Result<(), ApiResponse> {
     match req.csrf_token {
         Some(t) if auth.verify_csrf(t) => Ok(()),

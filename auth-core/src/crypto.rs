@@ -1,5 +1,6 @@
-//! The small pieces of cryptography the crate shares: one keyed MAC (HMAC-SHA256 with a
-//! purpose label, for session auth hashes, CSRF tokens and reset tokens) and one hex codec.
+//! The small pieces of cryptography the toolkit shares: one keyed MAC (HMAC-SHA256 with a
+//! purpose label, for session auth hashes, CSRF tokens and reset tokens), Django's salted HMAC
+//! (for stores that share sessions with Django) and small codecs.
 
 use hmac::{Hmac, Mac};
 
@@ -16,12 +17,12 @@ pub(crate) fn keyed_mac(secret: &[u8], purpose: &[u8], parts: &[&[u8]]) -> [u8; 
 
 /// Django's `salted_hmac(key_salt, value, secret, algorithm="sha256")`: HMAC-SHA256 of `value`
 /// under the SHA-256 of `key_salt` followed by `secret`.
-pub(crate) fn salted_hmac(key_salt: &[u8], value: &[u8], secret: &[u8]) -> [u8; 32] {
+pub fn salted_hmac(key_salt: &[u8], value: &[u8], secret: &[u8]) -> [u8; 32] {
     salted_hmac_key(key_salt, secret).finalize_with(value)
 }
 
 /// The keyed MAC of [`salted_hmac`] before any value, to reuse for many values.
-pub(crate) fn salted_hmac_key(key_salt: &[u8], secret: &[u8]) -> SaltedHmac {
+pub fn salted_hmac_key(key_salt: &[u8], secret: &[u8]) -> SaltedHmac {
     use sha2::Digest as _;
     let key = sha2::Sha256::new()
         .chain_update(key_salt)
@@ -32,11 +33,17 @@ pub(crate) fn salted_hmac_key(key_salt: &[u8], secret: &[u8]) -> SaltedHmac {
 
 /// A keyed HMAC-SHA256, cloned for each value it tags.
 #[derive(Clone)]
-pub(crate) struct SaltedHmac(Hmac<sha2::Sha256>);
+pub struct SaltedHmac(Hmac<sha2::Sha256>);
+
+impl std::fmt::Debug for SaltedHmac {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SaltedHmac(..)")
+    }
+}
 
 impl SaltedHmac {
     /// The tag of `value`.
-    pub(crate) fn finalize_with(&self, value: &[u8]) -> [u8; 32] {
+    pub fn finalize_with(&self, value: &[u8]) -> [u8; 32] {
         let mut mac = self.0.clone();
         mac.update(value);
         mac.finalize().into_bytes().into()
@@ -45,7 +52,7 @@ impl SaltedHmac {
 
 /// `n` written with `digits` (its length is the base), most significant first, as Django's
 /// `int_to_base36` and `b62_encode` write numbers.
-pub(crate) fn in_base(mut n: u64, digits: &[u8]) -> String {
+pub fn in_base(mut n: u64, digits: &[u8]) -> String {
     let base = digits.len() as u64;
     let mut out = Vec::new();
     loop {

@@ -8,7 +8,7 @@
 //!   like Django's `EmailValidator`.
 //!
 //! ```
-//! use auth_core::{name_key, normalize_email, normalize_username};
+//! use auth_core::names::{name_key, normalize_email, normalize_username};
 //! assert_eq!(normalize_username("ﬀuser"), "ffuser");
 //! assert_eq!(name_key("STRASSE"), name_key("straße"));
 //! assert_eq!(name_key("ΣΑΣ"), name_key("σας"));
@@ -128,8 +128,7 @@ fn address_literal(d: &str) -> bool {
 /// fold to one key, the oldest gets it; each newer one keeps its old key if that is still free,
 /// else a key no login can type (`old` + U+FFFF + id). Either way it is logged: an
 /// administrator should rename one of them.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn rekey_plan(
+pub fn rekey_plan(
     rows: Vec<(i64, String, String, String, Option<String>)>,
 ) -> Vec<(i64, String, Option<String>)> {
     use std::collections::{HashMap, HashSet};

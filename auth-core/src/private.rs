@@ -9,7 +9,7 @@ pub use crate::guard::{Adapter, AuthContext, Denial, Policy, Requirement, check}
 /// Stops compilation, in the `const` the guard macros emit for each permission literal, when the
 /// literal is not `app_label.codename`; the message says what is wrong.
 pub const fn assert_permission(s: &str) {
-    if let Err(reason) = crate::perm_syntax::check_permission_syntax(s) {
+    if let Err(reason) = crate::permission::syntax::check_permission_syntax(s) {
         panic!("{}", reason);
     }
 }
@@ -17,14 +17,22 @@ pub const fn assert_permission(s: &str) {
 /// Tells, at the expansion site, whether an `on_denied` hook returned a future.
 pub struct Probe<T>(PhantomData<T>);
 
+impl<T> std::fmt::Debug for Probe<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Probe")
+    }
+}
+
 /// A [`Probe`] for the type of `_value`.
 pub fn probe<T>(_value: &T) -> Probe<T> {
     Probe(PhantomData)
 }
 
 /// The hook returned a future: await it.
+#[derive(Debug)]
 pub struct IsFuture;
 /// The hook returned a value: use it as it is.
+#[derive(Debug)]
 pub struct IsValue;
 
 /// Chosen by autoref when the probed type is a future.
@@ -88,37 +96,40 @@ pub async fn check_service<C: AuthContext + ?Sized>(
     })
 }
 
-/// Implements `Deref`/`DerefMut` to [`crate::AuthHandle`] and [`AuthContext`] for an
+/// Implements `Deref`/`DerefMut` to [`crate::http::AuthHandle`] and [`AuthContext`] for an
 /// adapter's `Auth` newtype (`struct Auth(AuthHandle)`), so both adapters share them.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __auth_handle_newtype {
     ($ty:ident) => {
         impl ::std::ops::Deref for $ty {
-            type Target = $crate::AuthHandle;
-            fn deref(&self) -> &$crate::AuthHandle {
+            type Target = $crate::http::AuthHandle;
+            fn deref(&self) -> &$crate::http::AuthHandle {
                 &self.0
             }
         }
 
         impl ::std::ops::DerefMut for $ty {
-            fn deref_mut(&mut self) -> &mut $crate::AuthHandle {
+            fn deref_mut(&mut self) -> &mut $crate::http::AuthHandle {
                 &mut self.0
             }
         }
 
         #[$crate::async_trait]
-        impl $crate::AuthContext for $ty {
-            fn current_user(&self) -> ::std::option::Option<&$crate::User> {
-                $crate::AuthContext::current_user(&self.0)
+        impl $crate::guard::AuthContext for $ty {
+            fn current_user(&self) -> ::std::option::Option<&$crate::user::User> {
+                $crate::guard::AuthContext::current_user(&self.0)
             }
             async fn grants(
                 &self,
-            ) -> ::std::result::Result<::std::sync::Arc<$crate::Grants>, $crate::StoreError> {
-                $crate::AuthContext::grants(&self.0).await
+            ) -> ::std::result::Result<
+                ::std::sync::Arc<$crate::permission::Grants>,
+                $crate::error::StoreError,
+            > {
+                $crate::guard::AuthContext::grants(&self.0).await
             }
             fn is_unavailable(&self) -> bool {
-                $crate::AuthContext::is_unavailable(&self.0)
+                $crate::guard::AuthContext::is_unavailable(&self.0)
             }
         }
     };

@@ -1,6 +1,6 @@
 //! The store conformance suite (feature `testing`): the checks every backend of
 //! [`UserStore`], [`PermissionChecker`], [`SessionStore`] and
-//! [`AttemptStore`](crate::AttemptStore) passes, for store authors to run on theirs. Each
+//! [`AttemptStore`](crate::store::AttemptStore) passes, for store authors to run on theirs. Each
 //! function panics with a message on the first failure.
 //!
 //! A read-only store over an app's own users table runs [`read_only_users`] against users its
@@ -9,7 +9,7 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
 //! use auth_core::testing::{KnownUser, read_only_users};
-//! use auth_core::{MemoryStore, NewUser, UserStore, password};
+//! use auth_core::{MemoryStore, UserStore, password, user::NewUser};
 //! // (A writable store passes the read-only checks too, except the "writes are refused" one.)
 //! let store = MemoryStore::new();
 //! let hash = password::hash("pass-word-1").unwrap();
@@ -21,10 +21,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::{
-    NewUser, Permission, PermissionChecker, SessionId, SessionRecord, SessionStore, StoreError,
-    UserId, UserStore,
-};
+use crate::error::StoreError;
+use crate::permission::Permission;
+use crate::session::{SessionId, SessionRecord};
+use crate::store::{PermissionChecker, SessionStore, UserStore};
+use crate::user::{NewUser, UserId};
 
 /// A user that exists in the store under test, with their password in clear.
 #[derive(Clone, Debug)]
@@ -361,7 +362,7 @@ fn record(user_id: Option<&UserId>, now: i64, expires_in: i64) -> SessionRecord 
     SessionRecord {
         id: SessionId::generate(),
         user_id: user_id.cloned(),
-        auth_hash: user_id.map(|_| crate::AuthHash::from_bytes([0xab; 32])),
+        auth_hash: user_id.map(|_| crate::session::AuthHash::from_bytes([0xab; 32])),
         data,
         created_at: now,
         last_seen: now,
@@ -375,7 +376,7 @@ fn record(user_id: Option<&UserId>, now: i64, expires_in: i64) -> SessionRecord 
 /// With `server_side_expiry` (Redis), the server drops expired records by itself, so
 /// `delete_expired` has nothing left to count.
 pub async fn sessions(store: &dyn SessionStore, user_ids: [UserId; 2], server_side_expiry: bool) {
-    let now = crate::now_unix();
+    let now = crate::session::now_unix();
     let [u1, u2] = &user_ids;
     let a = record(Some(u1), now, 3600);
     store.save(&a).await.unwrap();
@@ -434,7 +435,7 @@ pub async fn sessions(store: &dyn SessionStore, user_ids: [UserId; 2], server_si
 /// brings back one that was deleted meanwhile (a logout elsewhere). Every store of this crate
 /// passes it; a store that keeps the trait's default `update` (which saves) does not.
 pub async fn session_updates(store: &dyn SessionStore, user_id: UserId) {
-    let now = crate::now_unix();
+    let now = crate::session::now_unix();
     let mut rec = record(Some(&user_id), now, 3600);
     store.save(&rec).await.unwrap();
     rec.data.insert("theme".into(), serde_json::json!("light"));
@@ -457,7 +458,7 @@ pub async fn session_updates(store: &dyn SessionStore, user_id: UserId) {
 }
 
 /// Failed-login counters: counting in a window, reading, clearing, expiry.
-pub async fn attempts(store: &dyn crate::AttemptStore, prefix: &str) {
+pub async fn attempts(store: &dyn crate::store::AttemptStore, prefix: &str) {
     let k = format!("{prefix}pair:1.2.3.4|alice");
     assert_eq!(store.failures(&k).await.unwrap(), 0);
     assert_eq!(store.record_failure(&k, 60).await.unwrap(), 1);
@@ -489,7 +490,7 @@ pub async fn attempts(store: &dyn crate::AttemptStore, prefix: &str) {
 /// The attempt store under a burst (security review 2, finding 3): reservations are atomic,
 /// `release` gives one back, and through the service a burst of parallel wrong passwords gets
 /// exactly as many password checks as the limit allows one at a time.
-pub async fn attempts_under_a_burst(store: Arc<dyn crate::AttemptStore>, prefix: &str) {
+pub async fn attempts_under_a_burst(store: Arc<dyn crate::store::AttemptStore>, prefix: &str) {
     let k = format!("{prefix}burst-key");
     let counts = futures_util::future::join_all((0..50).map(|_| store.record_failure(&k, 60)))
         .await
@@ -512,17 +513,17 @@ pub async fn attempts_under_a_burst(store: Arc<dyn crate::AttemptStore>, prefix:
     );
     assert_eq!(store.record_failure(&fresh, 60).await.unwrap(), 1);
 
-    let config = crate::AuthConfig {
+    let config = crate::config::AuthConfig {
         secret_key: "burst-secret-burst-secret-burst-secret".into(),
-        ..crate::AuthConfig::default()
+        ..crate::config::AuthConfig::default()
     };
-    let service = crate::AuthService::in_memory(config).with_attempt_store(store.clone());
+    let service = crate::service::AuthService::in_memory(config).with_attempt_store(store.clone());
     let name = format!(
         "burst{}",
         prefix.replace(|c: char| !c.is_alphanumeric(), "")
     );
     service
-        .register(&crate::Registration::new(
+        .register(&crate::service::Registration::new(
             &name,
             &format!("{name}@example.com"),
             "correct horse battery",
@@ -536,18 +537,18 @@ pub async fn attempts_under_a_burst(store: Arc<dyn crate::AttemptStore>, prefix:
     .await;
     let checked = answers
         .iter()
-        .filter(|r| matches!(r, Err(crate::AuthError::InvalidCredentials)))
+        .filter(|r| matches!(r, Err(crate::error::AuthError::InvalidCredentials)))
         .count();
     let throttled = answers
         .iter()
-        .filter(|r| matches!(r, Err(crate::AuthError::Throttled { .. })))
+        .filter(|r| matches!(r, Err(crate::error::AuthError::Throttled { .. })))
         .count();
     assert_eq!((checked, throttled), (5, 25), "{answers:?}");
     assert!(matches!(
         service
             .authenticate_from(&name, "correct horse battery", client)
             .await,
-        Err(crate::AuthError::Throttled { .. })
+        Err(crate::error::AuthError::Throttled { .. })
     ));
     // Another client still logs in, and a success gives its address reservation back.
     let other = Some("198.51.100.50".parse().unwrap());

@@ -197,7 +197,7 @@ impl<'de> Deserialize<'de> for UserId {
 /// An app's own user type, so that its stores, guards and handlers work with it.
 ///
 /// Implement it for the row type of your users table, return
-/// [`User::from_app`]`(row)` from your [`UserStore`](crate::UserStore), and read your type
+/// [`User::from_app`]`(row)` from your [`UserStore`](crate::store::UserStore), and read your type
 /// back in a handler with the adapter's `CurrentUser<YourUser>` (or
 /// [`User::app`]). The guards read the flags through the built-in [`User`] the service keeps
 /// beside your value, so they work unchanged.
@@ -433,6 +433,6 @@ pub struct Group {
 }
 
 /// The comparison key of usernames and emails (see [`crate::names::name_key`]).
-pub(crate) fn fold_case(s: &str) -> String {
+pub fn fold_case(s: &str) -> String {
     crate::names::name_key(s)
 }

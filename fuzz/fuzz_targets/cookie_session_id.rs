@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(SessionId::from_bytes(id.to_bytes()), id);
     }
     assert_eq!(SessionId::parse_bytes(data).ok(), SessionId::parse(&header).ok().filter(|_| header.as_bytes() == data));
-    if let Ok(h) = auth_core::AuthHash::parse_hex(&header) {
+    if let Ok(h) = auth_core::session::AuthHash::parse_hex(&header) {
         assert_eq!(h.to_hex(), header.to_ascii_lowercase());
     }
     let _ = auth_core::adapter::nonce_from_cookies([header.as_ref()]);

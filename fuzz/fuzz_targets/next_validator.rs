@@ -2,7 +2,7 @@
 //! a browser cannot read as another site: no scheme, no `//` (after the browser's own
 //! clean-ups: leading control characters and spaces, tab/CR/LF, `\` as `/`).
 #![no_main]
-use auth_core::url_has_allowed_host_and_scheme;
+use auth_core::http::url_has_allowed_host_and_scheme;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

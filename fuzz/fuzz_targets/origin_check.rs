@@ -4,7 +4,7 @@
 //! stable (folding a key gives the same key).
 #![no_main]
 use auth_core::AuthConfig;
-use auth_core::{name_key, normalize_email};
+use auth_core::names::{name_key, normalize_email};
 use auth_core::adapter::{OriginPolicy, RequestHeader, Verdict};
 use libfuzzer_sys::fuzz_target;
 

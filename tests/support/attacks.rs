@@ -366,7 +366,7 @@ pub async fn hardening(s: &Server) {
         "/\x00x",
     ] {
         let mut b = Browser::new(s);
-        let path = format!("/login?next={}", auth_core::percent_encode(hostile));
+        let path = format!("/login?next={}", auth_core::http::percent_encode(hostile));
         let r = b
             .submit(
                 &path,

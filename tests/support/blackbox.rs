@@ -236,7 +236,7 @@ pub async fn next_handling(s: &Server) {
         "http://127.0.0.1:1/elsewhere",
     ] {
         let mut b = Browser::new(s);
-        let path = format!("/login?next={}", auth_core::percent_encode(hostile));
+        let path = format!("/login?next={}", auth_core::http::percent_encode(hostile));
         let page = b.get(&path).await;
         let mut f = page.form_fields();
         assert!(

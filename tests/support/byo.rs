@@ -15,8 +15,8 @@
 use std::collections::HashMap;
 
 use auth_core::{
-    AuthConfig, AuthService, AuthUser, Grants, MemoryAttemptStore, MemorySessionStore,
-    PermissionChecker, StoreError, User, UserId, UserStore, async_trait, uuid::Uuid,
+    AuthConfig, AuthService, AuthUser, Grants, MemorySessionStore, PermissionChecker, StoreError,
+    User, UserId, UserStore, async_trait, store::MemoryAttemptStore, uuid::Uuid,
 };
 
 use crate::{Client, Req};
@@ -58,11 +58,11 @@ impl UserStore for Members {
             .map(User::from_app))
     }
     async fn find_by_username(&self, name: &str) -> Result<Option<User>, StoreError> {
-        let key = auth_core::name_key(name);
+        let key = auth_core::names::name_key(name);
         Ok(self
             .0
             .values()
-            .find(|m| auth_core::name_key(&m.login) == key)
+            .find(|m| auth_core::names::name_key(&m.login) == key)
             .cloned()
             .map(User::from_app))
     }
@@ -133,7 +133,7 @@ where
     match what {
         Some("denial") => Err(auth_core::Denial::new(
             auth_core::Requirement::Staff,
-            auth_core::DenialReason::Forbidden,
+            auth_core::guard::DenialReason::Forbidden,
         )
         .into()),
         Some("throttled") => Err(auth_core::AuthError::Throttled {

@@ -535,18 +535,18 @@ pub async fn interop(bin: &str, db: DjangoDb) {
 }
 
 /// A Django-migrated database and the Django store over it (for store-level tests).
-pub async fn migrated_store(db: &DjangoDb) -> Option<auth_core::django::DjangoStore> {
+pub async fn migrated_store(db: &DjangoDb) -> Option<auth_sql::django::DjangoStore> {
     let python = python()?;
     let mut dj = Django::start(&python, db).await;
     dj.cmd(json!({"cmd": "migrate"})).await;
     drop(dj);
     let config = auth_core::AuthConfig {
-        schema: auth_core::Schema::Django,
+        schema: auth_core::config::Schema::Django,
         secret_key: SECRET.into(),
         ..auth_core::AuthConfig::default()
     };
     Some(
-        auth_core::django::DjangoStore::connect(&db.url(), &config)
+        auth_sql::django::DjangoStore::connect(&db.url(), &config)
             .await
             .unwrap(),
     )

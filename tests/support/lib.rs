@@ -14,7 +14,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use auth_core::{
-    AuthConfig, AuthService, MemorySessionStore, MemoryStore, NewUser, Permission, SessionStore,
+    AuthConfig, AuthService, MemorySessionStore, MemoryStore, Permission, SessionStore,
+    user::NewUser,
 };
 
 /// The crates `browser.rs` and `multiprocess.rs` use, for the test binaries that include them.
@@ -243,10 +244,13 @@ impl SessionStore for DownStore {
     async fn load(
         &self,
         _: &auth_core::SessionId,
-    ) -> Result<Option<auth_core::SessionRecord>, auth_core::StoreError> {
+    ) -> Result<Option<auth_core::session::SessionRecord>, auth_core::StoreError> {
         Err(auth_core::StoreError::unavailable("connection refused"))
     }
-    async fn save(&self, _: &auth_core::SessionRecord) -> Result<(), auth_core::StoreError> {
+    async fn save(
+        &self,
+        _: &auth_core::session::SessionRecord,
+    ) -> Result<(), auth_core::StoreError> {
         Err(auth_core::StoreError::unavailable("connection refused"))
     }
     async fn delete(&self, _: &auth_core::SessionId) -> Result<(), auth_core::StoreError> {
@@ -276,11 +280,14 @@ impl SessionStore for CountingStore {
     async fn load(
         &self,
         id: &auth_core::SessionId,
-    ) -> Result<Option<auth_core::SessionRecord>, auth_core::StoreError> {
+    ) -> Result<Option<auth_core::session::SessionRecord>, auth_core::StoreError> {
         self.loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.load(id).await
     }
-    async fn save(&self, r: &auth_core::SessionRecord) -> Result<(), auth_core::StoreError> {
+    async fn save(
+        &self,
+        r: &auth_core::session::SessionRecord,
+    ) -> Result<(), auth_core::StoreError> {
         self.inner.save(r).await
     }
     async fn delete(&self, id: &auth_core::SessionId) -> Result<(), auth_core::StoreError> {
@@ -314,7 +321,10 @@ impl auth_core::PermissionChecker for CountingPerms {
         self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner.grants(user_id).await
     }
-    async fn ensure_group(&self, name: &str) -> Result<auth_core::Group, auth_core::StoreError> {
+    async fn ensure_group(
+        &self,
+        name: &str,
+    ) -> Result<auth_core::user::Group, auth_core::StoreError> {
         self.inner.ensure_group(name).await
     }
     async fn add_user_to_group(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use auth_core::pages::{LoginView, PageRenderer};
+use auth_pages::{LoginView, PageRenderer};
 
 use crate::{Client, PASSWORD, Req, Resp};
 
@@ -25,16 +25,13 @@ pub struct MarkedRenderer;
 
 impl PageRenderer for MarkedRenderer {
     fn login(&self, v: &LoginView<'_>) -> String {
-        format!(
-            "<div id=\"my-look\">{}</div>",
-            auth_core::pages::render::login(v)
-        )
+        format!("<div id=\"my-look\">{}</div>", auth_pages::render::login(v))
     }
 }
 
 /// The app-drawn login form of [`Mount::CustomUi`].
-pub fn custom_login_ui() -> auth_core::pages::LoginUi {
-    auth_core::pages::LoginUi::new(|v: &LoginView<'_>| {
+pub fn custom_login_ui() -> auth_pages::LoginUi {
+    auth_pages::LoginUi::new(|v: &LoginView<'_>| {
         format!(
             "<h1>Custom sign-in</h1>{}<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\"><input name=\"username\"><input name=\"password\"></form>",
             v.errors.join(" "),
@@ -98,7 +95,7 @@ impl<'c, C: Client> Session<'c, C> {
             .unwrap_or_else(|| panic!("no csrf token on {path}: {}", page.body));
         let mut body = format!("csrf_token={token}");
         for (k, v) in values {
-            body.push_str(&format!("&{k}={}", auth_core::percent_encode(v)));
+            body.push_str(&format!("&{k}={}", auth_core::http::percent_encode(v)));
         }
         self.send(
             Req::post(post_to)

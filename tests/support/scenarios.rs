@@ -568,7 +568,7 @@ pub async fn store_down_fails_closed(c: &impl Client, f: &Fixture) {
 }
 
 fn enc(s: &str) -> String {
-    auth_core::percent_encode(s)
+    auth_core::http::percent_encode(s)
 }
 
 /// One session load and at most one permission read per request, however many guards and

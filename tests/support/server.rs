@@ -462,8 +462,8 @@ pub fn encode(fields: &BTreeMap<String, String>) -> String {
         .map(|(k, v)| {
             format!(
                 "{}={}",
-                auth_core::percent_encode(k),
-                auth_core::percent_encode(v)
+                auth_core::http::percent_encode(k),
+                auth_core::http::percent_encode(v)
             )
         })
         .collect::<Vec<_>>()

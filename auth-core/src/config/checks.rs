@@ -60,14 +60,14 @@ impl AuthConfig {
             return bad("session timeouts must be positive");
         }
         if let Some(o) = &self.site_origin
-            && !crate::web_origin::is_valid_origin(o)
+            && !crate::http::web_origin::is_valid_origin(o)
         {
             return Err(ConfigError::Invalid(format!(
                 "site_origin must be an origin such as https://shop.example (scheme, host, optional port; no path), got {o:?}"
             )));
         }
         for o in &self.csrf_trusted_origins {
-            if !crate::web_origin::is_valid_origin(o) {
+            if !crate::http::web_origin::is_valid_origin(o) {
                 return Err(ConfigError::Invalid(format!(
                     "csrf_trusted_origins entries must be origins such as https://admin.example, got {o:?}"
                 )));

@@ -244,7 +244,7 @@ fn verify_phc(
 }
 
 /// How new hashes are made, and which stored hashes a login replaces: argon2id (the default),
-/// or Django's default hasher in Django mode, so that Django's `check_password` accepts every
+/// or Django's default hasher over Django's tables ([`UserStore::password_hasher`]), so that Django's `check_password` accepts every
 /// hash this side writes.
 ///
 /// ```
@@ -259,6 +259,8 @@ fn verify_phc(
 /// assert!(django.needs_rehash(&password::hash("x").unwrap()));
 /// assert!(django.needs_rehash("pbkdf2_sha256$1000$shortsalt$AAAA"), "a salt under 128 bits");
 /// ```
+///
+/// [`UserStore::password_hasher`]: crate::store::UserStore::password_hasher
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Hasher {
@@ -274,16 +276,6 @@ pub enum Hasher {
 }
 
 impl Hasher {
-    /// The hasher a configuration asks for: Django's in Django mode, else argon2id.
-    pub fn for_config(config: &crate::AuthConfig) -> Self {
-        match config.schema {
-            crate::Schema::Django => Hasher::DjangoPbkdf2Sha256 {
-                iterations: config.django_password_iterations,
-            },
-            _ => Hasher::Argon2id,
-        }
-    }
-
     /// Hashes `password` with a fresh salt from the OS CSPRNG.
     pub fn hash(&self, password: &str) -> Result<String, PasswordError> {
         match *self {

@@ -47,7 +47,7 @@ fn lower_priority(idle: bool) {
 
 impl HashPool {
     /// A pool of `limit` threads (`0` means the number of CPUs) at idle priority (see
-    /// [`crate::AuthConfig::password_hash_idle_priority`]).
+    /// [`crate::config::AuthConfig::password_hash_idle_priority`]).
     pub fn new(limit: usize) -> Self {
         Self::with_idle_priority(limit, true)
     }

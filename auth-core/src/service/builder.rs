@@ -102,7 +102,7 @@ impl AuthServiceBuilder {
         self
     }
 
-    /// Where permissions and groups come from ([`crate::NoPermissions`] for users without any).
+    /// Where permissions and groups come from ([`crate::store::NoPermissions`] for users without any).
     pub fn permissions(mut self, perms: impl PermissionChecker) -> Self {
         self.perms = Some(Arc::new(perms));
         self
@@ -161,7 +161,7 @@ impl AuthServiceBuilder {
         let perms = self.perms.ok_or(missing(
             "permission",
             "call .permissions(store), .users_and_permissions(store) or .store(store); \
-             auth_core::NoPermissions if your users have none",
+             auth_core::store::NoPermissions if your users have none",
         ))?;
         let sessions = self.sessions.ok_or(missing(
             "session",
@@ -195,7 +195,7 @@ impl AuthServiceBuilder {
 mod tests {
     use super::*;
     use crate::session::{SessionId, SessionRecord, now_unix};
-    use crate::{MemoryAttemptStore, MemorySessionStore, MemoryStore, NoPermissions};
+    use crate::store::{MemoryAttemptStore, MemorySessionStore, MemoryStore, NoPermissions};
 
     #[tokio::test]
     async fn build_starts_the_cleanup_and_dropping_the_service_stops_it() {

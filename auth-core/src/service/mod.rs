@@ -13,8 +13,8 @@ use crate::config::AuthConfig;
 use crate::password::HashPool;
 use crate::session::AuthHash;
 use crate::store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
+use crate::store::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 use crate::user::UserId;
-use crate::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 
 mod accounts;
 mod builder;
@@ -53,7 +53,9 @@ struct Inner {
     sessions: Arc<dyn SessionStore>,
     pool: HashPool,
     secret: Vec<u8>,
-    origin: crate::origin::OriginPolicy,
+    origin: crate::http::origin::OriginPolicy,
+    /// The session store's salt for a shared session auth hash (Django's), if any.
+    auth_hash_salt: Option<&'static str>,
     cleanup: Option<Arc<builder::CleanupTask>>,
 }
 
@@ -86,7 +88,8 @@ impl AuthService {
             config.password_hash_concurrency,
             config.password_hash_idle_priority,
         )
-        .with_hasher(crate::password::Hasher::for_config(&config));
+        .with_hasher(users.password_hasher().unwrap_or_default());
+        let auth_hash_salt = sessions.session_auth_hash_salt();
         for warning in config.security_warnings() {
             tracing::warn!(event = "insecure_setting", "{warning}");
         }
@@ -94,8 +97,9 @@ impl AuthService {
             inner: Arc::new(Inner {
                 attempts: Arc::new(MemoryAttemptStore::new()),
                 cookie_name: config.cookie_name(),
-                origin: crate::origin::OriginPolicy::from_config(&config),
+                origin: crate::http::origin::OriginPolicy::from_config(&config),
                 auth_hash_cache: Arc::default(),
+                auth_hash_salt,
                 config,
                 users,
                 perms,
@@ -112,7 +116,7 @@ impl AuthService {
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use auth_core::{AuthConfig, AuthService, MemoryAttemptStore, MemorySessionStore, MemoryStore, NoPermissions};
+    /// use auth_core::{AuthConfig, AuthService, MemorySessionStore, MemoryStore, store::{MemoryAttemptStore, NoPermissions}};
     /// let auth = AuthService::builder(AuthConfig::default())
     ///     .users(MemoryStore::new())
     ///     .permissions(NoPermissions)
@@ -168,7 +172,7 @@ impl AuthService {
     }
 
     /// The cross-origin rules the adapters' layers apply to every request.
-    pub fn origin_policy(&self) -> &crate::origin::OriginPolicy {
+    pub fn origin_policy(&self) -> &crate::http::origin::OriginPolicy {
         &self.inner.origin
     }
 
@@ -195,6 +199,25 @@ impl AuthService {
     /// The session cookie's name (with the `__Host-` prefix when configured), computed once.
     pub fn cookie_name(&self) -> &str {
         &self.inner.cookie_name
+    }
+
+    /// A password-reset token for `user`, made now under the secret key ([`crate::reset`]):
+    /// it stops working when the user logs in, changes password or email, or after
+    /// `password_reset_timeout_secs`.
+    pub fn password_reset_token(&self, user: &crate::user::User) -> String {
+        crate::reset::make_token(&self.inner.secret, user, crate::session::now_unix())
+    }
+
+    /// Whether `token` is a live password-reset token for `user` (see
+    /// [`password_reset_token`](Self::password_reset_token)).
+    pub fn check_password_reset_token(&self, user: &crate::user::User, token: &str) -> bool {
+        crate::reset::check_token(
+            &self.inner.secret,
+            user,
+            token,
+            crate::session::now_unix(),
+            self.inner.config.password_reset_timeout_secs,
+        )
     }
 
     /// The secret key's bytes (for tokens derived from it).

@@ -17,17 +17,19 @@ impl AuthService {
     /// HMAC-SHA256 of a password hash under the secret key: stored in the session at login, so
     /// that a password change ends the session.
     ///
-    /// In Django mode it is Django's own (`AbstractBaseUser.get_session_auth_hash`), which
-    /// Django keeps as `_auth_user_hash`, so that a password change on either side ends the
-    /// other's sessions.
+    /// Over a session store that shares its sessions with another system
+    /// ([`SessionStore::session_auth_hash_salt`](crate::store::SessionStore::session_auth_hash_salt),
+    /// Django's store) it is that system's salted HMAC (Django's
+    /// `AbstractBaseUser.get_session_auth_hash`, kept as `_auth_user_hash`), so that a password
+    /// change on either side ends the other's sessions.
     pub fn session_auth_hash(&self, password_hash: &str) -> AuthHash {
         self.session_auth_hash_under(&self.inner.secret, password_hash)
     }
 
     fn session_auth_hash_under(&self, secret: &[u8], password_hash: &str) -> AuthHash {
-        if self.inner.config.schema == crate::Schema::Django {
+        if let Some(salt) = self.inner.auth_hash_salt {
             return AuthHash::from_bytes(crate::crypto::salted_hmac(
-                crate::django::SESSION_AUTH_HASH_SALT.as_bytes(),
+                salt.as_bytes(),
                 password_hash.as_bytes(),
                 secret,
             ));
@@ -154,7 +156,7 @@ impl AuthService {
     }
 
     /// [`load_session`](Self::load_session) without waiting, when the stores can answer at
-    /// once (an in-memory map, a local SQLite file: see [`SessionStore::load_now`](crate::SessionStore::load_now)) and nothing
+    /// once (an in-memory map, a local SQLite file: see [`SessionStore::load_now`](crate::store::SessionStore::load_now)) and nothing
     /// has to be written; `None` means "call `load_session`". Every request of a logged-in user
     /// takes this path with those stores, with no allocation and no await.
     pub fn load_session_now(&self, id: Option<SessionId>) -> Option<SessionState> {
@@ -440,14 +442,16 @@ mod tests {
 
 #[cfg(test)]
 mod race_tests {
-    use crate::{AuthConfig, AuthService, CookieUpdate, Registration, SessionStore};
+    use crate::config::AuthConfig;
+    use crate::service::{AuthService, CookieUpdate, Registration};
+    use crate::store::SessionStore;
 
     /// A request that loaded a session while another ended it (a logout elsewhere) must not
     /// write it back when it saves: the session stays ended and the cookie is cleared.
     #[tokio::test]
     async fn a_session_ended_meanwhile_is_not_written_back() {
-        let sessions = std::sync::Arc::new(crate::MemorySessionStore::new());
-        let users = std::sync::Arc::new(crate::MemoryStore::new());
+        let sessions = std::sync::Arc::new(crate::store::MemorySessionStore::new());
+        let users = std::sync::Arc::new(crate::store::MemoryStore::new());
         let auth = AuthService::new(
             AuthConfig::default(),
             users.clone(),
@@ -489,8 +493,8 @@ mod race_tests {
     /// and is re-hashed under the new key, so it survives the fallback's removal.
     #[tokio::test]
     async fn sessions_under_a_fallback_key_move_to_the_new_key() {
-        let sessions = std::sync::Arc::new(crate::MemorySessionStore::new());
-        let users = std::sync::Arc::new(crate::MemoryStore::new());
+        let sessions = std::sync::Arc::new(crate::store::MemorySessionStore::new());
+        let users = std::sync::Arc::new(crate::store::MemoryStore::new());
         let with = |key: &str, fallbacks: &[&str]| {
             let config = AuthConfig {
                 secret_key: key.into(),

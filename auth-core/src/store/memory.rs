@@ -17,7 +17,7 @@ use crate::user::{Group, NewUser, User, UserId, fold_case};
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// use auth_core::{MemoryStore, NewUser, UserStore};
+/// use auth_core::{MemoryStore, UserStore, user::NewUser};
 /// let store = MemoryStore::new();
 /// let u = store.create_user(NewUser::new("alice", "a@example.com", "!")).await.unwrap();
 /// assert_eq!(store.find_by_username("ALICE").await.unwrap().unwrap().id, u.id);

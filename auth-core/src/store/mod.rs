@@ -1,10 +1,10 @@
 //! Storage: the traits (async and object-safe, so `Arc<dyn UserStore>` works) and the
 //! backends that implement them.
 //!
-//! - [`memory`] and [`memory_sessions`]: in memory, for tests and single-process apps;
-//! - `sqlite` and `postgres` (features of the same names): everything, in SQL written once in
-//!   [`sql`]; `sqlite_reader` is SQLite's in-place read path for the per-request lookups;
-//! - `redis` (feature `redis`): sessions and attempt counters.
+//! - here: [`MemoryStore`], [`MemoryAttemptStore`] and [`MemorySessionStore`], in memory, for
+//!   tests and single-process apps;
+//! - in the crate `auth-sql`: SQLite and PostgreSQL (everything), and Django's own tables;
+//! - in the crate `auth-redis`: sessions and attempt counters in Redis.
 
 use std::sync::Arc;
 
@@ -18,16 +18,9 @@ use crate::user::{Group, NewUser, User, UserId};
 
 pub(crate) mod memory;
 pub(crate) mod memory_sessions;
-#[cfg(feature = "postgres")]
-pub(crate) mod postgres;
-#[cfg(feature = "redis")]
-pub(crate) mod redis;
-#[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) mod sql;
-#[cfg(feature = "sqlite")]
-pub(crate) mod sqlite;
-#[cfg(feature = "sqlite-fast-reads")]
-pub(crate) mod sqlite_reader;
+
+pub use crate::store::memory::{MemoryAttemptStore, MemoryStore};
+pub use crate::store::memory_sessions::MemorySessionStore;
 
 /// Where users live.
 ///
@@ -62,7 +55,7 @@ pub trait UserStore: Send + Sync + 'static {
         None
     }
     /// The user with this username (case-insensitive: compare
-    /// [`name_key`](crate::name_key)s, or use a case-insensitive collation). Logins by
+    /// [`name_key`](crate::names::name_key)s, or use a case-insensitive collation). Logins by
     /// username call this.
     async fn find_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
     /// The user with this email (case-insensitive). Empty emails never match. Logins by email
@@ -76,6 +69,13 @@ pub trait UserStore: Send + Sync + 'static {
     /// `last_login` and upgrading old hashes.
     fn is_writable(&self) -> bool {
         false
+    }
+    /// How new password hashes for this store's users are made, when its users are shared with
+    /// another system that must read them: `None` (the default) is the toolkit's own argon2id.
+    /// The Django store answers Django's `pbkdf2_sha256` with the configured iteration count,
+    /// so that Django's `check_password` accepts every hash this side writes.
+    fn password_hasher(&self) -> Option<crate::password::Hasher> {
+        None
     }
     /// Creates a user; [`StoreError::Conflict`] when the username or email is taken.
     async fn create_user(&self, new: NewUser) -> Result<User, StoreError> {
@@ -199,6 +199,13 @@ pub trait SessionStore: Send + Sync + 'static {
     ) -> Result<u64, StoreError>;
     /// Deletes every session that expired before `now` (Unix seconds); returns the count.
     async fn delete_expired(&self, now: i64) -> Result<u64, StoreError>;
+    /// For sessions shared with another system: the key salt of that system's session auth
+    /// hash (a salted HMAC-SHA256 of the password hash, [`crate::crypto::salted_hmac`]), so a
+    /// password change on either side ends the other's sessions. `None` (the default) is the
+    /// toolkit's own keyed MAC. The Django store answers Django's salt.
+    fn session_auth_hash_salt(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// Counters of failed logins, for brute-force protection. Keep them in a store every process

@@ -31,9 +31,9 @@ async fn helpers_and_snapshot() {
     );
     assert!(user_in_group(&cx, "Editors").await.unwrap());
     assert!(!user_in_group(&cx, "editors").await.unwrap());
-    assert!(auth_core::require_login_user(&cx).is_ok());
+    assert!(auth_core::guard::require_login_user(&cx).is_ok());
     let anon = Ctx(None, grants.clone());
-    assert!(auth_core::require_login_user(&anon).is_err());
+    assert!(auth_core::guard::require_login_user(&anon).is_err());
     assert!(!user_has_perm(&anon, "blog.add_post").await.unwrap());
 
     let snap = user_snapshot(&cx, true).await.unwrap().unwrap();

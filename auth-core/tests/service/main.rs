@@ -8,9 +8,12 @@ mod sessions;
 use std::sync::Arc;
 
 use auth_core::{
-    AuthConfig, AuthContext, AuthError, AuthService, Grants, LoginField, MemorySessionStore,
-    MemoryStore, NewUser, RegisterError, Registration, SessionStore, StoreError, User, UserStore,
-    user_has_perm, user_in_group, user_snapshot,
+    AuthConfig, AuthContext, AuthError, AuthService, Grants, MemorySessionStore, MemoryStore,
+    Registration, SessionStore, StoreError, User, UserStore,
+    config::LoginField,
+    guard::{user_has_perm, user_in_group, user_snapshot},
+    service::RegisterError,
+    user::NewUser,
 };
 
 fn config() -> AuthConfig {

@@ -172,7 +172,7 @@ async fn password_change_elsewhere_and_deactivation_end_sessions() {
 async fn the_cleanup_task_removes_expired_sessions() {
     let sessions = Arc::new(MemorySessionStore::new());
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mk = |expires_at| auth_core::SessionRecord {
+    let mk = |expires_at| auth_core::session::SessionRecord {
         id: auth_core::SessionId::generate(),
         user_id: None,
         auth_hash: None,
@@ -184,7 +184,8 @@ async fn the_cleanup_task_removes_expired_sessions() {
     sessions.save(&mk(now - 1)).await.unwrap();
     sessions.save(&mk(now + 3600)).await.unwrap();
     assert_eq!(sessions.len(), 2);
-    let task = auth_core::spawn_cleanup(sessions.clone(), std::time::Duration::from_millis(10));
+    let task =
+        auth_core::store::spawn_cleanup(sessions.clone(), std::time::Duration::from_millis(10));
     for _ in 0..100 {
         if sessions.len() == 1 {
             break;
@@ -243,10 +244,10 @@ impl SessionStore for AsyncOnly {
     async fn load(
         &self,
         id: &auth_core::SessionId,
-    ) -> Result<Option<auth_core::SessionRecord>, StoreError> {
+    ) -> Result<Option<auth_core::session::SessionRecord>, StoreError> {
         self.0.load(id).await
     }
-    async fn save(&self, r: &auth_core::SessionRecord) -> Result<(), StoreError> {
+    async fn save(&self, r: &auth_core::session::SessionRecord) -> Result<(), StoreError> {
         self.0.save(r).await
     }
     async fn delete(&self, id: &auth_core::SessionId) -> Result<(), StoreError> {

@@ -53,25 +53,25 @@ async fn ours_service(mode: &str) -> auth_axum::AuthService {
         "redis" => {
             let url = std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
             let prefix = format!("bench-{}:", std::process::id());
-            let sessions = Arc::new(auth_axum::auth_core::RedisSessionStore::connect(&url, &prefix).await.unwrap());
+            let sessions = Arc::new(auth_axum::auth_redis::RedisSessionStore::connect(&url, &prefix).await.unwrap());
             AuthService::new(config, users.clone(), users, sessions)
         }
         "sqlite" => {
             let path = std::env::temp_dir().join(format!("bench-{}.db", std::process::id()));
             let _ = std::fs::remove_file(&path);
-            let store = Arc::new(auth_axum::auth_core::SqliteStore::connect(path.to_str().unwrap()).await.unwrap());
+            let store = Arc::new(auth_axum::auth_sql::SqliteStore::connect(path.to_str().unwrap()).await.unwrap());
             AuthService::new(config, store.clone(), store.clone(), store)
         }
         "postgres" => {
             // The native store in a schema of its own on DATABASE_URL's database.
             let url = std::env::var("DATABASE_URL").expect("DATABASE_URL for ours-axum-postgres");
-            let store = Arc::new(auth_axum::auth_core::PgStore::connect_in_schema(&url, Some("bench_native")).await.unwrap());
+            let store = Arc::new(auth_axum::auth_sql::PgStore::connect_in_schema(&url, Some("bench_native")).await.unwrap());
             AuthService::new(config, store.clone(), store.clone(), store)
         }
         "django-sqlite" | "django-sqlite-wal" | "django-postgres" => {
             // A database Django's `migrate` made (scripts/load.sh prepares it with
             // tests/django/djctl.py); the same SECRET_KEY as that project.
-            use auth_axum::auth_core::{Schema, django::DjangoStore};
+            use auth_axum::{auth_core::config::Schema, auth_sql::django::DjangoStore};
             let url = std::env::var("DJANGO_BENCH_DB").expect("DJANGO_BENCH_DB for the django modes");
             let config = AuthConfig { schema: Schema::Django, ..config };
             let store = Arc::new(DjangoStore::connect(&url, &config).await.unwrap());

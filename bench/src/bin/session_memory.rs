@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release --manifest-path bench/Cargo.toml --bin session_memory [COUNT]`
 
-use auth_axum::auth_core::{SessionId, SessionRecord, now_unix};
+use auth_axum::auth_core::{SessionId, session::{SessionRecord, now_unix}};
 use auth_axum::auth_core::{MemorySessionStore, SessionStore};
 
 fn rss_bytes() -> u64 {
@@ -22,7 +22,7 @@ async fn main() {
         let rec = SessionRecord {
             id: SessionId::generate(),
             user_id: Some(((i % 50_000) as i64 + 1).into()),
-            auth_hash: Some(auth_axum::auth_core::AuthHash::from_bytes([0xf0; 32])),
+            auth_hash: Some(auth_axum::auth_core::session::AuthHash::from_bytes([0xf0; 32])),
             data: Default::default(),
             created_at: now,
             last_seen: now,

@@ -10,7 +10,7 @@
 //! - `/api/whoami`: the app's user as JSON; `/invoices`: needs `billing.view_invoices`;
 //! - `/api/auth/{login,logout,me,csrf}`: the toolkit's JSON API.
 
-use auth_axum::auth_core::{SqlStoreOptions, SqliteStore};
+use auth_axum::auth_sql::{SqlStoreOptions, SqliteStore};
 use auth_axum::{Auth, AuthConfig, AuthLayer, AuthService, CurrentUser, permission_required};
 use axum::Json;
 use axum::Router;

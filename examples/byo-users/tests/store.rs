@@ -42,7 +42,7 @@ async fn the_example_store_passes_the_read_only_conformance_suite() {
     assert_eq!(u.app::<byo_users::AppUser>().unwrap().tenant_id, 3);
     assert!(matches!(
         store
-            .create_user(auth_core::NewUser::new("x", "", "!"))
+            .create_user(auth_core::user::NewUser::new("x", "", "!"))
             .await,
         Err(StoreError::Unsupported {
             operation: "create_user"
@@ -111,7 +111,7 @@ async fn the_builder_names_a_missing_piece() {
     assert!(err.to_string().contains("no permission store"), "{err}");
     let err = AuthService::builder(AuthConfig::default())
         .users(auth_core::MemoryStore::new())
-        .permissions(auth_core::NoPermissions)
+        .permissions(auth_core::store::NoPermissions)
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("no session store"), "{err}");

@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use auth_actix::auth_core::admin::AdminCommand;
-use auth_actix::auth_core::pages::render::layout;
-use auth_actix::auth_core::setup::Setup;
-use auth_actix::auth_core::{UserSnapshot, Wants};
+use auth_actix::auth_admin::AdminCommand;
+use auth_actix::auth_admin::setup::Setup;
+use auth_actix::auth_core::guard::{UserSnapshot, Wants};
+use auth_actix::auth_pages::render::layout;
 use auth_actix::ws::Message;
 use auth_actix::{
     Auth, AuthConfig, AuthMiddleware, CurrentUser, Denial, User, add_auth_api, add_auth_pages_with,
@@ -88,7 +88,7 @@ async fn protected(auth: Auth, me: CurrentUser<User>) -> HttpResponse {
 #[page(route = "/api/me", login_required)]
 async fn api_me(auth: Auth) -> web::Json<UserSnapshot> {
     let include = auth.service().config().user_snapshot_include_groups;
-    let snap = auth_actix::auth_core::user_snapshot(&auth, include)
+    let snap = auth_actix::auth_core::guard::user_snapshot(&auth, include)
         .await
         .ok()
         .flatten();

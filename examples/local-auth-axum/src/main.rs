@@ -14,10 +14,13 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use auth_axum::auth_core::admin::AdminCommand;
-use auth_axum::auth_core::pages::render::layout;
-use auth_axum::auth_core::setup::Setup;
-use auth_axum::auth_core::{SessionCheck, UserSnapshot, Wants};
+use auth_axum::auth_admin::AdminCommand;
+use auth_axum::auth_admin::setup::Setup;
+use auth_axum::auth_core::{
+    guard::{UserSnapshot, Wants},
+    http::SessionCheck,
+};
+use auth_axum::auth_pages::render::layout;
 use auth_axum::{
     Auth, AuthConfig, AuthLayer, CurrentUser, Denial, User, add_auth_api, add_auth_pages_with,
     denial_response, group_required, page, permission_required, staff_required, superuser_required,
@@ -87,7 +90,7 @@ async fn protected(auth: Auth, me: CurrentUser<User>) -> Html<String> {
 #[page(route = "/api/me", login_required)]
 async fn api_me(auth: Auth) -> Json<UserSnapshot> {
     let include = auth.service().config().user_snapshot_include_groups;
-    let snap = auth_axum::auth_core::user_snapshot(&auth, include)
+    let snap = auth_axum::auth_core::guard::user_snapshot(&auth, include)
         .await
         .ok()
         .flatten();
