@@ -1,21 +1,40 @@
 #!/usr/bin/env python3
-"""Reports import cycles between the top-level modules of each library crate.
+"""Reports import cycles between the top-level modules of each library crate, and paths that
+go through a crate's root instead of naming the module (`crate::Name` for a `Name` that lib.rs
+re-exports: write `crate::module::Name`).
 
-A module is a top-level file or folder of `src/` (`store/` with everything under it counts as
-`store`). An edge a -> b is any `crate::b...` path in a's files, or `crate::Name` where lib.rs
-re-exports `Name` from b. Parent/child references inside one folder are not edges.
-Exits 1 and prints each cycle found; prints the module count otherwise.
+A module is a file of `src/` (a folder's `mod.rs` is the folder: `http/request.rs` is
+`http::request`, `http/mod.rs` is `http`). An edge a -> b is a `crate::b...` path in a's file
+(the longest module prefix of the path), or `crate::Name` where lib.rs re-exports `Name` from b.
+References between a module and its parent or children are not edges.
+Exits 1 and prints each cycle and each path through the root; prints the module count otherwise.
 """
 import pathlib
 import re
 import sys
 
-CRATES = ["auth-core", "auth-axum", "auth-actix", "auth-macros"]
+CRATES = [
+    "auth-core",
+    "auth-sql",
+    "auth-redis",
+    "auth-pages",
+    "auth-admin",
+    "auth-axum",
+    "auth-actix",
+    "auth-macros",
+]
 
 
 def module_of(src: pathlib.Path, f: pathlib.Path) -> str:
-    rel = f.relative_to(src)
-    return rel.parts[0].removesuffix(".rs")
+    parts = list(f.relative_to(src).with_suffix("").parts)
+    if parts[-1] == "mod":
+        parts.pop()
+    return "::".join(parts)
+
+
+def related(a: str, b: str) -> bool:
+    """Whether one module is the other's ancestor (or the same)."""
+    return a == b or a.startswith(b + "::") or b.startswith(a + "::")
 
 
 def strip_comments(text: str) -> str:
@@ -36,7 +55,7 @@ def reexports(lib: str) -> dict:
 def crate_paths(text: str):
     """Every path that starts at `crate::`, with `use crate::{a::x, b}` groups expanded."""
     out = []
-    for m in re.finditer(r"crate::(\{[^;]*\}|[A-Za-z_][A-Za-z0-9_]*)", text):
+    for m in re.finditer(r"(?<![$\w])crate::(\{[^;]*\}|[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*)(?!\s*!)", text):
         head = m.group(1)
         if head.startswith("{"):
             depth, item, items = 0, "", []
@@ -51,7 +70,7 @@ def crate_paths(text: str):
                 else:
                     item += c
             items.append(item)
-            out += [re.split(r"[:\s{]", i.strip())[0] for i in items if i.strip()]
+            out += [re.split(r"[\s{]", i.strip())[0].rstrip(":") for i in items if i.strip()]
         else:
             out.append(head)
     return out
@@ -64,13 +83,20 @@ def cycles(crate: str):
     names = reexports(lib)
     modules = {module_of(src, f) for f in files} - {"lib"}
     edges = {m: set() for m in modules}
+    through_root = []
     for f in files:
         a = module_of(src, f)
         if a == "lib":
             continue
-        for head in crate_paths(strip_comments(f.read_text())):
-            b = head if head in modules else names.get(head)
-            if b and b != a and b in modules:
+        for path in crate_paths(strip_comments(f.read_text())):
+            segs = path.split("::")
+            if segs[0] not in modules and segs[0] in names:
+                through_root.append(f"{f}: crate::{segs[0]} goes through the crate root; name its module")
+            b = next(
+                ("::".join(segs[:n]) for n in range(len(segs), 0, -1) if "::".join(segs[:n]) in modules),
+                names.get(segs[0]),
+            )
+            if b and b in modules and not related(a, b):
                 edges[a].add(b)
     found, seen = [], set()
 
@@ -87,17 +113,20 @@ def cycles(crate: str):
 
     for m in sorted(modules):
         walk(m, [m])
-    return modules, found
+    return modules, found, through_root
 
 
 def main() -> int:
     bad = False
     for crate in CRATES:
-        modules, found = cycles(crate)
+        modules, found, through_root = cycles(crate)
         for cyc in found:
             bad = True
             print(f"{crate}: import cycle {' -> '.join(cyc)}")
-        if not found:
+        for line in sorted(set(through_root)):
+            bad = True
+            print(line)
+        if not found and not through_root:
             print(f"{crate}: {len(modules)} modules, no import cycle")
     return 1 if bad else 0
 

@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_core::api::{ApiRequest, DEFAULT_BASE, Endpoint, handle};
 
-use crate::Auth;
+use crate::extract::Auth;
 
 /// The JSON API at `/api/auth` (`POST login`, `POST logout`, `GET me`, `GET csrf`; see
 /// [`auth_core::api`] for the contract), for `App::configure`. Needs

@@ -8,7 +8,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use auth_core::Requirement;
 use futures_util::future::LocalBoxFuture;
 
-use crate::Auth;
+use crate::extract::Auth;
 use crate::response::request_info;
 
 /// The logged-in user as your own type `T` (the value your store put in

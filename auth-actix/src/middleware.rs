@@ -153,10 +153,10 @@ where
             let deferred = match res
                 .response()
                 .error()
-                .and_then(|e| e.as_error::<crate::Rejection>())
+                .and_then(|e| e.as_error::<crate::rejection::Rejection>())
             {
                 None => None,
-                Some(crate::Rejection::Denied(d)) => Some(Err(d.clone())),
+                Some(crate::rejection::Rejection::Denied(d)) => Some(Err(d.clone())),
                 Some(other) => Some(Ok(crate::rejection::render(other, shared.service.config()))),
             };
             let mut res = match deferred {

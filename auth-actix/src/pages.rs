@@ -6,7 +6,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use auth_pages::{AuthPages, LoginUi, Page, PageRequest, PagesSetup, Route, check_mount, routes};
 
-use crate::Auth;
+use crate::extract::Auth;
 
 /// Every enabled built-in page at the configured paths, with the default look and the console
 /// mailer, for `App::configure`. Use [`add_auth_pages_with`] to change either.

@@ -8,7 +8,7 @@ use axum::http::{HeaderName, header};
 use axum::response::Response;
 use axum::routing::any;
 
-use crate::Auth;
+use crate::extract::Auth;
 
 const X_CSRFTOKEN: HeaderName = HeaderName::from_static("x-csrftoken");
 

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use crate::Auth;
+use crate::extract::Auth;
 use crate::response::request_info;
 
 /// The logged-in user as your own type `T` (the value your store put in

@@ -157,7 +157,7 @@ where
                 res.extensions_mut().remove::<crate::rejection::Deferred>()
             {
                 res = match &*r {
-                    crate::Rejection::Denied(d) => shared.deny(d.clone()).await,
+                    crate::rejection::Rejection::Denied(d) => shared.deny(d.clone()).await,
                     other => crate::rejection::render(other, shared.service.config()),
                 };
             }

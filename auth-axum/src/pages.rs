@@ -9,7 +9,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::routing::any;
 
-use crate::Auth;
+use crate::extract::Auth;
 
 /// Mounts every enabled built-in page at the configured paths, with the default look and the
 /// console mailer. Use [`add_auth_pages_with`] to change either.

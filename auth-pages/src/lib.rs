@@ -188,7 +188,7 @@ pub fn routes(cfg: &AuthConfig, pages: Option<&[Page]>) -> Vec<Route> {
 /// The built-in pages with their renderer and mailer. Cheap to clone.
 ///
 /// ```
-/// use auth_core::pages::AuthPages;
+/// use auth_pages::AuthPages;
 /// use auth_pages::mail::FileMailer;
 /// let pages = AuthPages::new().mailer(FileMailer::new("/tmp/mail"));
 /// ```

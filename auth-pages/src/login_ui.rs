@@ -9,7 +9,7 @@ use super::{AuthPages, Page, Route};
 /// [`LoginView`]; the adapters' `login_ui(..)` mounts `GET`/`POST` login and `POST` logout.
 ///
 /// ```
-/// use auth_core::pages::{LoginUi, LoginView};
+/// use auth_pages::{LoginUi, LoginView};
 /// let ui = LoginUi::new(|v: &LoginView<'_>| {
 ///     format!(
 ///         "<form method=post><input type=hidden name=csrf_token value=\"{}\">\

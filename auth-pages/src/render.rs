@@ -92,7 +92,7 @@ pub struct NoticeView<'a> {
 /// Renders the built-in pages. Every method has a default, so override only what you need.
 ///
 /// ```
-/// use auth_core::pages::{PageRenderer, LoginView, render};
+/// use auth_pages::{PageRenderer, LoginView, render};
 /// struct MyPages;
 /// impl PageRenderer for MyPages {
 ///     fn login(&self, v: &LoginView<'_>) -> String {

@@ -322,4 +322,57 @@ impl SqliteStore {
     }
 }
 
+#[cfg(feature = "sqlite-fast-reads")]
+impl SqliteStore {
+    /// A read on the in-place reader connections; `None`: use the pool (also when the pool was
+    /// closed, so that closing it stops every read).
+    fn fast_read<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        if self.pool.is_closed() {
+            return None;
+        }
+        self.readers.read(read)
+    }
+
+    /// One row (or none) of `sql` from a reader connection; `None`: use the pool.
+    fn row_now<T>(&self, sql: &str, params: impl rusqlite::Params) -> Option<Option<T>>
+    where
+        T: for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error>,
+    {
+        use rusqlite::OptionalExtension as _;
+        self.fast_read(|c| {
+            c.prepare_cached(sql)?
+                .query_row(params, |r| T::try_from(r))
+                .optional()
+        })
+    }
+
+    /// The user by id from a reader connection; `None`: use the pool.
+    fn fast_user(&self, id: i64) -> Option<Option<User>> {
+        let row: Option<sql::UserRow> = self.row_now(&self.q.USER_BY_ID, [id])?;
+        Some(row.map(sql::user_from_row))
+    }
+
+    /// The live session row by id from a reader connection; `None`: use the pool.
+    fn fast_session(&self, id: &SessionId, now: i64) -> Option<Option<sql::SessionRow>> {
+        self.row_now(&self.q.SESSION_BY_ID, rusqlite::params![id.as_str(), now])
+    }
+
+    /// The user's grants from a reader connection (no thread hop, so a guard's check completes
+    /// in its first poll: actix-web then answers the guard's denial before a later extractor's
+    /// error, as axum does); `None`: use the pool.
+    fn fast_grants(&self, user_id: i64) -> Option<Grants> {
+        self.fast_read(|conn| {
+            crate::sqlite_reader::read_grants(
+                conn,
+                &self.q.GRANTS_PERMS,
+                &self.q.GRANTS_GROUPS,
+                user_id,
+            )
+        })
+    }
+}
+
 sql::sql_store!(SqliteStore, sqlx::SqliteConnection);
