@@ -3,8 +3,8 @@
 
 use actix_web::{App, test, web};
 use auth_actix::{
-    Auth, AuthMiddleware, AuthPages, add_auth_pages, add_auth_pages_with, login_required, login_ui,
-    register_login, register_logout,
+    Auth, AuthMiddleware, AuthPages, Page, add_auth_pages, add_auth_pages_only,
+    add_auth_pages_with, login_required, login_ui,
 };
 use auth_tests::clients::ActixApp;
 use auth_tests::fixture_with;
@@ -34,9 +34,11 @@ macro_rules! with_app {
                 &config,
                 AuthPages::new().renderer(pages::MarkedRenderer),
             )),
-            Mount::LoginOnly => app
-                .configure(register_login(&config, AuthPages::new()))
-                .configure(register_logout(&config, AuthPages::new())),
+            Mount::LoginOnly => app.configure(add_auth_pages_only(
+                &config,
+                &[Page::Login, Page::Logout],
+                AuthPages::new(),
+            )),
             Mount::CustomUi => app.configure(login_ui(&pages::custom_login_ui())),
         };
         let $app = ActixApp(test::init_service(app).await);

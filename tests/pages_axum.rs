@@ -2,8 +2,8 @@
 //! mounts, the custom login UI, and every configurable knob.
 
 use auth_axum::{
-    Auth, AuthLayer, AuthPages, add_auth_pages, add_auth_pages_with, login_required, login_ui,
-    register_login, register_logout,
+    Auth, AuthLayer, AuthPages, Page, add_auth_pages, add_auth_pages_only, add_auth_pages_with,
+    login_required, login_ui,
 };
 use auth_tests::clients::AxumApp;
 use auth_tests::fixture_with;
@@ -33,9 +33,10 @@ async fn app(config: auth_core::AuthConfig, mount: Mount) -> AxumApp {
             &config,
             AuthPages::new().renderer(pages::MarkedRenderer),
         ),
-        Mount::LoginOnly => register_logout(
-            register_login(base, &config, AuthPages::new()),
+        Mount::LoginOnly => add_auth_pages_only(
+            base,
             &config,
+            &[Page::Login, Page::Logout],
             AuthPages::new(),
         ),
         Mount::CustomUi => login_ui(base, &pages::custom_login_ui()),

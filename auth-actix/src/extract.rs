@@ -90,6 +90,12 @@ impl FromRequest for Auth {
 /// What an `on_denied` hook's answer becomes: a response built once the request is at hand.
 pub struct Deny(Box<dyn FnOnce(HttpRequest) -> LocalBoxFuture<'static, HttpResponse<BoxBody>>>);
 
+impl std::fmt::Debug for Deny {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deny(..)")
+    }
+}
+
 impl Deny {
     pub(crate) async fn respond(self, req: HttpRequest) -> HttpResponse {
         (self.0)(req).await

@@ -38,6 +38,9 @@
 //! permissions must first be read from a slow store, a malformed body may be reported (400)
 //! before the permission denial (403).
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
 
 mod api;
 mod app_pages;
@@ -70,7 +73,7 @@ pub use auth_macros::{
 pub use auth_pages;
 #[cfg(feature = "pages")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
-pub use auth_pages::{AuthPages, LoginUi, LoginView, PageRenderer};
+pub use auth_pages::{AuthPages, LoginUi, LoginView, Page, PageRenderer};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use auth_redis;
@@ -84,16 +87,15 @@ pub use current_user::CurrentUser;
 pub use extract::{Auth, Deny, Guard, MissingAuthMiddleware};
 pub use middleware::{AuthMiddleware, AuthMiddlewareService};
 #[cfg(feature = "pages")]
-pub use pages::{
-    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
-    register_password_reset, register_signup,
-};
+#[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
+pub use pages::{add_auth_pages, add_auth_pages_only, add_auth_pages_with, login_ui};
 pub use rejection::Rejection;
 pub use require::{RequireAuth, RequireAuthService};
 pub use response::denial_response;
 
 /// WebSocket support (actix-ws), for guarded upgrade handlers.
 #[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
 pub use actix_ws as ws;
 
 #[doc(hidden)]

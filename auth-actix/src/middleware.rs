@@ -53,6 +53,12 @@ pub struct AuthMiddleware {
     shared: Rc<Shared>,
 }
 
+impl std::fmt::Debug for AuthMiddleware {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthMiddleware").finish_non_exhaustive()
+    }
+}
+
 impl AuthMiddleware {
     /// Middleware over `service` with the built-in denial answers.
     pub fn new(service: AuthService) -> Self {
@@ -107,6 +113,13 @@ where
 pub struct AuthMiddlewareService<S> {
     service: Rc<S>,
     shared: Rc<Shared>,
+}
+
+impl<S> std::fmt::Debug for AuthMiddlewareService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthMiddlewareService")
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S, B> Service<ServiceRequest> for AuthMiddlewareService<S>

@@ -32,52 +32,23 @@ pub fn add_auth_pages_with(
     mount(checked(setup, routes(setup.pages_config(), None)), pages)
 }
 
-/// The login page only.
-pub fn register_login(
+/// Only the listed built-in pages (each still subject to its setting: the registration page to
+/// `signup_enabled`, the password-reset flow to `password_reset_enabled`), with your renderer
+/// and mailer, for `App::configure`.
+///
+/// ```
+/// use auth_actix::{AuthConfig, AuthPages, Page, add_auth_pages_only};
+/// let config = AuthConfig::default();
+/// let app = actix_web::App::new()
+///     .configure(add_auth_pages_only(&config, &[Page::Login, Page::Logout], AuthPages::new()));
+/// ```
+pub fn add_auth_pages_only(
     setup: &(impl PagesSetup + ?Sized),
+    only: &[Page],
     pages: AuthPages,
 ) -> impl FnOnce(&mut web::ServiceConfig) {
     mount(
-        checked(setup, routes(setup.pages_config(), Some(&[Page::Login]))),
-        pages,
-    )
-}
-
-/// `POST` logout only.
-pub fn register_logout(
-    setup: &(impl PagesSetup + ?Sized),
-    pages: AuthPages,
-) -> impl FnOnce(&mut web::ServiceConfig) {
-    mount(
-        checked(setup, routes(setup.pages_config(), Some(&[Page::Logout]))),
-        pages,
-    )
-}
-
-/// The registration page only (if `signup_enabled`).
-pub fn register_signup(
-    setup: &(impl PagesSetup + ?Sized),
-    pages: AuthPages,
-) -> impl FnOnce(&mut web::ServiceConfig) {
-    mount(
-        checked(setup, routes(setup.pages_config(), Some(&[Page::Register]))),
-        pages,
-    )
-}
-
-/// The password reset pages (request, done, confirm, complete; if `password_reset_enabled`).
-pub fn register_password_reset(
-    setup: &(impl PagesSetup + ?Sized),
-    pages: AuthPages,
-) -> impl FnOnce(&mut web::ServiceConfig) {
-    let reset = [
-        Page::PasswordReset,
-        Page::PasswordResetDone,
-        Page::PasswordResetConfirm,
-        Page::PasswordResetComplete,
-    ];
-    mount(
-        checked(setup, routes(setup.pages_config(), Some(&reset))),
+        checked(setup, routes(setup.pages_config(), Some(only))),
         pages,
     )
 }

@@ -68,6 +68,12 @@ pub struct RequireAuthService<S> {
     requirements: RouteRequirements,
 }
 
+impl<S> std::fmt::Debug for RequireAuthService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequireAuthService").finish_non_exhaustive()
+    }
+}
+
 impl<S, B> Service<ServiceRequest> for RequireAuthService<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,

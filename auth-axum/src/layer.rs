@@ -55,6 +55,12 @@ pub struct AuthLayer {
     shared: Arc<Shared>,
 }
 
+impl std::fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthLayer").finish_non_exhaustive()
+    }
+}
+
 impl AuthLayer {
     /// A layer over `service` with the built-in denial answers.
     pub fn new(service: AuthService) -> Self {
@@ -107,6 +113,12 @@ impl<S> Layer<S> for AuthLayer {
 pub struct AuthMiddleware<S> {
     inner: S,
     shared: Arc<Shared>,
+}
+
+impl<S> std::fmt::Debug for AuthMiddleware<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthMiddleware").finish_non_exhaustive()
+    }
 }
 
 impl<S> Service<Request> for AuthMiddleware<S>

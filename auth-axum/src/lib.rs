@@ -26,6 +26,9 @@
 //! `?next=` for anonymous browsers, 401 JSON for anonymous API clients, 403 for a logged-in
 //! user who lacks the requirement, 503 when a store is down).
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![warn(missing_debug_implementations)]
 
 mod api;
 mod app_pages;
@@ -57,7 +60,7 @@ pub use auth_macros::{
 pub use auth_pages;
 #[cfg(feature = "pages")]
 #[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
-pub use auth_pages::{AuthPages, LoginUi, LoginView, PageRenderer};
+pub use auth_pages::{AuthPages, LoginUi, LoginView, Page, PageRenderer};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use auth_redis;
@@ -71,10 +74,8 @@ pub use current_user::CurrentUser;
 pub use extract::{Auth, Guard, MissingAuthLayer};
 pub use layer::{AuthLayer, AuthMiddleware};
 #[cfg(feature = "pages")]
-pub use pages::{
-    add_auth_pages, add_auth_pages_with, login_ui, register_login, register_logout,
-    register_password_reset, register_signup,
-};
+#[cfg_attr(docsrs, doc(cfg(feature = "pages")))]
+pub use pages::{add_auth_pages, add_auth_pages_only, add_auth_pages_with, login_ui};
 pub use rejection::Rejection;
 pub use require::{RequireAuth, RequireAuthService};
 pub use response::{DenyFuture, denial_response};

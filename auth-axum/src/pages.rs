@@ -42,65 +42,29 @@ where
     mount(router, setup, routes(setup.pages_config(), None), pages)
 }
 
-/// Mounts the login page only.
-pub fn register_login<S: Clone + Send + Sync + 'static>(
+/// Mounts only the listed built-in pages (each still subject to its setting: the
+/// registration page to `signup_enabled`, the password-reset flow to `password_reset_enabled`),
+/// with your renderer and mailer.
+///
+/// ```
+/// use auth_axum::{AuthConfig, AuthPages, Page, add_auth_pages_only};
+/// let config = AuthConfig::default();
+/// let app: axum::Router =
+///     add_auth_pages_only(axum::Router::new(), &config, &[Page::Login, Page::Logout], AuthPages::new());
+/// ```
+pub fn add_auth_pages_only<S>(
     router: Router<S>,
     setup: &(impl PagesSetup + ?Sized),
+    only: &[Page],
     pages: AuthPages,
-) -> Router<S> {
+) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
     mount(
         router,
         setup,
-        routes(setup.pages_config(), Some(&[Page::Login])),
-        pages,
-    )
-}
-
-/// Mounts `POST` logout only.
-pub fn register_logout<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    setup: &(impl PagesSetup + ?Sized),
-    pages: AuthPages,
-) -> Router<S> {
-    mount(
-        router,
-        setup,
-        routes(setup.pages_config(), Some(&[Page::Logout])),
-        pages,
-    )
-}
-
-/// Mounts the registration page only (if `signup_enabled`).
-pub fn register_signup<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    setup: &(impl PagesSetup + ?Sized),
-    pages: AuthPages,
-) -> Router<S> {
-    mount(
-        router,
-        setup,
-        routes(setup.pages_config(), Some(&[Page::Register])),
-        pages,
-    )
-}
-
-/// Mounts the password reset pages (request, done, confirm, complete; if
-/// `password_reset_enabled`).
-pub fn register_password_reset<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    setup: &(impl PagesSetup + ?Sized),
-    pages: AuthPages,
-) -> Router<S> {
-    let reset = [
-        Page::PasswordReset,
-        Page::PasswordResetDone,
-        Page::PasswordResetConfirm,
-        Page::PasswordResetComplete,
-    ];
-    mount(
-        router,
-        setup,
-        routes(setup.pages_config(), Some(&reset)),
+        routes(setup.pages_config(), Some(only)),
         pages,
     )
 }

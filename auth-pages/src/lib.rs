@@ -64,6 +64,17 @@ pub enum Page {
     PasswordResetComplete,
 }
 
+impl Page {
+    /// The four pages of the password-reset flow (request, done, confirm, complete), to mount
+    /// together.
+    pub const PASSWORD_RESET_FLOW: [Page; 4] = [
+        Page::PasswordReset,
+        Page::PasswordResetDone,
+        Page::PasswordResetConfirm,
+        Page::PasswordResetComplete,
+    ];
+}
+
 /// A route of the built-in pages: its path (with `{uid}`/`{token}` parameters where needed,
 /// the syntax both axum and actix-web use) and the page.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,7 +120,7 @@ pub enum MountError {
     #[error(
         "the built-in {page} page needs a user store that can write, and this one is read-only \
          (UserStore::is_writable() is false). Turn the page off ({setting} = false, or \
-         AUTH_{env}=false), or mount only the pages you need (register_login, register_logout)"
+         AUTH_{env}=false), or mount only the pages you need (add_auth_pages_only with Page::Login and Page::Logout)"
     )]
     ReadOnlyStore {
         /// The page.

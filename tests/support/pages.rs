@@ -14,7 +14,7 @@ pub enum Mount {
     All,
     /// `add_auth_pages_with` and [`MarkedRenderer`].
     Marked,
-    /// `register_login` and `register_logout` only.
+    /// `add_auth_pages_only` with the login and logout pages.
     LoginOnly,
     /// `login_ui` with [`custom_login_ui`] at `/signin` and `/signout`.
     CustomUi,

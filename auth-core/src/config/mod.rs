@@ -156,7 +156,7 @@ pub struct AuthConfig {
     /// tables, argon2id hashes; the default) or `django` (a Django project's `auth_user`,
     /// `auth_group`, `auth_permission` and `django_session`, Django's signed session format
     /// and `pbkdf2_sha256` hashes; `secret_key` must then be Django's `SECRET_KEY`).
-    /// Environment: `AUTH_SCHEMA`. See [`crate::django`].
+    /// Environment: `AUTH_SCHEMA`. See `auth_sql::django` (the crate `auth-sql`).
     pub schema: Schema,
     /// Django mode: the PBKDF2 iterations of new `pbkdf2_sha256` hashes, and below which a
     /// login upgrades a stored hash. Default 1,000,000 (Django 5.2); use your Django's value

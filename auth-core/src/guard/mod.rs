@@ -2,35 +2,7 @@
 //! read, and the traits adapters and the macros meet at ([`Adapter`], [`Policy`]). What a guard
 //! can require is in `requirement.rs`, what a refusal is in `denial.rs`.
 //!
-//! # One request, from the attribute to the response
-//!
-//! Take `#[permission_required("blog.publish_post")] async fn publish(auth: Auth, ..)` on
-//! axum (actix-web differs only in the file names given in brackets):
-//!
-//! 1. **Expansion** (`auth-macros/src/expand.rs`, arguments parsed in `args.rs`, the context
-//!    found in `context.rs`). The macro emits a unit type `__auth_policy_publish_0` that
-//!    implements [`Policy`] with `REQUIREMENTS = [Requirement::Perm("blog.publish_post")]`
-//!    (the literal checked at compile time by `perm_syntax.rs`'s `const fn`), and puts a
-//!    parameter `Guard<__auth_policy_publish_0>` first in the handler's list; the `Auth`
-//!    parameter is taken back out of the guard in the body's first statement.
-//! 2. **Session load** (`auth-axum/src/layer.rs` [`auth-actix/src/middleware.rs`]). Before any
-//!    handler, the layer runs the cross-origin check (`origin.rs`), then loads the request's
-//!    session once (`request.rs`, `RequestAuth::start`, over `service/sessions.rs` and the
-//!    session store in `store/`) and puts it in the request's extensions.
-//! 3. **Guard extractor** (`auth-axum/src/extract.rs` [`auth-actix/src/extract.rs`]). Being
-//!    first, it runs before any body extractor: it wraps the loaded session in an `Auth` and
-//!    calls [`evaluate`] (here) with the policy's requirements.
-//! 4. **The check** (here: [`check`] and [`requirement_met`]). No user: `NotLoggedIn`. An
-//!    inactive one: denied. A permission: the user's [`Grants`] are read once per request
-//!    (`request.rs`, from the `PermissionChecker` store) and an active superuser passes. A
-//!    store error fails closed (503).
-//! 5. **The denial** (here: [`Denial`], logged by [`audit_denial`]). The guard's `on_denied`
-//!    hook if it has one, else the layer's `on_denied` handler, else the built-in answer:
-//!    `response.rs` chooses 303 to the login page with `next`, 401 or 403 JSON, or an HTML
-//!    page (`document.rs`), and `auth-axum/src/response.rs` [`auth-actix/src/response.rs`] turns
-//!    it into the framework's response.
-//! 6. **After the handler**, the layer saves what changed (`RequestAuth::finish`) and appends
-//!    the session and CSRF cookies.
+//! [`crate::adapter`] walks one request from the attribute to the response.
 
 pub(crate) mod denial;
 pub(crate) mod helpers;

@@ -86,7 +86,7 @@ pub(crate) fn set_cookie(cfg: &AuthConfig, nonce: &str) -> String {
 
 /// Whether a built-in form post comes from this site: its `Origin` (else the origin of its
 /// `Referer`) must be allowed by `policy` (the site origin, a trusted origin, or, with no
-/// `site_origin` configured, the `Host` the request was sent to; see [`crate::origin`]). A
+/// `site_origin` configured, the `Host` the request was sent to; see [`OriginPolicy`](crate::http::OriginPolicy)). A
 /// request with neither header passes this check (older clients) and still needs a valid
 /// token; `Origin: null` fails.
 pub fn same_origin(

@@ -55,8 +55,10 @@ use sessions::session_expiry;
 use users::{UserRow, user_from_row};
 
 /// Users, groups, permissions and sessions in a Django project's own tables, for
-/// `schema = "django"` (see [the module](super)). Implements [`UserStore`] (writable),
-/// [`PermissionChecker`], [`SessionStore`] and [`AttemptStore`].
+/// `schema = "django"` (see [the module](super)). Implements [`UserStore`](auth_core::store::UserStore) (writable),
+/// [`PermissionChecker`](auth_core::store::PermissionChecker),
+/// [`SessionStore`](auth_core::store::SessionStore) and
+/// [`AttemptStore`](auth_core::store::AttemptStore).
 ///
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
