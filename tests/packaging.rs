@@ -1,4 +1,5 @@
-//! A user's crate outside this workspace depends on `auth-axum` by a path under a folder named
+//! A user's crate outside this workspace depends on `auth-axum` with `sqlite` (and nothing else
+//! of the toolkit) by a path under a folder named
 //! `packages/` (the word the old manifest reader mistook for a `package = ` rename) and runs a
 //! guarded handler: the macros find `auth_core` through the adapter, and the guard answers.
 
@@ -29,7 +30,7 @@ edition = "2024"
 publish = false
 
 [dependencies]
-auth-axum = { path = "../packages/auth-axum" }
+auth-axum = { path = "../packages/auth-axum", features = ["sqlite"] }
 axum = { version = "0.8", default-features = false, features = ["tokio", "http1"] }
 tokio = { version = "1", default-features = false, features = ["rt", "macros", "net", "io-util"] }
 
@@ -60,6 +61,14 @@ tokio = { version = "1", default-features = false, features = ["rt", "macros", "
     assert!(
         out.status.success(),
         "the scratch crate did not build or run:\n{stderr}\n{stdout}"
+    );
+    assert!(
+        stdout.contains("sqlite: true"),
+        "the user registered through the service is in the SQLite store: {stdout}"
+    );
+    assert!(
+        stdout.contains("publish: HTTP/1.1 401"),
+        "anonymous JSON request to the permission-guarded route: {stdout}"
     );
     assert!(
         stdout.contains("json: HTTP/1.1 401"),
