@@ -34,24 +34,19 @@ pub enum Rejection {
 }
 
 impl ResponseError for Rejection {
+    /// 500 until [`crate::AuthMiddleware`] answers it with the app's configuration.
     fn status_code(&self) -> StatusCode {
-        let status = match self {
-            Rejection::Auth(e) => ApiResponse::for_auth_error(e, &AuthConfig::default()).status,
-            Rejection::Denied(d) => {
-                match auth_core::http::DenialResponse::for_denial(d, &AuthConfig::default()) {
-                    auth_core::http::DenialResponse::Redirect { .. } => 303,
-                    auth_core::http::DenialResponse::HxRedirect { .. } => 401,
-                    auth_core::http::DenialResponse::Body { status, .. } => status,
-                }
-            }
-        };
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        StatusCode::INTERNAL_SERVER_ERROR
     }
 
-    /// The answer under the default configuration; [`crate::AuthMiddleware`] replaces it
-    /// with the app's.
+    /// A placeholder that says what is missing: the answer is rendered once, by
+    /// [`crate::AuthMiddleware`], with the app's configuration (its messages, login URL and
+    /// denial handler).
     fn error_response(&self) -> HttpResponse {
-        render(self, &AuthConfig::default())
+        HttpResponse::InternalServerError().body(
+            "auth_actix::Rejection is answered by AuthMiddleware with the app's configuration, \
+             and this route has no AuthMiddleware: add .wrap(AuthMiddleware::new(service))",
+        )
     }
 }
 

@@ -2,6 +2,7 @@
 
 use auth_core::api::ApiResponse;
 use auth_core::{AuthConfig, AuthError, Denial};
+
 use axum::response::{IntoResponse, Response};
 
 /// An error a handler returns with `?` from the toolkit's calls: an [`AuthError`] (log in,
@@ -40,15 +41,21 @@ pub(crate) struct Deferred(pub(crate) std::sync::Arc<Rejection>);
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        // Answered here with the default configuration, then again by the layer with the
-        // app's (its messages, login URL and denial handler).
-        let mut response = render(&self, &AuthConfig::default());
+        // Rendered once, by the layer, with the app's configuration (its messages, login URL
+        // and denial handler). Outside the layer there is none: say what is missing.
+        let mut response =
+            (axum::http::StatusCode::INTERNAL_SERVER_ERROR, MISSING_LAYER).into_response();
         response
             .extensions_mut()
             .insert(Deferred(std::sync::Arc::new(self)));
         response
     }
 }
+
+/// The body of a `Rejection` that no layer answered.
+const MISSING_LAYER: &str = "auth_axum::Rejection is answered by AuthLayer with the app's \
+    configuration, and this route has no AuthLayer: add .layer(AuthLayer::new(service)) \
+    around it";
 
 /// The answer to `r` under `cfg` (without the layer's denial handler).
 pub(crate) fn render(r: &Rejection, cfg: &AuthConfig) -> Response {
