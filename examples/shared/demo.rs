@@ -1,0 +1,149 @@
+//! The framework-neutral half of the local-auth demo, included by both `local-auth-axum` and
+//! `local-auth-actix` (`#[path = "../../shared/demo.rs"] mod demo;`): start-up and the admin
+//! command line, every page's content, and the rules of the demo's own JSON endpoints. Each
+//! app keeps only its framework's routes, extractors and responses, so the two answer alike.
+//!
+//! It names the toolkit through the including crate's root (`crate::auth_core`, ...), which
+//! each app imports from its adapter.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use clap::{CommandFactory, FromArgMatches, Parser};
+use maud::{Markup, html};
+
+use crate::auth_admin::AdminCommand;
+use crate::auth_admin::setup::Setup;
+use crate::auth_core::guard::Wants;
+use crate::auth_core::{AuthConfig, Denial, User};
+use crate::auth_pages::render::layout;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<AdminCommand>,
+}
+
+/// Logs to standard error, reads the command line and the environment, and runs an admin
+/// subcommand if one was given (then exits). Returns the set-up to serve with.
+pub async fn boot(framework: &str) -> Setup {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let about =
+        format!("The local-auth demo on {framework}. Without a subcommand, serves the app.");
+    let cli = Cli::from_arg_matches(&Cli::command().about(about).get_matches())
+        .unwrap_or_else(|e| e.exit());
+    let setup = match Setup::from_env().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(cmd) = cli.command {
+        match cmd.run(&setup.service).await {
+            Ok(msg) => {
+                println!("{msg}");
+                std::process::exit(0);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    setup
+}
+
+/// A page of the demo: `content`, then, for a logged-in user, who it is and a logout button.
+pub fn page(
+    cfg: &AuthConfig,
+    user: Option<&User>,
+    csrf_token: &str,
+    title: &str,
+    content: Markup,
+) -> String {
+    let body = html! {
+        (content)
+        @if let Some(user) = user {
+            form method="post" action=(cfg.logout_url) {
+                input type="hidden" name="csrf_token" value=(csrf_token);
+                p { "Logged in as " strong { (user.username) } }
+                button type="submit" { "Log out" }
+            }
+        }
+    };
+    layout(cfg, title, None, body)
+}
+
+/// The home page's content.
+pub fn index(cfg: &AuthConfig, logged_in: bool) -> Markup {
+    html! {
+        p { "This demo shows login, registration, logout and password reset, and pages guarded by permissions, groups and staff status." }
+        div.links {
+            a href="/protected" { "Protected page" }
+            a href="/reports" { "Reports (needs shop.view_reports)" }
+            a href="/editor" { "Editor (needs the Editors group)" }
+            a href="/admin-tools" { "Admin tools (staff only)" }
+            a href="/superuser" { "Superuser area" }
+            @if !logged_in {
+                a href=(cfg.login_url) { "Log in" }
+                a href=(cfg.signup_url) { "Create an account" }
+            }
+        }
+    }
+}
+
+/// A guarded page's content: one sentence and a link home.
+pub fn guarded(sentence: &str) -> Markup {
+    html! { p { (sentence) } div.links { a href="/" { "Home" } } }
+}
+
+/// The 404 page.
+pub fn not_found(path: &str) -> String {
+    let body =
+        html! { p { "Nothing lives at " code { (path) } "." } div.links { a href="/" { "Home" } } };
+    layout(&AuthConfig::default(), "Not found", None, body)
+}
+
+static NEXT_POST: AtomicI64 = AtomicI64::new(1);
+
+/// `POST /posts`: a `title` from a form or JSON body, non-empty and at most 200 bytes. `Ok` is
+/// the created post (answered 201), `Err` the 400 body.
+pub fn create_post(
+    content_type: &str,
+    body: &[u8],
+    owner: Option<&User>,
+) -> Result<serde_json::Value, serde_json::Value> {
+    let title = if content_type.starts_with("application/json") {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("title").and_then(|t| t.as_str()).map(str::to_owned))
+    } else {
+        crate::auth_core::adapter::Form::parse(Some(content_type), body)
+            .ok()
+            .and_then(|f| f.opt("title").map(str::to_owned))
+    };
+    let Some(title) = title.filter(|t| !t.trim().is_empty() && t.len() <= 200) else {
+        return Err(
+            serde_json::json!({"error": "invalid", "message": "Send a non-empty `title` of at most 200 bytes, as a form or JSON."}),
+        );
+    };
+    let id = NEXT_POST.fetch_add(1, Ordering::Relaxed);
+    let owner = owner.map(|u| u.username.clone());
+    Ok(serde_json::json!({"id": id, "title": title, "owner": owner}))
+}
+
+/// `POST /posts/{id}/publish`'s answer.
+pub fn published(id: i64, by: Option<&User>) -> serde_json::Value {
+    serde_json::json!({"id": id, "published": true, "by": by.map(|u| u.username.clone())})
+}
+
+/// The app-wide denial rule: API routes answer in JSON whatever the client's `Accept` says.
+pub fn api_denials_in_json(denial: &mut Denial) {
+    if denial.path.starts_with("/api/") {
+        denial.wants = Wants::Json;
+    }
+}
