@@ -17,6 +17,7 @@ use crate::store::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 use crate::user::UserId;
 
 mod accounts;
+mod auth_hash;
 mod builder;
 mod login;
 mod sessions;
