@@ -10,7 +10,7 @@ use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
 use auth_core::__private::Resolve;
-use auth_core::adapter::{Adapter, Policy};
+use auth_core::adapter::{Adapter, Answer, Policy};
 use auth_core::http::AuthHandle;
 use futures_util::future::LocalBoxFuture;
 
@@ -132,19 +132,15 @@ impl<P: Policy<Auth>> FromRequest for Guard<P> {
         let req = req.clone();
         Box::pin(async move {
             let (auth, shared) = Auth::from_req(&req)?;
-            match auth_core::adapter::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
-                request_info(&req)
-            })
-            .await
-            {
+            match auth_core::adapter::guard::<Auth, P>(&auth, || request_info(&req)).await {
                 Ok(()) => Ok(Guard {
                     auth,
                     _policy: PhantomData,
                 }),
-                Err(denial) => {
-                    let response = match P::on_denied(denial) {
-                        Ok(hook) => hook.respond(req).await,
-                        Err(denial) => shared.deny(denial, req).await,
+                Err(answer) => {
+                    let response = match answer {
+                        Answer::Hook(hook) => hook.respond(req).await,
+                        Answer::App(denial) => shared.deny(denial, req).await,
                     };
                     Err(
                         InternalError::from_response("access denied by an auth guard", response)

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use auth_core::__private::Resolve;
-use auth_core::adapter::{Adapter, Policy};
+use auth_core::adapter::{Adapter, Answer, Policy};
 use auth_core::http::AuthHandle;
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::StatusCode;
@@ -114,7 +114,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         let (auth, shared) = Auth::from_parts(parts).map_err(IntoResponse::into_response)?;
-        match auth_core::adapter::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
+        match auth_core::adapter::guard::<Auth, P>(&auth, || {
             let uri = parts
                 .extensions
                 .get::<OriginalUri>()
@@ -128,10 +128,8 @@ where
                 auth,
                 _policy: PhantomData,
             }),
-            Err(denial) => Err(match P::on_denied(denial) {
-                Ok(hook) => hook.await,
-                Err(denial) => shared.deny(denial).await,
-            }),
+            Err(Answer::Hook(hook)) => Err(hook.await),
+            Err(Answer::App(denial)) => Err(shared.deny(denial).await),
         }
     }
 }

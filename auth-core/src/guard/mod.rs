@@ -204,6 +204,37 @@ where
     }
 }
 
+/// Who answers a guard's denial, as [`guard`] decides it.
+#[derive(Debug)]
+pub enum Answer<H> {
+    /// The guard's own `on_denied` hook: the adapter awaits it and sends what it returns.
+    Hook(H),
+    /// The guard has no hook: the app-wide handler given to the adapter's middleware answers,
+    /// or, without one, the built-in answer
+    /// ([`DenialResponse::for_denial`](crate::http::DenialResponse::for_denial)).
+    App(Denial),
+}
+
+/// A guard's whole check, as an adapter's guard extractor runs it: `P`'s requirements on
+/// `auth` ([`evaluate`]: checked in order, the denial logged), and on failure who answers, in
+/// the contract's order: the guard's `on_denied` hook first, else the app ([`Answer`]).
+pub async fn guard<A, P>(
+    auth: &A,
+    request: impl FnOnce() -> DeniedRequest,
+) -> Result<(), Answer<A::DenyFuture>>
+where
+    A: Adapter + AuthContext,
+    P: Policy<A>,
+{
+    match evaluate(auth, P::REQUIREMENTS, P::LOGIN_URL, request).await {
+        Ok(()) => Ok(()),
+        Err(denial) => Err(match P::on_denied(denial) {
+            Ok(hook) => Answer::Hook(hook),
+            Err(denial) => Answer::App(denial),
+        }),
+    }
+}
+
 /// Implemented by an adapter's `Auth` type; lets the guard macros reach the adapter's guard
 /// extractor without naming a web framework.
 pub trait Adapter: Sized + 'static {
