@@ -132,13 +132,17 @@ impl<P: Policy<Auth>> FromRequest for Guard<P> {
         let req = req.clone();
         Box::pin(async move {
             let (auth, shared) = Auth::from_req(&req)?;
-            match auth_core::adapter::guard::<Auth, P>(&auth, || request_info(&req)).await {
+            match auth_core::adapter::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
+                request_info(&req)
+            })
+            .await
+            {
                 Ok(()) => Ok(Guard {
                     auth,
                     _policy: PhantomData,
                 }),
-                Err(answer) => {
-                    let response = match answer {
+                Err(denial) => {
+                    let response = match auth_core::adapter::answer::<Auth, P>(denial) {
                         Answer::Hook(hook) => hook.respond(req).await,
                         Answer::App(denial) => shared.deny(denial, req).await,
                     };

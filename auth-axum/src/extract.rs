@@ -114,7 +114,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
         let (auth, shared) = Auth::from_parts(parts).map_err(IntoResponse::into_response)?;
-        match auth_core::adapter::guard::<Auth, P>(&auth, || {
+        match auth_core::adapter::evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, || {
             let uri = parts
                 .extensions
                 .get::<OriginalUri>()
@@ -128,8 +128,10 @@ where
                 auth,
                 _policy: PhantomData,
             }),
-            Err(Answer::Hook(hook)) => Err(hook.await),
-            Err(Answer::App(denial)) => Err(shared.deny(denial).await),
+            Err(denial) => Err(match auth_core::adapter::answer::<Auth, P>(denial) {
+                Answer::Hook(hook) => hook.await,
+                Answer::App(denial) => shared.deny(denial).await,
+            }),
         }
     }
 }

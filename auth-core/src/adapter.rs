@@ -21,10 +21,10 @@
 //!    extractors find it.
 //! 4. **Guard extractor** (the adapter's `Guard<P>`). Being first, it runs before any body
 //!    extractor: it wraps the loaded session in the adapter's `Auth` (an
-//!    [`AuthHandle`](crate::http::AuthHandle)) and calls [`guard`], which checks the policy's
-//!    requirements with [`evaluate`] ([`requirement_met`] checks one).
+//!    [`AuthHandle`](crate::http::AuthHandle)) and calls [`evaluate`] with the policy's
+//!    requirements ([`requirement_met`] checks one).
 //! 5. **The denial**. A failed check is a [`Denial`](crate::guard::Denial), logged by
-//!    [`audit_denial`]; [`guard`] says who answers it ([`Answer`]): the guard's `on_denied`
+//!    [`audit_denial`]; [`answer`] says who answers it ([`Answer`]): the guard's `on_denied`
 //!    hook if it has one, else the app, that is the app-wide handler given to the middleware
 //!    or, without one,
 //!    [`DenialResponse::for_denial`](crate::http::DenialResponse::for_denial) (a redirect
@@ -37,7 +37,7 @@
 //! [`MAX_FORM_BYTES`] (draining at most [`DRAIN_BYTES`] of a larger one) and report
 //! [`FormError`] for what could not be read; [`Form`] and [`query_param`] parse it.
 
-pub use crate::guard::{Adapter, Answer, Policy, audit_denial, evaluate, guard, requirement_met};
+pub use crate::guard::{Adapter, Answer, Policy, answer, audit_denial, evaluate, requirement_met};
 pub use crate::http::csrf::{CSRF_COOKIE, nonce_from_cookies};
 pub use crate::http::form::{DRAIN_BYTES, Form, FormError, MAX_FORM_BYTES, query_param};
 pub use crate::http::origin::{

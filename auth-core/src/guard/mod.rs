@@ -204,7 +204,7 @@ where
     }
 }
 
-/// Who answers a guard's denial, as [`guard`] decides it.
+/// Who answers a guard's denial, as [`answer`] decides it.
 #[derive(Debug)]
 pub enum Answer<H> {
     /// The guard's own `on_denied` hook: the adapter awaits it and sends what it returns.
@@ -215,23 +215,14 @@ pub enum Answer<H> {
     App(Denial),
 }
 
-/// A guard's whole check, as an adapter's guard extractor runs it: `P`'s requirements on
-/// `auth` ([`evaluate`]: checked in order, the denial logged), and on failure who answers, in
-/// the contract's order: the guard's `on_denied` hook first, else the app ([`Answer`]).
-pub async fn guard<A, P>(
-    auth: &A,
-    request: impl FnOnce() -> DeniedRequest,
-) -> Result<(), Answer<A::DenyFuture>>
-where
-    A: Adapter + AuthContext,
-    P: Policy<A>,
-{
-    match evaluate(auth, P::REQUIREMENTS, P::LOGIN_URL, request).await {
-        Ok(()) => Ok(()),
-        Err(denial) => Err(match P::on_denied(denial) {
-            Ok(hook) => Answer::Hook(hook),
-            Err(denial) => Answer::App(denial),
-        }),
+/// Who answers the denial [`evaluate`] returned for the policy `P`, in the contract's order:
+/// the guard's own `on_denied` hook first, else the app ([`Answer`]). An adapter's guard
+/// extractor awaits `evaluate(&auth, P::REQUIREMENTS, P::LOGIN_URL, ..)`, and on a denial
+/// sends what this says.
+pub fn answer<A: Adapter, P: Policy<A>>(denial: Denial) -> Answer<A::DenyFuture> {
+    match P::on_denied(denial) {
+        Ok(hook) => Answer::Hook(hook),
+        Err(denial) => Answer::App(denial),
     }
 }
 
