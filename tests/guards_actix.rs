@@ -245,6 +245,23 @@ async fn change_password(mut auth: Auth, f: web::Form<PasswordForm>) -> HttpResp
     }
 }
 
+fn second_denied(d: Denial) -> HttpResponse {
+    HttpResponse::build(StatusCode::IM_A_TEAPOT).body(format!("second: {}", d.requirement))
+}
+
+async fn third_denied(d: Denial) -> HttpResponse {
+    let url = d.login_url.unwrap_or("-");
+    HttpResponse::PaymentRequired().body(format!("third: {} {url}", d.requirement))
+}
+
+/// Three guards, each with its own answer: the guard whose requirement fails answers.
+#[login_required(redirect = "/signin")]
+#[group_required("Editors", on_denied = second_denied)]
+#[permission_required("shop.view_reports", on_denied = third_denied, redirect = "/third")]
+async fn three_answers(auth: Auth) -> String {
+    format!("three for {}", auth.user().unwrap().username)
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/dashboard", web::get().to(dashboard))
         .route("/fallible", web::get().to(fallible))
@@ -268,6 +285,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .route("/hooked", web::get().to(hooked))
         .route("/hooked", web::post().to(hooked))
         .route("/password", web::post().to(change_password))
+        .route("/three-answers", web::get().to(three_answers))
         // Two routes behind one middleware: staff only, anonymous browsers to /signin.
         .service(
             web::scope("/staff-area")
@@ -327,6 +345,33 @@ scenario!(bad_cookies_are_anonymous, fixture);
 scenario!(inactive_users_are_anonymous, fixture);
 scenario!(login_rotates_logout_invalidates_and_replay_fails, fixture);
 scenario!(password_change_logs_out_other_sessions, fixture);
+
+#[actix_web::test]
+async fn a_stack_denies_with_the_failing_guards_answer() {
+    let f = fixture().await;
+    let app = ActixApp(
+        test::init_service(
+            App::new()
+                .configure(routes)
+                .wrap(AuthMiddleware::new(f.service.clone())),
+        )
+        .await,
+    );
+    let r = app.send(Req::get("/three-answers").html()).await;
+    assert_eq!(r.location(), Some("/signin?next=/three-answers"), "{r:?}");
+    let r = app.send(Req::get("/three-answers").cookie(&f.alice)).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (418, "second: membership in one of Editors")
+    );
+    let r = app.send(Req::get("/three-answers").cookie(&f.carol)).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (402, "third: permission shop.view_reports /third")
+    );
+    let r = app.send(Req::get("/three-answers").cookie(&f.bob)).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "three for bob"));
+}
 
 #[actix_web::test]
 async fn app_wide_denial_handler() {

@@ -211,6 +211,48 @@ async fn hooked(auth: Auth) -> String {
     auth.user().unwrap().username.clone()
 }
 
+fn second_denied(d: Denial) -> (StatusCode, String) {
+    (
+        StatusCode::IM_A_TEAPOT,
+        format!("second: {}", d.requirement),
+    )
+}
+
+async fn third_denied(d: Denial) -> (StatusCode, String) {
+    let url = d.login_url.unwrap_or("-");
+    (
+        StatusCode::PAYMENT_REQUIRED,
+        format!("third: {} {url}", d.requirement),
+    )
+}
+
+/// Three guards, each with its own answer: the guard whose requirement fails answers.
+#[login_required(redirect = "/signin")]
+#[group_required("Editors", on_denied = second_denied)]
+#[permission_required("shop.view_reports", on_denied = third_denied, redirect = "/third")]
+async fn three_answers(auth: Auth) -> String {
+    format!("three for {}", auth.user().unwrap().username)
+}
+
+fn not_staff(d: Denial) -> Result<String, Denial> {
+    Ok(format!("hook: {}", d.requirement))
+}
+
+/// The same in the service layer: one check, the failing guard's hook or `Err`.
+#[login_required]
+#[staff_required(on_denied = not_staff)]
+#[superuser_required]
+async fn audit_log(auth: &Auth) -> Result<String, Denial> {
+    Ok(format!("audit for {}", auth.user().unwrap().username))
+}
+
+async fn audit(auth: Auth) -> Response {
+    match audit_log(&auth).await {
+        Ok(s) => s.into_response(),
+        Err(d) => (StatusCode::FORBIDDEN, format!("err: {}", d.requirement)).into_response(),
+    }
+}
+
 #[derive(Serialize, Deserialize, Default)]
 struct Cart {
     items: Vec<u32>,
@@ -278,6 +320,8 @@ fn routes() -> Router {
         .route("/desk", get(desk))
         .route("/hooked", get(hooked).post(hooked))
         .route("/password", post(change_password))
+        .route("/three-answers", get(three_answers))
+        .route("/audit", get(audit))
         .merge(staff_area())
 }
 
@@ -335,6 +379,32 @@ scenario!(bad_cookies_are_anonymous, fixture);
 scenario!(inactive_users_are_anonymous, fixture);
 scenario!(login_rotates_logout_invalidates_and_replay_fails, fixture);
 scenario!(password_change_logs_out_other_sessions, fixture);
+
+#[tokio::test]
+async fn a_stack_denies_with_the_failing_guards_answer() {
+    let (app, f) = app().await;
+    let r = app.send(Req::get("/three-answers").html()).await;
+    assert_eq!(r.location(), Some("/signin?next=/three-answers"), "{r:?}");
+    let r = app.send(Req::get("/three-answers").cookie(&f.alice)).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (418, "second: membership in one of Editors")
+    );
+    let r = app.send(Req::get("/three-answers").cookie(&f.carol)).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (402, "third: permission shop.view_reports /third")
+    );
+    let r = app.send(Req::get("/three-answers").cookie(&f.bob)).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "three for bob"));
+
+    let r = app.send(Req::get("/audit")).await;
+    assert_eq!((r.status, r.body.as_str()), (403, "err: login"));
+    let r = app.send(Req::get("/audit").cookie(&f.alice)).await;
+    assert_eq!((r.status, r.body.as_str()), (200, "hook: staff status"));
+    let r = app.send(Req::get("/audit").cookie(&f.staff)).await;
+    assert_eq!((r.status, r.body.as_str()), (403, "err: superuser status"));
+}
 
 #[tokio::test]
 async fn app_wide_denial_handler() {

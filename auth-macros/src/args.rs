@@ -1,56 +1,18 @@
-//! Phase 1a: parsing an attribute's arguments (guards and `#[page]` share the grammar:
-//! string literals first, then `key = value` options and flags), with their validation.
+//! Phase 1c: parsing one attribute's arguments into the model (guards and `#[page]` share the
+//! grammar: string literals first, then `key = value` options and flags). Only the form is
+//! checked here (a known option, given once, with a value of the right kind); what the values
+//! mean is `validate`'s.
 
-use proc_macro2::Span;
+use proc_macro2::TokenStream;
+use quote::quote;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{Expr, Ident, LitStr, Path, Token};
 
-/// Which guard.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Login,
-    Perm,
-    Group,
-    Staff,
-    Superuser,
-    /// `#[user_passes_test(predicate)]`.
-    Test,
-}
-
-impl Kind {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Kind::Login => "login_required",
-            Kind::Perm => "permission_required",
-            Kind::Group => "group_required",
-            Kind::Staff => "staff_required",
-            Kind::Superuser => "superuser_required",
-            Kind::Test => "user_passes_test",
-        }
-    }
-
-    fn takes_strings(self) -> bool {
-        matches!(self, Kind::Perm | Kind::Group)
-    }
-}
-
-/// A guard's parsed arguments.
-pub(crate) struct Args {
-    pub strings: Vec<LitStr>,
-    pub on_denied: Option<Path>,
-    pub redirect: Option<LitStr>,
-    pub adapter: Option<Path>,
-    pub auth: Option<Ident>,
-    pub service: bool,
-    /// `any` on `#[permission_required]`: one of the permissions suffices.
-    pub any: bool,
-    /// The predicate of `#[user_passes_test]`.
-    pub predicate: Option<Path>,
-}
+use crate::model::{Guard, Kind, Page, Site};
 
 /// One argument as written.
-pub(crate) enum Arg {
+enum Arg {
     Str(LitStr),
     Flag(Ident),
     KeyValue(Ident, Expr),
@@ -79,107 +41,43 @@ impl Parse for Arg {
     }
 }
 
-const OPTIONS: &str =
-    "`on_denied = path`, `redirect = \"/url\"`, `adapter = path::Auth`, `auth = param`, `service`";
+const OPTIONS: &str = "`on_denied = path`, `redirect = \"/url\"`, `adapter = path::Auth`, `auth = param`, `service`, `crate = path`";
+const PAGE_OPTIONS: &str = "`route = \"/path\"`, `method = \"GET\"`, `login_required`, and with it `on_denied`, `redirect`, `adapter`, `auth`; `crate = path`";
 
-/// Splits an attribute's arguments.
-pub(crate) fn split(tokens: proc_macro2::TokenStream) -> syn::Result<Vec<Arg>> {
+fn split(tokens: TokenStream) -> syn::Result<Vec<Arg>> {
     let parsed =
         syn::parse::Parser::parse2(Punctuated::<Arg, Token![,]>::parse_terminated, tokens)?;
     Ok(parsed.into_iter().collect())
 }
 
-/// A guard's arguments.
-pub(crate) fn parse(kind: Kind, tokens: proc_macro2::TokenStream) -> syn::Result<Args> {
-    from_args(kind, split(tokens)?)
-}
-
-/// A guard's arguments from split ones (also used by `#[page]` for its guard options).
-pub(crate) fn from_args(kind: Kind, parsed: Vec<Arg>) -> syn::Result<Args> {
-    let mut args = Args {
-        strings: Vec::new(),
-        on_denied: None,
-        redirect: None,
-        adapter: None,
-        auth: None,
-        service: false,
-        any: false,
-        predicate: None,
-    };
+/// A guard attribute's arguments.
+pub(crate) fn guard(kind: Kind, site: Site, tokens: TokenStream) -> syn::Result<Guard> {
+    let mut guard = Guard::new(kind, site);
     let mut seen: Vec<String> = Vec::new();
-    let mut parsed = parsed.into_iter().peekable();
+    let mut parsed = split(tokens)?.into_iter();
     if kind == Kind::Test {
-        args.predicate = Some(match parsed.next() {
-            Some(Arg::Flag(id)) => Path::from(id),
-            Some(Arg::Other(Expr::Path(p))) if p.qself.is_none() => p.path,
-            other => {
-                let msg = "#[user_passes_test] needs the predicate first: the path of a `fn(&User) -> bool`, as in #[user_passes_test(is_editor)]";
-                return Err(match other {
-                    Some(Arg::Str(s)) => syn::Error::new(s.span(), msg),
-                    Some(Arg::KeyValue(id, _)) => syn::Error::new(id.span(), msg),
-                    Some(Arg::Other(e)) => syn::Error::new_spanned(e, msg),
-                    _ => syn::Error::new(Span::call_site(), msg),
-                });
-            }
-        });
+        guard.predicate = Some(predicate(parsed.next(), &guard.site)?);
     }
     for arg in parsed {
         match arg {
-            Arg::Other(e) => {
-                let what = if kind.takes_strings() {
-                    format!(
-                        "#[{}] takes string literals only (they are checked at compile time): write the {} itself, as in {}",
-                        kind.name(),
-                        if kind == Kind::Perm {
-                            "permission"
-                        } else {
-                            "group name"
-                        },
-                        if kind == Kind::Perm {
-                            "#[permission_required(\"blog.publish_post\")]"
-                        } else {
-                            "#[group_required(\"Editors\")]"
-                        }
-                    )
-                } else {
-                    format!(
-                        "unexpected argument for #[{}]; expected one of {OPTIONS}",
-                        kind.name()
-                    )
-                };
-                return Err(syn::Error::new_spanned(e, what));
-            }
+            Arg::Other(e) => return Err(syn::Error::new_spanned(e, not_a_string(kind))),
             Arg::Str(s) => {
-                if !kind.takes_strings() {
-                    return Err(syn::Error::new(
-                        s.span(),
-                        format!(
-                            "#[{}] takes no strings; for permissions use #[permission_required(\"app.codename\")], for groups #[group_required(\"Name\")]",
-                            kind.name()
-                        ),
-                    ));
-                }
-                if !seen.is_empty() {
+                // On a guard without strings, `validate` says so.
+                if kind.takes_strings() && !seen.is_empty() {
                     return Err(syn::Error::new(
                         s.span(),
                         "put the strings before the options",
                     ));
                 }
-                validate_string(kind, &s)?;
-                args.strings.push(s);
+                guard.strings.push(s);
             }
             Arg::Flag(id) => {
                 once(&mut seen, &id)?;
                 if id == "service" {
-                    args.service = true;
-                } else if id == "any" && kind == Kind::Perm {
-                    args.any = true;
-                } else if id == "any" && kind == Kind::Group {
-                    return Err(syn::Error::new(
-                        id.span(),
-                        "#[group_required] already passes with any one of its groups; `any` is for #[permission_required]",
-                    ));
-                } else if kind.takes_strings() && args.strings.is_empty() && seen.len() == 1 {
+                    guard.shared.service = Some(id);
+                } else if id == "any" {
+                    guard.any = Some(id);
+                } else if kind.takes_strings() && guard.strings.is_empty() && seen.len() == 1 {
                     return Err(syn::Error::new(
                         id.span(),
                         format!(
@@ -193,68 +91,126 @@ pub(crate) fn from_args(kind: Kind, parsed: Vec<Arg>) -> syn::Result<Args> {
             }
             Arg::KeyValue(id, value) => {
                 once(&mut seen, &id)?;
-                match id.to_string().as_str() {
-                    "on_denied" => {
-                        args.on_denied = Some(path_of(value, "on_denied = my_denied_handler")?)
-                    }
-                    "adapter" => args.adapter = Some(path_of(value, "adapter = auth_axum::Auth")?),
-                    "auth" => {
-                        let p = path_of(value, "auth = ctx")?;
-                        args.auth = Some(p.get_ident().cloned().ok_or_else(|| {
-                            syn::Error::new_spanned(
-                                &p,
-                                "`auth` names a parameter: write `auth = ctx`",
-                            )
-                        })?);
-                    }
-                    "redirect" => {
-                        let lit = lit_str(value, "redirect = \"/login\"")?;
-                        let v = lit.value();
-                        if v.chars().any(|c| c.is_control() || c == '\\') {
-                            return Err(syn::Error::new(
-                                lit.span(),
-                                "`redirect` cannot contain control characters or backslashes (browsers read `/\\host` as another site)",
-                            ));
-                        }
-                        if !(v.starts_with('/')
-                            || v.starts_with("https://")
-                            || v.starts_with("http://"))
-                            || v.starts_with("//")
-                        {
-                            return Err(syn::Error::new(
-                                lit.span(),
-                                "`redirect` must be a path starting with `/` (or an http(s) URL)",
-                            ));
-                        }
-                        args.redirect = Some(lit);
-                    }
-                    _ => return Err(unknown(kind, &id)),
+                if !option(&mut guard, &id, value)? {
+                    return Err(unknown(kind, &id));
                 }
             }
         }
     }
-    if kind.takes_strings() && args.strings.is_empty() {
-        let what = if kind == Kind::Perm {
-            "at least one permission, e.g. #[permission_required(\"blog.publish_post\")]"
-        } else {
-            "at least one group name, e.g. #[group_required(\"Editors\")]"
-        };
-        return Err(syn::Error::new(
-            Span::call_site(),
-            format!("#[{}] needs {what}", kind.name()),
-        ));
-    }
-    Ok(args)
+    Ok(guard)
 }
 
-fn validate_string(kind: Kind, s: &LitStr) -> syn::Result<()> {
-    let v = s.value();
+fn not_a_string(kind: Kind) -> String {
     match kind {
-        // Checked by `auth_core`'s own rule in the `const` the expansion emits.
-        Kind::Perm => Ok(()),
-        _ if v.trim().is_empty() => Err(syn::Error::new(s.span(), "a group name cannot be empty")),
-        _ => Ok(()),
+        Kind::Perm => "#[permission_required] takes string literals only (they are checked at compile time): write the permission itself, as in #[permission_required(\"blog.publish_post\")]".into(),
+        Kind::Group => "#[group_required] takes string literals only (they are checked at compile time): write the group name itself, as in #[group_required(\"Editors\")]".into(),
+        _ => format!("unexpected argument for #[{}]; expected one of {OPTIONS}", kind.name()),
     }
+}
+
+/// The first argument of `#[user_passes_test]`.
+fn predicate(first: Option<Arg>, site: &Site) -> syn::Result<Path> {
+    let msg = "#[user_passes_test] needs the predicate first: the path of a `fn(&User) -> bool`, as in #[user_passes_test(is_editor)]";
+    match first {
+        Some(Arg::Flag(id)) => Ok(Path::from(id)),
+        Some(Arg::Other(Expr::Path(p))) if p.qself.is_none() => Ok(p.path),
+        Some(Arg::Str(s)) => Err(syn::Error::new(s.span(), msg)),
+        Some(Arg::KeyValue(id, _)) => Err(syn::Error::new(id.span(), msg)),
+        Some(Arg::Other(e)) => Err(syn::Error::new_spanned(e, msg)),
+        None => Err(site.error(msg)),
+    }
+}
+
+/// A guard's `key = value` option; `false` when the key is not one.
+fn option(guard: &mut Guard, id: &Ident, value: Expr) -> syn::Result<bool> {
+    match id.to_string().as_str() {
+        "on_denied" => guard.on_denied = Some(path_of(value, "on_denied = my_denied_handler")?),
+        "adapter" => guard.shared.adapter = Some(path_of(value, "adapter = auth_axum::Auth")?),
+        "auth" => {
+            let p = path_of(value, "auth = ctx")?;
+            guard.shared.auth = Some(p.get_ident().cloned().ok_or_else(|| {
+                syn::Error::new_spanned(&p, "`auth` names a parameter: write `auth = ctx`")
+            })?);
+        }
+        "redirect" => guard.redirect = Some(lit_str(value, "redirect = \"/login\"")?),
+        "crate" => {
+            let example = "crate = ::my_reexport::auth_core";
+            guard.shared.krate = Some(match value {
+                // `crate = "path"`, as serde and tokio write it.
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => s.parse::<Path>().map_err(|_| {
+                    syn::Error::new(s.span(), format!("expected a path, as in `{example}`"))
+                })?,
+                other => path_of(other, example)?,
+            });
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// `#[page(..)]`'s arguments.
+pub(crate) fn page(site: Site, tokens: TokenStream) -> syn::Result<Page> {
+    let mut page = Page {
+        login: Guard::new(Kind::Login, site.clone()),
+        site,
+        route: None,
+        method: None,
+        login_flag: None,
+        first_guard_option: None,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for arg in split(tokens)? {
+        match arg {
+            Arg::KeyValue(id, value) if id == "route" => {
+                once(&mut seen, &id)?;
+                page.route = Some(lit_str(value, "route = \"/reports\"")?);
+            }
+            Arg::KeyValue(id, value) if id == "method" => {
+                once(&mut seen, &id)?;
+                page.method = Some(lit_str(value, "method = \"POST\"")?);
+            }
+            Arg::Flag(id) if id == "login_required" => {
+                once(&mut seen, &id)?;
+                page.login_flag = Some(id);
+            }
+            Arg::KeyValue(id, value)
+                if ["on_denied", "redirect", "adapter", "auth", "crate"]
+                    .contains(&id.to_string().as_str()) =>
+            {
+                once(&mut seen, &id)?;
+                if id != "crate" && page.first_guard_option.is_none() {
+                    page.first_guard_option = Some(quote!(#id = #value));
+                }
+                option(&mut page.login, &id, value)?;
+            }
+            Arg::Str(s) => {
+                return Err(syn::Error::new(
+                    s.span(),
+                    format!(
+                        "#[page] takes options, not strings: {PAGE_OPTIONS} (other guards go in their own attribute, e.g. #[permission_required(\"app.perm\")])"
+                    ),
+                ));
+            }
+            Arg::Flag(id) | Arg::KeyValue(id, _) => {
+                return Err(syn::Error::new(
+                    id.span(),
+                    format!(
+                        "unknown option `{id}` for #[page]; expected {PAGE_OPTIONS} (other guards go in their own attribute, e.g. #[permission_required(\"app.perm\")])"
+                    ),
+                ));
+            }
+            Arg::Other(e) => {
+                return Err(syn::Error::new_spanned(
+                    e,
+                    format!("unexpected argument for #[page]; expected {PAGE_OPTIONS}"),
+                ));
+            }
+        }
+    }
+    Ok(page)
 }
 
 fn once(seen: &mut Vec<String>, id: &Ident) -> syn::Result<()> {
@@ -269,7 +225,8 @@ fn once(seen: &mut Vec<String>, id: &Ident) -> syn::Result<()> {
     Ok(())
 }
 
-fn unknown(kind: Kind, id: &Ident) -> syn::Error {
+/// The error for an option `kind` does not take.
+pub(crate) fn unknown(kind: Kind, id: &Ident) -> syn::Error {
     syn::Error::new(
         id.span(),
         format!(
@@ -300,5 +257,53 @@ fn lit_str(e: Expr, example: &str) -> syn::Result<LitStr> {
             other,
             format!("expected a string, as in `{example}`"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_land_in_the_model() {
+        let g = guard(
+            Kind::Perm,
+            Site::Outer,
+            quote!(
+                "a.b",
+                "c.d",
+                any,
+                on_denied = h,
+                redirect = "/in",
+                auth = cx,
+                crate = "x::core"
+            ),
+        )
+        .unwrap();
+        assert_eq!(g.strings.len(), 2);
+        assert!(g.any.is_some() && g.on_denied.is_some() && g.shared.auth.is_some());
+        assert_eq!(g.redirect.unwrap().value(), "/in");
+        let krate = g.shared.krate.unwrap();
+        assert_eq!(quote!(#krate).to_string(), "x :: core");
+
+        let e = guard(Kind::Login, Site::Outer, quote!(crate = a, crate = b))
+            .err()
+            .unwrap();
+        assert_eq!(e.to_string(), "option `crate` is given twice");
+        let e = guard(Kind::Login, Site::Outer, quote!(crate = "not a path"))
+            .err()
+            .unwrap();
+        assert!(e.to_string().starts_with("expected a path"), "{e}");
+
+        let p = page(
+            Site::Outer,
+            quote!(route = "/r", crate = ::c, redirect = "/x"),
+        )
+        .unwrap();
+        assert!(p.login.shared.krate.is_some() && p.login_flag.is_none());
+        assert_eq!(
+            p.first_guard_option.unwrap().to_string(),
+            "redirect = \"/x\""
+        );
     }
 }

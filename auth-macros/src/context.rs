@@ -1,47 +1,24 @@
-//! Finding the auth context in a function signature.
+//! Phase 2, continued: which parameter is the auth context, for the whole stack (its shared
+//! options `auth`, `adapter` and `service` say it, else the signature's look does).
 
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, Pat, PatType, Signature, Type};
 
-use crate::args::{Args, Kind};
+use crate::model::Shared;
 
-/// Where the guard gets its context from.
+/// Where the stack's guards get their context from.
 pub(crate) enum Context {
     /// HTTP mode: an `Auth` parameter taken by value (index into the inputs), or none with
     /// `adapter = ..`; `adapter` is the adapter type.
-    Http { adapter: Type, param: Option<usize> },
-    /// HTTP mode, stacked under an earlier guard that already took the `Auth` parameter.
-    Stacked { adapter: Type },
+    Http {
+        adapter: Box<Type>,
+        param: Option<usize>,
+    },
     /// Service mode: an expression that evaluates to the context.
     Service { binding: proc_macro2::TokenStream },
 }
 
-pub(crate) const GUARD_PREFIX: &str = "__auth_guard_";
-
-/// Index after the last guard parameter an earlier guard inserted, and that guard's adapter.
-pub(crate) fn existing_guards(sig: &Signature) -> (usize, Option<Type>) {
-    let mut count = 0;
-    let mut adapter = None;
-    for input in &sig.inputs {
-        let FnArg::Typed(pt) = input else { continue };
-        if ident_of(&pt.pat).is_some_and(|id| id.to_string().starts_with(GUARD_PREFIX)) {
-            count += 1;
-            if adapter.is_none() {
-                adapter = adapter_of_guard_type(&pt.ty);
-            }
-        }
-    }
-    (count, adapter)
-}
-
-fn adapter_of_guard_type(ty: &Type) -> Option<Type> {
-    match ty {
-        Type::Path(tp) => tp.qself.as_ref().map(|q| (*q.ty).clone()),
-        _ => None,
-    }
-}
-
-pub(crate) fn ident_of(pat: &Pat) -> Option<&Ident> {
+fn ident_of(pat: &Pat) -> Option<&Ident> {
     match pat {
         Pat::Ident(pi) => Some(&pi.ident),
         _ => None,
@@ -84,18 +61,16 @@ fn looks_like_context(ty: &Type) -> bool {
 
 /// Every input that could be the auth context when no `auth = name` says which: the receiver,
 /// parameters typed like one, and a parameter named `auth` taken by reference.
-fn candidates(sig: &Signature, args: &Args) -> Vec<String> {
+fn candidates(sig: &Signature, shared: &Shared) -> Vec<String> {
+    let service = shared.service.is_some();
     sig.inputs
         .iter()
         .filter_map(|a| match a {
             FnArg::Receiver(_) => Some("self".to_string()),
             FnArg::Typed(pt) => {
                 let name = ident_of(&pt.pat).map(|i| i.to_string());
-                if name.as_deref().is_some_and(|n| n.starts_with(GUARD_PREFIX)) {
-                    return None;
-                }
                 let named_auth = name.as_deref() == Some("auth")
-                    && (args.service || matches!(&*pt.ty, Type::Reference(_)));
+                    && (service || matches!(&*pt.ty, Type::Reference(_)));
                 (looks_like_context(&pt.ty) || named_auth)
                     .then(|| name.unwrap_or_else(|| quote::quote!(#pt).to_string()))
             }
@@ -103,10 +78,11 @@ fn candidates(sig: &Signature, args: &Args) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Context> {
-    let (guards, stacked_adapter) = existing_guards(sig);
-    if args.auth.is_none() {
-        let found = candidates(sig, args);
+/// The context of the stack whose first guard is `guard` (named in the errors).
+pub(crate) fn find(guard: &str, sig: &Signature, shared: &Shared) -> syn::Result<Context> {
+    let service = shared.service.is_some();
+    if shared.auth.is_none() {
+        let found = candidates(sig, shared);
         if found.len() > 1 {
             let list = found
                 .iter()
@@ -116,9 +92,8 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
             return Err(syn::Error::new(
                 sig.ident.span(),
                 format!(
-                    "#[{}] cannot tell which auth context to check in `{}`: {list} could each be one; \
+                    "#[{guard}] cannot tell which auth context to check in `{}`: {list} could each be one; \
                      name it with `auth = {}`",
-                    kind.name(),
                     sig.ident,
                     found
                         .iter()
@@ -129,7 +104,7 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
         }
     }
     // `self` receivers are service-layer contexts.
-    if args.auth.is_none()
+    if shared.auth.is_none()
         && let Some(FnArg::Receiver(r)) = sig.inputs.first()
     {
         // `&mut self` is checked through a shared reborrow.
@@ -149,7 +124,7 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
             FnArg::Receiver(_) => None,
         })
         .collect();
-    let chosen: Option<(usize, &PatType)> = if let Some(name) = &args.auth {
+    let chosen: Option<(usize, &PatType)> = if let Some(name) = &shared.auth {
         let hit = typed
             .iter()
             .find(|(_, pt)| ident_of(&pt.pat).is_some_and(|id| id == name))
@@ -170,7 +145,7 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
             })
             .or_else(|| {
                 typed.iter().find(|(_, pt)| {
-                    (args.service || matches!(&*pt.ty, Type::Reference(_)))
+                    (service || matches!(&*pt.ty, Type::Reference(_)))
                         && ident_of(&pt.pat).is_some_and(|id| id == "auth")
                 })
             })
@@ -181,19 +156,18 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
         let by_ref = matches!(&*pt.ty, Type::Reference(_));
         if let Type::Reference(r) = &*pt.ty
             && last_segment_is_auth(&r.elem)
-            && !args.service
+            && !service
             && !crate::validate::returns_result(sig)
         {
             return Err(syn::Error::new(
                 pt.ty.span(),
                 format!(
-                    "#[{}]: an HTTP handler takes `Auth` by value (`auth: Auth`); `&Auth` makes this a service-layer \
-                     guard, which returns `Err(denial.into())` and so needs a `Result` return type",
-                    kind.name()
+                    "#[{guard}]: an HTTP handler takes `Auth` by value (`auth: Auth`); `&Auth` makes this a service-layer \
+                     guard, which returns `Err(denial.into())` and so needs a `Result` return type"
                 ),
             ));
         }
-        if by_ref || args.service {
+        if by_ref || service {
             let Some(id) = ident_of(&pt.pat) else {
                 return Err(syn::Error::new(
                     pt.pat.span(),
@@ -205,31 +179,25 @@ pub(crate) fn find(kind: Kind, sig: &Signature, args: &Args) -> syn::Result<Cont
             });
         }
         return Ok(Context::Http {
-            adapter: (*pt.ty).clone(),
+            adapter: pt.ty.clone(),
             param: Some(index),
         });
     }
-    if guards > 0
-        && let Some(adapter) = stacked_adapter
-    {
-        return Ok(Context::Stacked { adapter });
-    }
-    if let Some(adapter) = &args.adapter {
+    if let Some(adapter) = &shared.adapter {
         return Ok(Context::Http {
-            adapter: Type::Path(syn::TypePath {
+            adapter: Box::new(Type::Path(syn::TypePath {
                 qself: None,
                 path: adapter.clone(),
-            }),
+            })),
             param: None,
         });
     }
     Err(syn::Error::new(
         sig.ident.span(),
         format!(
-            "#[{}] cannot find the auth context of `{}`: add a parameter `auth: Auth` (auth_axum::Auth or \
+            "#[{guard}] cannot find the auth context of `{}`: add a parameter `auth: Auth` (auth_axum::Auth or \
              auth_actix::Auth), or name the adapter with `adapter = auth_axum::Auth`, or, for a \
              service-layer function, take `auth: &impl AuthContext`",
-            kind.name(),
             sig.ident
         ),
     ))

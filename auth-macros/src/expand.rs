@@ -1,99 +1,87 @@
-//! Phase 3: writing the guarded function. `guard` runs the phases: parse the arguments and
-//! the function (`args`, `item`), validate its shape and find its context (`validate`,
-//! `context`), then emit either an HTTP guard (a policy type and a guard extractor first in
-//! the parameters) or a service-layer check (a statement at the top of the body).
+//! Phase 3: writing the guarded function. `attribute` runs the phases, as thiserror's
+//! `derive` does: parse (the function, `item`; its stack, `stack` and `args`), validate
+//! (`validate`, `context`), then write, once for the whole stack, either an HTTP guard (one
+//! policy type holding every requirement, and one guard extractor first in the parameters)
+//! or a service-layer check (one statement at the top of the body); on any error, `fallback`.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, Pat, Type, parse_quote};
 
-use crate::args::{self, Args, Kind};
-use crate::context::{self, Context, GUARD_PREFIX};
+use crate::context::Context;
+use crate::fallback;
 use crate::item::GuardFn;
 use crate::manifest::core_path;
+use crate::model::{Guard, Kind, Outer, Page, Stack};
+use crate::stack::{self, Below};
+use crate::validate::{self, Checked};
 
-const CHECK_PREFIX: &str = "__auth_checked_";
-
-/// A guard attribute's expansion; on an error, the error next to the function unchanged, so
-/// the user sees that one error rather than a pile of follow-on ones.
-pub(crate) fn guard(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let func: GuardFn = match syn::parse2(item.clone()) {
-        Ok(f) => f,
-        Err(_) => {
-            let msg = format!("#[{}] goes on an `async fn`", kind.name());
-            let err = syn::Error::new(Span::call_site(), msg).to_compile_error();
-            return quote!(#err #item);
-        }
+/// The expansion of the attribute `outer`, the top of its stack.
+pub(crate) fn attribute(outer: Outer, args: TokenStream, item: TokenStream) -> TokenStream {
+    let Ok(mut func) = syn::parse2::<GuardFn>(item.clone()) else {
+        return fallback::not_a_function(outer, item);
     };
-    match expand(kind, args, func) {
+    let below = stack::take(outer, &mut func.attrs);
+    let page = matches!(outer, Outer::Page) || below.has_page();
+    func.use_paths(&below.paths());
+    match try_expand(outer, args, below, &func) {
         Ok(tokens) => tokens,
-        Err(e) => {
-            let err = e.to_compile_error();
-            quote!(#err #item)
-        }
+        Err(e) => fallback::expand(e, &func, page),
     }
 }
 
-/// What every expansion of one attribute needs.
-struct Expansion {
-    args: Args,
-    core: TokenStream,
-    requirements: Vec<TokenStream>,
-    login_url: TokenStream,
+fn try_expand(
+    outer: Outer,
+    args: TokenStream,
+    below: Below,
+    func: &GuardFn,
+) -> syn::Result<TokenStream> {
+    let stack = stack::parse(outer, args, below)?;
+    let checked = validate::stack(&stack, func)?;
+    Ok(write(&stack, checked, func.clone()))
 }
 
-fn expand(kind: Kind, args: TokenStream, mut func: GuardFn) -> syn::Result<TokenStream> {
-    let args = args::parse(kind, args)?;
-    if let Some(name) = &args.auth {
-        pass_auth_down(&mut func, name);
-    }
-    crate::validate::function(kind, &func)?;
-    let context = context::find(kind, &func.sig, &args)?;
-    let core = core_path();
-    let x = Expansion {
-        requirements: requirements(kind, &args, &core),
-        login_url: match &args.redirect {
-            Some(url) => quote!(::core::option::Option::Some(#url)),
-            None => quote!(::core::option::Option::None),
-        },
-        core,
-        args,
+fn write(stack: &Stack, checked: Checked, mut func: GuardFn) -> TokenStream {
+    let core = match &checked.shared.krate {
+        Some(path) => path.to_token_stream(),
+        None => core_path(),
     };
-    match context {
-        Context::Service { binding } => {
-            x.service(&mut func, binding);
-            Ok(func.to_token_stream())
+    let page = stack.pages().next().map(|p| page_route(p, &func, &core));
+    let guards = Guards::new(stack.guards().collect(), &core);
+    let guarded = match checked.context {
+        None => func.to_token_stream(),
+        Some(Context::Service { binding }) => {
+            guards.service(&mut func, binding);
+            func.to_token_stream()
         }
-        Context::Http { adapter, param } => {
-            refuse_in_impl(kind, &func)?;
+        Some(Context::Http { adapter, param }) => {
             let bind = param.and_then(|i| take_param(&mut func, i));
-            let policy = x.http(&mut func, &adapter, bind);
-            Ok(quote!(#policy #func))
+            let policy = guards.http(&mut func, &adapter, bind);
+            quote!(#policy #func)
         }
-        Context::Stacked { adapter } => {
-            refuse_in_impl(kind, &func)?;
-            let policy = x.http(&mut func, &adapter, None);
-            Ok(quote!(#policy #func))
-        }
-    }
+    };
+    quote!(#page #guarded)
 }
 
-/// An HTTP guard emits a policy type beside the function, which an `impl` cannot hold.
-fn refuse_in_impl(kind: Kind, func: &GuardFn) -> syn::Result<()> {
-    if crate::validate::is_method(&func.sig) {
-        return Err(syn::Error::new(
-            func.sig.ident.span(),
-            format!(
-                "#[{}] on an HTTP handler inside an `impl`: the guard defines a policy type next to the function, \
-                 which an `impl` block cannot hold; make `{}` a free function (module level), or take the context \
-                 by reference (`auth: &Auth`, returning `Result`) for a service-layer check",
-                kind.name(),
-                func.sig.ident
-            ),
-        ));
+/// `#[page]`'s companion: a unit struct named like the handler, implementing `PageRoute`.
+fn page_route(page: &Page, func: &GuardFn, core: &TokenStream) -> TokenStream {
+    let (name, vis) = (&func.sig.ident, &func.vis);
+    let route = &page.route;
+    let method = page
+        .method
+        .as_ref()
+        .map_or_else(|| "GET".to_owned(), |m| m.value().to_ascii_uppercase());
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #vis struct #name {}
+
+        impl #core::PageRoute for #name {
+            const ROUTE: &'static str = #route;
+            const METHOD: &'static str = #method;
+        }
     }
-    Ok(())
 }
 
 /// Removes parameter `i` (the `Auth` the guard will hand back) and returns its pattern.
@@ -113,61 +101,214 @@ fn take_param(func: &mut GuardFn, i: usize) -> Option<Box<Pat>> {
     }
 }
 
-/// Gives the guards stacked below this one (expanded after it) this guard's `auth = name`
-/// unless they name their own, so a stack checks one context throughout.
-fn pass_auth_down(func: &mut GuardFn, name: &syn::Ident) {
-    const GUARDS: [&str; 6] = [
-        "login_required",
-        "permission_required",
-        "group_required",
-        "staff_required",
-        "superuser_required",
-        "user_passes_test",
-    ];
-    for attr in &mut func.attrs {
-        let is_guard = attr
-            .path()
-            .segments
-            .last()
-            .is_some_and(|s| GUARDS.iter().any(|g| s.ident == g));
-        if !is_guard {
-            continue;
+/// The stack's guards, with every requirement in source order.
+struct Guards<'a> {
+    guards: Vec<&'a Guard>,
+    core: &'a TokenStream,
+    requirements: Vec<TokenStream>,
+    /// For each guard, the index after its requirements.
+    ends: Vec<usize>,
+}
+
+impl<'a> Guards<'a> {
+    fn new(guards: Vec<&'a Guard>, core: &'a TokenStream) -> Self {
+        let mut requirements = Vec::new();
+        let mut ends = Vec::new();
+        for g in &guards {
+            requirements.extend(requirements_of(g, core));
+            ends.push(requirements.len());
         }
-        let path = attr.path().clone();
-        let tokens = match &attr.meta {
-            syn::Meta::Path(_) => TokenStream::new(),
-            syn::Meta::List(list) => list.tokens.clone(),
-            syn::Meta::NameValue(_) => continue,
+        Guards {
+            guards,
+            core,
+            requirements,
+            ends,
+        }
+    }
+
+    /// Whether the guards answer a denial differently (each keeps its own `on_denied` and
+    /// `redirect`), so that the answer depends on which guard's requirement failed.
+    fn answers_differ(&self) -> bool {
+        let answer = |g: &Guard| {
+            (
+                g.on_denied.as_ref().map(crate::model::text),
+                g.redirect.as_ref().map(syn::LitStr::value),
+            )
         };
-        let toks: Vec<TokenTree> = tokens.clone().into_iter().collect();
-        let names_auth = toks.windows(2).any(|w| {
-            matches!(&w[0], TokenTree::Ident(i) if i == "auth")
-                && matches!(&w[1], TokenTree::Punct(p) if p.as_char() == '=')
+        let first = answer(self.guards[0]);
+        self.guards.iter().any(|g| answer(g) != first)
+    }
+
+    /// Runs `branch` for the guard whose requirement failed: the first guard that has it (the
+    /// checks run in order, so an equal requirement further down is never the one that
+    /// fails). `at` is the failed requirement's index in the stack's list.
+    fn dispatch(&self, at: &syn::Ident, branch: impl Fn(&Guard) -> TokenStream) -> TokenStream {
+        let last = self.guards.len() - 1;
+        let arms = self.guards[..last].iter().zip(&self.ends).map(|(g, end)| {
+            let body = branch(g);
+            quote!(if #at < #end { #body } else)
         });
-        if names_auth {
-            continue;
-        }
-        let new_tokens = if toks.is_empty() {
-            quote!(auth = #name)
-        } else if matches!(toks.last(), Some(TokenTree::Punct(p)) if p.as_char() == ',') {
-            quote!(#tokens auth = #name)
-        } else {
-            quote!(#tokens, auth = #name)
+        let tail = branch(self.guards[last]);
+        quote!(#(#arms)* { #tail })
+    }
+
+    /// HTTP mode: one policy type holding every requirement, and its guard extractor first
+    /// in the parameters, before every other extractor.
+    fn http(&self, func: &mut GuardFn, adapter: &Type, bind: Option<Box<Pat>>) -> TokenStream {
+        let name = func.sig.ident.clone();
+        let vis = func.vis.clone();
+        // One policy and one guard per function; the `_0` names are the ones compiler messages
+        // (and auth-core's walkthrough) have always shown.
+        let policy = format_ident!("__auth_policy_{}_0", name);
+        let guard = format_ident!("__auth_guard_0");
+        let core = self.core;
+        let p = quote!(#core::__private);
+
+        func.sig.inputs.insert(
+            0,
+            parse_quote!(#guard: <#adapter as #p::Adapter>::Guard<#policy>),
+        );
+        func.prepend(match bind {
+            Some(pat) => quote!(let #pat: #adapter = <#adapter as #p::Adapter>::unguard(#guard);),
+            None => quote!(let _ = #guard;),
+        });
+
+        let first = self.guards[0];
+        let hook = |hook: &syn::Path, denial: &syn::Ident| {
+            quote_spanned! {hook.span()=>
+                #[allow(unused_imports)]
+                use #p::{ViaFuture as _, ViaValue as _};
+                let __r = #hook(#denial);
+                let __k = (&&#p::probe(&__r)).__auth_kind();
+                ::core::result::Result::Ok(<#adapter>::__auth_deny(__k, __r))
+            }
         };
-        *attr = parse_quote!(#[#path(#new_tokens)]);
+        let deny_future =
+            quote!(::core::result::Result<<#adapter as #p::Adapter>::DenyFuture, #p::Denial>);
+        let on_denied = if self.answers_differ() {
+            let denial = format_ident!("denial");
+            let at = format_ident!("__at");
+            let branches = self.dispatch(&at, |g| {
+                let url = login_url(g);
+                let answer = match &g.on_denied {
+                    Some(h) => hook(h, &denial),
+                    None => quote!(::core::result::Result::Err(denial)),
+                };
+                quote!(denial.login_url = #url; #answer)
+            });
+            Some(quote! {
+                fn on_denied(mut denial: #p::Denial) -> #deny_future {
+                    let #at = <Self as #p::Policy<#adapter>>::REQUIREMENTS
+                        .iter()
+                        .position(|__req| *__req == denial.requirement)
+                        .unwrap_or(0);
+                    #branches
+                }
+            })
+        } else {
+            first.on_denied.as_ref().map(|h| {
+                let body = hook(h, &format_ident!("denial"));
+                quote_spanned! {h.span()=>
+                    fn on_denied(denial: #p::Denial) -> #deny_future {
+                        #body
+                    }
+                }
+            })
+        };
+        let reqs = &self.requirements;
+        let url = login_url(first);
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #vis struct #policy {}
+
+            impl #p::Policy<#adapter> for #policy {
+                const REQUIREMENTS: &'static [#p::Requirement] = &[#(#reqs),*];
+                const LOGIN_URL: ::core::option::Option<&'static str> = #url;
+                #on_denied
+            }
+        }
+    }
+
+    /// Service mode: one check at the top of the body, returning `Err(From::from(denial))`
+    /// or the failing guard's hook's answer.
+    fn service(&self, func: &mut GuardFn, binding: TokenStream) {
+        let core = self.core;
+        let p = quote!(#core::__private);
+        let ret_span = match &func.sig.output {
+            syn::ReturnType::Type(_, ty) => ty.span(),
+            syn::ReturnType::Default => func.sig.ident.span(),
+        };
+        let deny = |g: &Guard| {
+            let url = login_url(g);
+            let answer = match &g.on_denied {
+                None => quote_spanned! {ret_span=>
+                    return ::core::result::Result::Err(::core::convert::From::from(__denial));
+                },
+                Some(hook) => quote_spanned! {hook.span()=>
+                    #[allow(unused_imports)]
+                    use #p::{ViaFuture as _, ViaValue as _};
+                    let __r = #hook(__denial);
+                    let __k = (&&#p::probe(&__r)).__auth_kind();
+                    return #p::Resolve::resolve(__k, __r).await;
+                },
+            };
+            quote!(__denial.login_url = #url; #answer)
+        };
+        let reqs = &self.requirements;
+        let check = if self.answers_differ() {
+            let at = format_ident!("__at");
+            let branches = self.dispatch(&at, deny);
+            quote! {
+                {
+                    let __requirements: &'static [#p::Requirement] = &[#(#reqs),*];
+                    match #p::check_service(#binding, __requirements).await {
+                        ::core::result::Result::Ok(()) => (),
+                        ::core::result::Result::Err(mut __denial) => {
+                            let #at = __requirements
+                                .iter()
+                                .position(|__req| *__req == __denial.requirement)
+                                .unwrap_or(0);
+                            #branches
+                        }
+                    }
+                }
+            }
+        } else {
+            let deny = deny(self.guards[0]);
+            quote! {
+                match #p::check_service(#binding, &[#(#reqs),*]).await {
+                    ::core::result::Result::Ok(()) => (),
+                    ::core::result::Result::Err(mut __denial) => {
+                        #deny
+                    }
+                }
+            }
+        };
+        func.prepend(quote! {
+            #[allow(clippy::let_unit_value, clippy::useless_conversion)]
+            let __auth_checked: () = #check;
+        });
     }
 }
 
-fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream> {
+fn login_url(g: &Guard) -> TokenStream {
+    match &g.redirect {
+        Some(url) => quote!(::core::option::Option::Some(#url)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn requirements_of(g: &Guard, core: &TokenStream) -> Vec<TokenStream> {
     let req = quote!(#core::__private::Requirement);
-    let strings = &args.strings;
-    match kind {
+    let strings = &g.strings;
+    match g.kind {
         Kind::Login => vec![quote!(#req::Login)],
         Kind::Staff => vec![quote!(#req::Staff)],
         Kind::Superuser => vec![quote!(#req::Superuser)],
         Kind::Test => {
-            let f = args.predicate.as_ref().expect("parsed with the arguments");
-            let name = quote!(#f).to_string().replace(' ', "");
+            let f = g.predicate.as_ref().expect("parsed with the arguments");
+            let name = crate::model::text(f);
             vec![quote_spanned! {f.span()=> #req::Test(#f, #name)}]
         }
         // Each permission literal is checked at compile time by `auth_core`'s own rule: the
@@ -185,7 +326,7 @@ fn requirements(kind: Kind, args: &Args, core: &TokenStream) -> Vec<TokenStream>
                     }
                 })
                 .collect();
-            if args.any {
+            if g.any.is_some() {
                 vec![quote!(#req::AnyPerm(&[#(#checked),*]))]
             } else {
                 checked.iter().map(|c| quote!(#req::Perm(#c))).collect()
@@ -210,101 +351,4 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             t
         })
         .collect()
-}
-
-impl Expansion {
-    /// HTTP mode: a policy type, and a guard extractor inserted after the earlier guards'
-    /// (so the stack checks in the order written, before every other extractor).
-    fn http(&self, func: &mut GuardFn, adapter: &Type, bind: Option<Box<Pat>>) -> TokenStream {
-        let (n, _) = context::existing_guards(&func.sig);
-        let name = func.sig.ident.clone();
-        let vis = func.vis.clone();
-        let policy = format_ident!("__auth_policy_{}_{}", name, n);
-        let guard = format_ident!("{}{}", GUARD_PREFIX, n);
-        let core = &self.core;
-        let p = quote!(#core::__private);
-
-        let guard_param: FnArg = parse_quote!(#guard: <#adapter as #p::Adapter>::Guard<#policy>);
-        let mut inputs: syn::punctuated::Punctuated<FnArg, syn::Token![,]> = Default::default();
-        for (i, a) in func.sig.inputs.iter().cloned().enumerate() {
-            if i == n {
-                inputs.push(guard_param.clone());
-            }
-            inputs.push(a);
-        }
-        if inputs.len() == func.sig.inputs.len() {
-            inputs.push(guard_param);
-        }
-        func.sig.inputs = inputs;
-
-        func.prepend(match bind {
-            Some(pat) => quote!(let #pat: #adapter = <#adapter as #p::Adapter>::unguard(#guard);),
-            None => quote!(let _ = #guard;),
-        });
-
-        let on_denied = self.args.on_denied.as_ref().map(|hook| {
-            quote_spanned! {hook.span()=>
-                fn on_denied(
-                    denial: #p::Denial,
-                ) -> ::core::result::Result<<#adapter as #p::Adapter>::DenyFuture, #p::Denial> {
-                    #[allow(unused_imports)]
-                    use #p::{ViaFuture as _, ViaValue as _};
-                    let __r = #hook(denial);
-                    let __k = (&&#p::probe(&__r)).__auth_kind();
-                    ::core::result::Result::Ok(<#adapter>::__auth_deny(__k, __r))
-                }
-            }
-        });
-        let (reqs, login_url) = (&self.requirements, &self.login_url);
-        quote! {
-            #[doc(hidden)]
-            #[allow(non_camel_case_types)]
-            #vis struct #policy {}
-
-            impl #p::Policy<#adapter> for #policy {
-                const REQUIREMENTS: &'static [#p::Requirement] = &[#(#reqs),*];
-                const LOGIN_URL: ::core::option::Option<&'static str> = #login_url;
-                #on_denied
-            }
-        }
-    }
-
-    /// Service mode: a check at the top of the body (after the checks of the guards above
-    /// it), returning `Err(From::from(denial))` or the hook's answer.
-    fn service(&self, func: &mut GuardFn, binding: TokenStream) {
-        let core = &self.core;
-        let p = quote!(#core::__private);
-        let (existing, at) = func.leading_lets(CHECK_PREFIX);
-        let check = format_ident!("{}{}", CHECK_PREFIX, existing);
-        let ret_span = match &func.sig.output {
-            syn::ReturnType::Type(_, ty) => ty.span(),
-            syn::ReturnType::Default => func.sig.ident.span(),
-        };
-        let deny = match &self.args.on_denied {
-            None => quote_spanned! {ret_span=>
-                return ::core::result::Result::Err(::core::convert::From::from(__denial));
-            },
-            Some(hook) => quote_spanned! {hook.span()=>
-                #[allow(unused_imports)]
-                use #p::{ViaFuture as _, ViaValue as _};
-                let __r = #hook(__denial);
-                let __k = (&&#p::probe(&__r)).__auth_kind();
-                return #p::Resolve::resolve(__k, __r).await;
-            },
-        };
-        let (reqs, login_url) = (&self.requirements, &self.login_url);
-        func.insert_at(
-            at,
-            quote! {
-                #[allow(clippy::let_unit_value, clippy::useless_conversion)]
-                let #check: () = match #p::check_service(#binding, &[#(#reqs),*]).await {
-                    ::core::result::Result::Ok(()) => (),
-                    ::core::result::Result::Err(mut __denial) => {
-                        __denial.login_url = #login_url;
-                        #deny
-                    }
-                };
-            },
-        );
-    }
 }

@@ -1,4 +1,4 @@
-//! Phase 1b: parsing the annotated function. Attributes, visibility and signature are parsed;
+//! Phase 1a: parsing the annotated function. Attributes, visibility and signature are parsed;
 //! the body stays raw tokens, so a mistake inside it gets rustc's own error, never one from
 //! the guard.
 
@@ -8,6 +8,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Attribute, Signature, Token, Visibility};
 
 /// A function as a guard sees it.
+#[derive(Clone)]
 pub(crate) struct GuardFn {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
@@ -43,56 +44,17 @@ impl Parse for GuardFn {
 }
 
 impl GuardFn {
+    /// Names `paths` in the body (`use path as _;`), so that imports only they use count as
+    /// used (see `stack::Below::paths`).
+    pub(crate) fn use_paths(&mut self, paths: &[syn::Path]) {
+        self.prepend(quote::quote!(#(#[allow(unused_imports)] use #paths as _;)*));
+    }
+
     /// Puts `stmt` at the start of the body.
     pub(crate) fn prepend(&mut self, stmt: TokenStream) {
-        self.insert_at(0, stmt);
-    }
-
-    /// How many statements at the start of the body are `let <prefix>N ...;` (optionally
-    /// after an outer attribute), the checks earlier guards inserted, and the token index
-    /// after them.
-    pub(crate) fn leading_lets(&self, prefix: &str) -> (usize, usize) {
-        let tokens = self.body_tokens();
-        let mut i = 0;
-        let mut count = 0;
-        loop {
-            let mut j = i;
-            if matches!(tokens.get(j), Some(TokenTree::Punct(p)) if p.as_char() == '#') {
-                j += 2;
-            }
-            let is_let = matches!(tokens.get(j), Some(TokenTree::Ident(id)) if id == "let")
-                && matches!(tokens.get(j + 1), Some(TokenTree::Ident(id)) if id.to_string().starts_with(prefix));
-            if !is_let {
-                return (count, i);
-            }
-            match tokens[j..]
-                .iter()
-                .position(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ';'))
-            {
-                Some(end) => {
-                    count += 1;
-                    i = j + end + 1;
-                }
-                None => return (count, i),
-            }
-        }
-    }
-
-    fn body_tokens(&self) -> Vec<TokenTree> {
-        self.body
-            .as_ref()
-            .map(|g| g.stream().into_iter().collect())
-            .unwrap_or_default()
-    }
-
-    /// Puts `stmt` before the body's token number `at`.
-    pub(crate) fn insert_at(&mut self, at: usize, stmt: TokenStream) {
         let Some(body) = &self.body else { return };
-        let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
-        let mut out = TokenStream::new();
-        out.extend(tokens[..at].iter().cloned());
-        out.extend(stmt);
-        out.extend(tokens[at..].iter().cloned());
+        let mut out = stmt;
+        out.extend(body.stream());
         let mut g = Group::new(Delimiter::Brace, out);
         g.set_span(body.span());
         self.body = Some(g);
@@ -117,22 +79,16 @@ mod tests {
     use quote::quote;
 
     #[test]
-    fn the_body_stays_raw_and_checks_are_found_and_inserted_in_order() {
+    fn the_body_stays_raw_and_statements_go_first() {
         // Not valid Rust inside the body: still parsed, since only the signature is.
         let mut f: GuardFn =
             syn::parse2(quote!(async fn h(a: u8) -> u8 { let = ; a })).expect("parses");
-        assert_eq!(f.leading_lets("__c_"), (0, 0));
-        f.prepend(quote!(let __c_0: () = ();));
-        f.prepend(quote!(#[allow(x)] let __c_1: () = { 1; 2; };));
-        assert_eq!(f.leading_lets("__c_").0, 2);
-        let (_, at) = f.leading_lets("__c_");
-        f.insert_at(at, quote!(let __c_2: () = ();));
+        f.prepend(quote!(let __c: () = ();));
         let text = f.to_token_stream().to_string();
-        let order: Vec<usize> = ["__c_1", "__c_0", "__c_2", "let ="]
-            .iter()
-            .map(|n| text.find(n).unwrap())
-            .collect();
-        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+        assert!(
+            text.ends_with("{ let __c : () = () ; let = ; a }"),
+            "{text}"
+        );
 
         let decl: GuardFn = syn::parse2(quote!(
             async fn h(&self);
