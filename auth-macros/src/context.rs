@@ -157,7 +157,7 @@ pub(crate) fn find(guard: &str, sig: &Signature, shared: &Shared) -> syn::Result
         if let Type::Reference(r) = &*pt.ty
             && last_segment_is_auth(&r.elem)
             && !service
-            && !crate::validate::returns_result(sig)
+            && !returns_result(sig)
         {
             return Err(syn::Error::new(
                 pt.ty.span(),
@@ -201,4 +201,20 @@ pub(crate) fn find(guard: &str, sig: &Signature, shared: &Shared) -> syn::Result
             sig.ident
         ),
     ))
+}
+
+/// Whether the return type reads as a `Result` (`Result<..>`, `io::Result<..>`, an alias
+/// ending in `Result`).
+pub(crate) fn returns_result(sig: &Signature) -> bool {
+    match &sig.output {
+        syn::ReturnType::Type(_, ty) => match &**ty {
+            syn::Type::Path(tp) => tp
+                .path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident.to_string().ends_with("Result")),
+            _ => false,
+        },
+        syn::ReturnType::Default => false,
+    }
 }

@@ -330,25 +330,10 @@ pub(crate) fn is_method(sig: &Signature) -> bool {
     }
 }
 
-/// Whether the return type reads as a `Result` (`Result<..>`, `io::Result<..>`, an alias
-/// ending in `Result`).
-pub(crate) fn returns_result(sig: &Signature) -> bool {
-    match &sig.output {
-        ReturnType::Type(_, ty) => match &**ty {
-            syn::Type::Path(tp) => tp
-                .path
-                .segments
-                .last()
-                .is_some_and(|s| s.ident.to_string().ends_with("Result")),
-            _ => false,
-        },
-        ReturnType::Default => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::returns_result;
 
     fn sig(tokens: proc_macro2::TokenStream) -> Signature {
         syn::parse2(tokens).unwrap()
