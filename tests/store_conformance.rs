@@ -41,6 +41,7 @@ async fn memory_backend() {
     conformance::sessions(&MemorySessionStore::new(), ids, false).await;
     conformance::sessions(&MemorySessionStore::new(), other_kinds(), false).await;
     conformance::session_updates(&MemorySessionStore::new(), auth_core::UserId::Int(1)).await;
+    conformance::session_listing(&MemorySessionStore::new(), [31.into(), 32.into()]).await;
     conformance::attempts(&auth_core::store::MemoryAttemptStore::new(), "").await;
     conformance::attempts_under_a_burst(Arc::new(auth_core::store::MemoryAttemptStore::new()), "")
         .await;
@@ -76,6 +77,8 @@ async fn sqlite_backend() {
     conformance::session_updates(&store, auth_core::UserId::Int(1)).await;
     conformance::attempts(&store, "").await;
     conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
+    let ids = two_users(&store, "listing-").await;
+    conformance::session_listing(&store, ids).await;
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -163,6 +166,8 @@ async fn postgres_backend() {
     conformance::sessions(&store, ids, false).await;
     conformance::sessions(&store, other_kinds(), false).await;
     conformance::session_updates(&store, auth_core::UserId::Int(1)).await;
+    let ids = two_users(&store, "listing-").await;
+    conformance::session_listing(&store, ids).await;
     conformance::attempts(&store, "").await;
     conformance::attempts_under_a_burst(Arc::new(store.clone()), "").await;
     // The hot paths are index lookups.
@@ -213,6 +218,7 @@ async fn redis_backend() {
     conformance::sessions(&sessions, [1.into(), 2.into()], true).await;
     conformance::sessions(&sessions, other_kinds(), true).await;
     conformance::session_updates(&sessions, auth_core::UserId::Int(1)).await;
+    conformance::session_listing(&sessions, [41.into(), 42.into()]).await;
     conformance::attempts(&sessions, "").await;
     conformance::attempts_under_a_burst(Arc::new(sessions.clone()), "").await;
     // Server-side expiry: the key carries a TTL no later than the session's deadline.
@@ -225,6 +231,7 @@ async fn redis_backend() {
         created_at: now,
         last_seen: now,
         expires_at: now + 100,
+        meta: Default::default(),
     };
     auth_core::SessionStore::save(&sessions, &rec)
         .await
@@ -285,6 +292,7 @@ async fn sqlite_request_reads_see_other_processes_at_once_and_fail_closed() {
         created_at: now,
         last_seen: now,
         expires_at: now + 3600,
+        meta: Default::default(),
     };
     a.save(&rec).await.unwrap();
     assert_eq!(b.load(&rec.id).await.unwrap(), Some(rec.clone()));
@@ -586,6 +594,7 @@ async fn legacy_rows(
             created_at: now,
             last_seen: now,
             expires_at: now + 3600,
+            meta: Default::default(),
         })
         .await
         .unwrap();

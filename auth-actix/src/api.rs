@@ -6,7 +6,7 @@ use auth_core::api::{ApiRequest, DEFAULT_BASE, Endpoint, handle};
 
 use crate::extract::Auth;
 
-/// The JSON API at `/api/auth` (`POST login`, `POST logout`, `GET me`, `GET csrf`; see
+/// The JSON API at `/api/auth` (`POST login`, `POST logout`, `GET me`, `GET csrf`, and the account endpoints when enabled; see
 /// [`auth_core::api`] for the contract), for `App::configure`. Needs
 /// [`crate::AuthMiddleware`] around it.
 ///
@@ -40,7 +40,7 @@ async fn serve(
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
-    let body = if endpoint == Endpoint::Login {
+    let body = if endpoint.reads_body() {
         crate::body::read_body(payload).await
     } else {
         Ok(Vec::new())
@@ -51,6 +51,7 @@ async fn serve(
         content_type: header(header::CONTENT_TYPE),
         body: body.as_deref().map_err(Clone::clone),
         csrf_token: header(header::HeaderName::from_static("x-csrftoken")),
+        user_agent: header(header::USER_AGENT),
     };
     crate::response::api_response(handle(endpoint, &mut auth, &request).await)
 }

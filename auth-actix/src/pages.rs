@@ -98,6 +98,7 @@ async fn serve(
         origin: header("origin"),
         referer: header("referer"),
         host: header("host"),
+        user_agent: header("user-agent"),
         uid: req.match_info().get("uid"),
         token: req.match_info().get("token"),
     };

@@ -65,7 +65,14 @@ impl Setup {
     /// Reads the environment, opens (and migrates) the database, and starts the expired-session
     /// cleanup task. Call from inside a tokio runtime.
     pub async fn from_env() -> Result<Self, SetupError> {
-        let mut config = AuthConfig::from_env()?;
+        Self::from_env_over(AuthConfig::default()).await
+    }
+
+    /// [`from_env`](Self::from_env) with `base` in place of the default configuration (see
+    /// [`AuthConfig::from_env_over`]): what an app turns on in code, the environment can
+    /// still change.
+    pub async fn from_env_over(base: AuthConfig) -> Result<Self, SetupError> {
+        let mut config = AuthConfig::from_env_over(base)?;
         let bind_addr = env("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:3000".into());
         if let Some(origin) = env("SITE_ORIGIN") {
             config.site_origin = Some(origin);

@@ -12,7 +12,7 @@ use crate::extract::Auth;
 
 const X_CSRFTOKEN: HeaderName = HeaderName::from_static("x-csrftoken");
 
-/// Mounts the JSON API at `/api/auth`: `POST login`, `POST logout`, `GET me`, `GET csrf`
+/// Mounts the JSON API at `/api/auth`: `POST login`, `POST logout`, `GET me`, `GET csrf`, and the account endpoints when enabled
 /// (see [`auth_core::api`] for the contract). Needs [`crate::AuthLayer`] around it.
 ///
 /// ```
@@ -43,7 +43,7 @@ where
 
 async fn serve(endpoint: Endpoint, mut auth: Auth, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body = if endpoint == Endpoint::Login {
+    let body = if endpoint.reads_body() {
         match axum::body::to_bytes(body, DRAIN_BYTES).await {
             Ok(b) if b.len() <= MAX_FORM_BYTES => Ok(b),
             _ => Err(FormError::TooLarge),
@@ -57,6 +57,7 @@ async fn serve(endpoint: Endpoint, mut auth: Auth, req: Request) -> Response {
         content_type: header(&header::CONTENT_TYPE),
         body: body.as_ref().map(|b| b.as_ref()).map_err(Clone::clone),
         csrf_token: header(&X_CSRFTOKEN),
+        user_agent: header(&header::USER_AGENT),
     };
     crate::response::api_response(handle(endpoint, &mut auth, &request).await)
 }

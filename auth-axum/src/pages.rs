@@ -132,6 +132,7 @@ async fn serve(page: Page, pages: AuthPages, mut auth: Auth, req: Request) -> Re
         origin: header("origin"),
         referer: header("referer"),
         host: header("host"),
+        user_agent: header("user-agent"),
         uid: uid.as_deref(),
         token: token.as_deref(),
     };

@@ -18,6 +18,8 @@
 
 #[cfg(test)]
 mod document_tests;
+mod account;
+mod account_render;
 mod login;
 mod login_ui;
 pub mod mail;
@@ -30,8 +32,8 @@ mod types;
 use std::sync::Arc;
 
 pub use render::{
-    Common, DefaultRenderer, LoginView, NoticeView, PageRenderer, RegisterView, ResetConfirmView,
-    ResetRequestView,
+    Common, DefaultRenderer, LoginView, NoticeView, PageRenderer, PasswordChangeView,
+    RegisterView, ResetConfirmView, ResetRequestView, SessionsView,
 };
 
 use crate::mail::{ConsoleMailer, Mailer};
@@ -62,6 +64,12 @@ pub enum Page {
     PasswordResetConfirm,
     /// `GET password_reset_url/complete`.
     PasswordResetComplete,
+    /// `GET`/`POST password_change_url` (with `password_change_enabled`): a logged-in user
+    /// changes their password.
+    PasswordChange,
+    /// `GET`/`POST sessions_url` (with `sessions_page_enabled`): a logged-in user sees their
+    /// sessions and ends one or every other one.
+    Sessions,
 }
 
 impl Page {
@@ -148,6 +156,13 @@ pub fn check_mount(setup: &(impl PagesSetup + ?Sized), routes: &[Route]) -> Resu
                     env: "SIGNUP_ENABLED",
                 });
             }
+            Page::PasswordChange => {
+                return Err(MountError::ReadOnlyStore {
+                    page: "change-password",
+                    setting: "password_change_enabled",
+                    env: "PASSWORD_CHANGE_ENABLED",
+                });
+            }
             Page::PasswordReset | Page::PasswordResetConfirm => {
                 return Err(MountError::ReadOnlyStore {
                     page: "password reset",
@@ -187,6 +202,16 @@ pub fn routes(cfg: &AuthConfig, pages: Option<&[Page]>) -> Vec<Route> {
             Page::PasswordResetComplete,
             format!("{reset}/complete"),
             cfg.password_reset_enabled,
+        ),
+        (
+            Page::PasswordChange,
+            cfg.password_change_url.clone(),
+            cfg.password_change_enabled,
+        ),
+        (
+            Page::Sessions,
+            cfg.sessions_url.clone(),
+            cfg.sessions_page_enabled,
         ),
     ];
     all.into_iter()
@@ -303,6 +328,10 @@ impl AuthPages {
                     true,
                 )
             }
+            (Page::PasswordChange, "GET") => self.password_change_get(auth, req).await,
+            (Page::PasswordChange, "POST") => self.password_change_post(auth, req).await,
+            (Page::Sessions, "GET") => self.sessions_get(auth, req).await,
+            (Page::Sessions, "POST") => self.sessions_post(auth, req).await,
             (Page::Logout, _) => PageResponse::method_not_allowed("POST"),
             (Page::PasswordResetDone | Page::PasswordResetComplete, _) => {
                 PageResponse::method_not_allowed("GET, HEAD")

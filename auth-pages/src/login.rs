@@ -5,7 +5,9 @@ use super::render::LoginView;
 use auth_core::config::LoginField;
 use auth_core::error::AuthError;
 use auth_core::http::AuthHandle;
-use auth_core::http::query_param;
+use auth_core::http::{LoginOptions, query_param};
+
+use crate::render::{REMEMBER_FIELD, REMEMBER_SHOWN};
 
 use super::{AuthPages, PageRequest, PageResponse, allowed_hosts, take_flash};
 
@@ -18,6 +20,7 @@ impl AuthPages {
         errors: Vec<String>,
         next: Option<String>,
         notice: Option<String>,
+        remember: bool,
     ) -> PageResponse {
         let cfg = auth.service().config();
         let m = &cfg.messages;
@@ -40,6 +43,7 @@ impl AuthPages {
             password_reset_url: cfg
                 .password_reset_enabled
                 .then_some(cfg.password_reset_url.as_str()),
+            remember_me: cfg.remember_me_enabled.then_some(remember),
         };
         PageResponse::html(200, self.renderer.login(&view))
     }
@@ -55,7 +59,8 @@ impl AuthPages {
             return PageResponse::redirect(self.next_target(&cfg, next.as_deref()));
         }
         let notice = take_flash(auth).await;
-        self.render_login(auth, req, String::new(), vec![], next, notice)
+        let remember = cfg.remember_me_default;
+        self.render_login(auth, req, String::new(), vec![], next, notice, remember)
     }
 
     pub(super) async fn login_post(
@@ -74,11 +79,25 @@ impl AuthPages {
             .or_else(|| query_param(req.query, "next"));
         let identifier = form.get(&cfg.fields.login_username).to_owned();
         let password = form.get(&cfg.fields.login_password);
-        match auth.authenticate_and_login(&identifier, password).await {
+        // A checked box sends `remember_me`; an unchecked one sends nothing, which the hidden
+        // `remember_me_shown` tells apart from a client that was never asked.
+        let remember = match form.opt(REMEMBER_FIELD) {
+            Some(v) => !matches!(v, "0" | "false" | "off" | ""),
+            None if form.opt(REMEMBER_SHOWN).is_some() => false,
+            None => cfg.remember_me_default,
+        };
+        let options = LoginOptions {
+            remember: Some(remember),
+            user_agent: req.user_agent,
+        };
+        match auth
+            .authenticate_and_login_with(&identifier, password, &options)
+            .await
+        {
             Ok(_) => PageResponse::redirect(self.next_target(&cfg, next.as_deref())),
             Err(AuthError::InvalidCredentials) => {
                 let errors = vec![cfg.messages.invalid_login.clone()];
-                self.render_login(auth, req, identifier, errors, next, None)
+                self.render_login(auth, req, identifier, errors, next, None, remember)
             }
             Err(AuthError::Throttled { retry_after_secs }) => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
@@ -87,7 +106,7 @@ impl AuthPages {
                         .login_throttled
                         .replace("{minutes}", &minutes.to_string()),
                 ];
-                let mut r = self.render_login(auth, req, identifier, errors, next, None);
+                let mut r = self.render_login(auth, req, identifier, errors, next, None, remember);
                 r.status = 429;
                 r.retry_after = Some(retry_after_secs);
                 r

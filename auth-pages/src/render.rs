@@ -7,9 +7,15 @@
 
 use maud::{Markup, html};
 
+pub use crate::account_render::{PasswordChangeView, SessionsView, password_change, sessions};
 use auth_core::config::AuthConfig;
 use auth_core::http::CSRF_FIELD;
 pub use auth_core::http::STYLESHEET;
+
+/// The login form's "remember me" checkbox.
+pub const REMEMBER_FIELD: &str = "remember_me";
+/// The hidden field that says the checkbox was shown.
+pub const REMEMBER_SHOWN: &str = "remember_me_shown";
 
 /// What every page has.
 #[derive(Clone, Debug)]
@@ -41,6 +47,9 @@ pub struct LoginView<'a> {
     pub signup_url: Option<&'a str>,
     /// Link to password reset, when enabled.
     pub password_reset_url: Option<&'a str>,
+    /// The "remember me" checkbox (`remember_me`), when `remember_me_enabled`: whether it is
+    /// checked.
+    pub remember_me: Option<bool>,
 }
 
 /// The registration page.
@@ -122,6 +131,14 @@ pub trait PageRenderer: Send + Sync + 'static {
     fn notice(&self, v: &NoticeView<'_>) -> String {
         notice(v)
     }
+    /// The change-password page.
+    fn password_change(&self, v: &PasswordChangeView<'_>) -> String {
+        crate::account_render::password_change(v)
+    }
+    /// The "your sessions" page.
+    fn sessions(&self, v: &SessionsView<'_>) -> String {
+        crate::account_render::sessions(v)
+    }
 }
 
 /// The built-in look.
@@ -136,7 +153,7 @@ pub fn layout(cfg: &AuthConfig, title: &str, notice: Option<&str>, content: Mark
     auth_core::http::document(cfg, title, notice, &content.into_string())
 }
 
-fn errors_box(errors: &[String]) -> Markup {
+pub(crate) fn errors_box(errors: &[String]) -> Markup {
     html! {
         @if !errors.is_empty() {
             div.errors role="alert" {
@@ -150,11 +167,11 @@ fn errors_box(errors: &[String]) -> Markup {
     }
 }
 
-fn csrf_field(token: &str) -> Markup {
+pub(crate) fn csrf_field(token: &str) -> Markup {
     html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
 }
 
-fn field_errors(errors: &auth_core::validators::FormErrors, field: &str) -> Markup {
+pub(crate) fn field_errors(errors: &auth_core::validators::FormErrors, field: &str) -> Markup {
     html! {
         @if let Some(list) = errors.fields.get(field) {
             @for e in list { p.field-error { (e) } }
@@ -178,6 +195,15 @@ pub fn login(v: &LoginView<'_>) -> String {
                 autocomplete="username" autocapitalize="none" required autofocus;
             label for="id_password" { (m.password_label) }
             input #id_password type="password" name=(f.login_password) autocomplete="current-password" required;
+            @if let Some(checked) = v.remember_me {
+                // Says the box was on the form, so that an unchecked box (which browsers do
+                // not send) means "do not remember", not "not asked".
+                input type="hidden" name=(REMEMBER_SHOWN) value="1";
+                label.check for="id_remember_me" {
+                    input #id_remember_me type="checkbox" name=(REMEMBER_FIELD) value="1" checked[checked];
+                    " " (m.remember_me_label)
+                }
+            }
             button type="submit" { (m.login_button) }
         }
         div.links {

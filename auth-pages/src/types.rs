@@ -21,6 +21,8 @@ pub struct PageRequest<'a> {
     pub referer: Option<&'a str>,
     /// `Host`.
     pub host: Option<&'a str>,
+    /// `User-Agent` (recorded with a login's session, for the sessions page).
+    pub user_agent: Option<&'a str>,
     /// Path parameter `uid` (reset confirm).
     pub uid: Option<&'a str>,
     /// Path parameter `token` (reset confirm).

@@ -69,8 +69,9 @@ fn encode(r: &SessionRecord) -> Result<Vec<u8>, StoreError> {
     for t in [r.created_at, r.last_seen, r.expires_at] {
         out.extend_from_slice(&t.to_le_bytes());
     }
-    if !r.data.is_empty() {
-        serde_json::to_writer(&mut out, &r.data)
+    let data = auth_core::session::meta::data_with_meta(r);
+    if !data.is_empty() {
+        serde_json::to_writer(&mut out, &*data)
             .map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
     }
     Ok(out)
@@ -114,11 +115,12 @@ fn decode(raw: &[u8]) -> Result<SessionRecord, StoreError> {
     for t in &mut times {
         *t = i64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
     }
-    let data = if cur.is_empty() {
+    let mut data = if cur.is_empty() {
         Default::default()
     } else {
         serde_json::from_slice(cur).map_err(|e| corrupt(&e.to_string()))?
     };
+    let meta = auth_core::session::meta::take_meta(&mut data);
     Ok(SessionRecord {
         id,
         user_id,
@@ -127,6 +129,7 @@ fn decode(raw: &[u8]) -> Result<SessionRecord, StoreError> {
         created_at: times[0],
         last_seen: times[1],
         expires_at: times[2],
+        meta,
     })
 }
 
@@ -254,6 +257,45 @@ impl SessionStore for RedisSessionStore {
         conn.del::<_, ()>(self.key(id)).await.map_err(unavailable)
     }
 
+    async fn user_sessions(&self, user_id: &UserId) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut conn = self.conn.clone();
+        let set = self.user_key(user_id);
+        let ids: Vec<String> = conn.smembers(&set).await.map_err(unavailable)?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = ids
+            .iter()
+            .map(|id| format!("{}session:{id}", self.prefix))
+            .collect();
+        let raws: Vec<Option<Vec<u8>>> = ::redis::cmd("MGET")
+            .arg(&keys)
+            .query_async(&mut conn)
+            .await
+            .map_err(unavailable)?;
+        let now = now_unix();
+        let (mut out, mut stale) = (Vec::new(), Vec::new());
+        for (id, raw) in ids.iter().zip(raws) {
+            // A damaged record is not listed (and ends when it is next loaded).
+            match raw.map(|r| decode(&r)) {
+                Some(Ok(r)) if r.user_id.as_ref() == Some(user_id) && !r.is_expired(now) => {
+                    out.push(r)
+                }
+                Some(Ok(_)) | Some(Err(_)) => {}
+                None => stale.push(id.clone()),
+            }
+        }
+        if !stale.is_empty() {
+            // Ids whose session expired: the index sheds them now.
+            conn.srem::<_, _, ()>(&set, &stale)
+                .await
+                .map_err(unavailable)?;
+        }
+        out.sort_by(|a, b| (b.last_seen, b.created_at).cmp(&(a.last_seen, a.created_at)));
+        out.truncate(auth_core::store::MAX_LISTED_SESSIONS);
+        Ok(out)
+    }
+
     async fn delete_user_sessions(
         &self,
         user_id: &UserId,
@@ -354,6 +396,7 @@ mod tests {
             created_at: 1_700_000_000,
             last_seen: 1_700_000_100,
             expires_at: 1_700_086_400,
+            meta: Default::default(),
         };
         if data {
             r.data

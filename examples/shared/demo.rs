@@ -35,7 +35,14 @@ pub async fn boot(framework: &str) -> Setup {
         format!("The local-auth demo on {framework}. Without a subcommand, serves the app.");
     let cli = Cli::from_arg_matches(&Cli::command().about(about).get_matches())
         .unwrap_or_else(|e| e.exit());
-    let setup = match Setup::from_env().await {
+    // The demo turns the account pages on; AUTH_* variables can still turn them off.
+    let base = AuthConfig {
+        password_change_enabled: true,
+        sessions_page_enabled: true,
+        remember_me_enabled: true,
+        ..AuthConfig::default()
+    };
+    let setup = match Setup::from_env_over(base).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -81,7 +88,7 @@ pub fn page(
 /// The home page's content.
 pub fn index(cfg: &AuthConfig, logged_in: bool) -> Markup {
     html! {
-        p { "This demo shows login, registration, logout and password reset, and pages guarded by permissions, groups and staff status." }
+        p { "This demo shows login (with remember me), registration, logout, password reset and change, your sessions, and pages guarded by permissions, groups and staff status." }
         div.links {
             a href="/protected" { "Protected page" }
             a href="/reports" { "Reports (needs shop.view_reports)" }
@@ -91,6 +98,12 @@ pub fn index(cfg: &AuthConfig, logged_in: bool) -> Markup {
             @if !logged_in {
                 a href=(cfg.login_url) { "Log in" }
                 a href=(cfg.signup_url) { "Create an account" }
+            }
+            @if logged_in && cfg.password_change_enabled {
+                a href=(cfg.password_change_url) { "Change password" }
+            }
+            @if logged_in && cfg.sessions_page_enabled {
+                a href=(cfg.sessions_url) { "Your sessions" }
             }
         }
     }

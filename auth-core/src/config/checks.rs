@@ -35,6 +35,8 @@ impl AuthConfig {
             ("signup_url", &self.signup_url),
             ("logout_url", &self.logout_url),
             ("password_reset_url", &self.password_reset_url),
+            ("password_change_url", &self.password_change_url),
+            ("sessions_url", &self.sessions_url),
             ("login_redirect_url", &self.login_redirect_url),
             ("logout_redirect_url", &self.logout_redirect_url),
             ("signup_redirect_url", &self.signup_redirect_url),

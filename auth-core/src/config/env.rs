@@ -55,9 +55,21 @@ impl AuthConfig {
 
     /// Code, then `AUTH_CONFIG` (a TOML file) if set, then `AUTH_*` overrides.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_env_over(Self::default())
+    }
+
+    /// [`from_env`](Self::from_env) starting from `base` instead of the defaults (an
+    /// `AUTH_CONFIG` file, when set, replaces `base`).
+    ///
+    /// ```
+    /// use auth_core::AuthConfig;
+    /// let base = AuthConfig { sessions_page_enabled: true, ..AuthConfig::default() };
+    /// assert!(AuthConfig::from_env_over(base).unwrap().sessions_page_enabled);
+    /// ```
+    pub fn from_env_over(base: AuthConfig) -> Result<Self, ConfigError> {
         let base = match std::env::var("AUTH_CONFIG") {
             Ok(path) if !path.is_empty() => Self::from_toml_file(path)?,
-            _ => Self::default(),
+            _ => base,
         };
         let mut cfg = base.with_env_overrides()?;
         if std::env::var("AUTH_ENV").is_ok_and(|v| v.eq_ignore_ascii_case("production")) {

@@ -43,6 +43,38 @@ pub struct Messages {
     pub login_throttled: String,
     /// Password change: the current password is wrong.
     pub password_incorrect: String,
+    /// Login: the "remember me" checkbox.
+    pub remember_me_label: String,
+    /// Title of the change-password page.
+    pub password_change_title: String,
+    /// Change password: the current password.
+    pub old_password_label: String,
+    /// Change password: the new password.
+    pub new_password_label: String,
+    /// Change password: the button.
+    pub password_change_button: String,
+    /// Shown after a password change.
+    pub password_changed: String,
+    /// Shown after a password change that ended other sessions.
+    pub password_changed_others_ended: String,
+    /// Title of the sessions page.
+    pub sessions_title: String,
+    /// Sessions page: the text above the list.
+    pub sessions_intro: String,
+    /// Sessions page: the mark of this device's session.
+    pub session_current: String,
+    /// Sessions page: the button that ends one session.
+    pub session_end_button: String,
+    /// Sessions page: the button that ends every other session.
+    pub sessions_end_others_button: String,
+    /// Shown after ending one session.
+    pub session_ended: String,
+    /// Shown after ending the other sessions; `{count}` is replaced.
+    pub sessions_ended: String,
+    /// Ending a session that is not (or no longer) one of the user's.
+    pub session_not_found: String,
+    /// The session store cannot list a user's sessions.
+    pub sessions_unsupported: String,
     /// Title of the login page.
     pub login_title: String,
     /// Label of the identifier field when it takes a username.
@@ -122,6 +154,22 @@ impl Default for Messages {
             password_too_similar: "The password is too similar to the {field}.".into(),
             login_throttled: "Too many failed login attempts. Wait {minutes} minutes, then try again.".into(),
             password_incorrect: "Your old password was entered incorrectly. Please enter it again.".into(),
+            remember_me_label: "Remember me on this device".into(),
+            password_change_title: "Change your password".into(),
+            old_password_label: "Current password".into(),
+            new_password_label: "New password".into(),
+            password_change_button: "Change password".into(),
+            password_changed: "Your password was changed.".into(),
+            password_changed_others_ended: "Your password was changed. You were logged out everywhere else.".into(),
+            sessions_title: "Your sessions".into(),
+            sessions_intro: "These are the devices logged in to your account. End any you do not recognise, then change your password.".into(),
+            session_current: "This device".into(),
+            session_end_button: "End session".into(),
+            sessions_end_others_button: "Log out all other sessions".into(),
+            session_ended: "The session was ended.".into(),
+            sessions_ended: "{count} other sessions were ended.".into(),
+            session_not_found: "That session has already ended.".into(),
+            sessions_unsupported: "This site's session store cannot list sessions.".into(),
             login_title: "Log in".into(),
             username_label: "Username".into(),
             email_label: "Email".into(),

@@ -79,6 +79,25 @@ pub struct AuthConfig {
     /// Ignored in Django mode, where sessions carry Django's own `_auth_user_hash` (Django has
     /// no such option).
     pub password_change_keeps_other_sessions: bool,
+    /// Mount the change-password page (`password_change_url`) and its JSON endpoint. Default
+    /// `false`. Environment: `AUTH_PASSWORD_CHANGE_ENABLED`.
+    pub password_change_enabled: bool,
+    /// Path of the change-password page. Default `/password-change`.
+    pub password_change_url: String,
+    /// Mount the "your sessions" page (`sessions_url`) and its JSON endpoints: every live
+    /// session of the user, with where and when it was opened, and buttons to end one or all
+    /// others. Default `false`.
+    pub sessions_page_enabled: bool,
+    /// Path of the sessions page. Default `/sessions`.
+    pub sessions_url: String,
+    /// Offer "remember me" on the login page and in the JSON login (`remember_me`): not
+    /// remembered, the session cookie has no `Max-Age` and ends with the browser (the server
+    /// session still ends by the idle and absolute limits). Default `false`: every login
+    /// gets the persistent cookie.
+    pub remember_me_enabled: bool,
+    /// With `remember_me_enabled`: whether the box starts checked, and what a login that does
+    /// not send the field gets. Default `true`.
+    pub remember_me_default: bool,
     /// Failed logins for one account from one client address before that pair is locked out.
     /// Default 5.
     pub login_failures_per_client: u32,
@@ -210,6 +229,12 @@ impl Default for AuthConfig {
             password_check_numeric: true,
             password_max_similarity_percent: 70,
             password_change_keeps_other_sessions: false,
+            password_change_enabled: false,
+            password_change_url: "/password-change".into(),
+            sessions_page_enabled: false,
+            sessions_url: "/sessions".into(),
+            remember_me_enabled: false,
+            remember_me_default: true,
             login_failures_per_client: 5,
             login_failures_per_ip: 100,
             login_failures_alert_per_account: 50,

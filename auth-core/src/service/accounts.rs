@@ -137,13 +137,33 @@ impl AuthService {
     ) -> Result<(), PasswordChangeError> {
         let user = st.user.clone().ok_or(AuthError::NotLoggedIn)?;
         let mut errors = FormErrors::default();
+        // Wrong current passwords count like failed logins, per account: reserved before the
+        // check (atomic), so a burst of parallel guesses cannot beat the limit.
+        let c = &self.inner.config;
+        let key = format!("password_change:{}", user.id);
+        let attempts = &self.inner.attempts;
+        if attempts
+            .record_failure(&key, c.login_failure_window_secs)
+            .await
+            .map_err(AuthError::from)?
+            > c.login_failures_per_client
+        {
+            tracing::warn!(event = "password_change_throttled", user_id = %user.id, "password change refused: too many wrong current passwords");
+            return Err(AuthError::Throttled {
+                retry_after_secs: c.login_failure_window_secs,
+            }
+            .into());
+        }
         let verified = self
             .inner
             .pool
             .verify(old.to_owned(), user.password_hash.clone())
             .await
             .unwrap_or(false);
-        if !verified {
+        if verified {
+            attempts.release(&key).await.map_err(AuthError::from)?;
+        } else {
+            tracing::warn!(event = "password_change_failed", user_id = %user.id, "password change refused: wrong current password");
             errors.field(
                 "old_password",
                 &self.inner.config.messages.password_incorrect,
@@ -157,7 +177,9 @@ impl AuthService {
         }
         let keep_others = self.inner.config.password_change_keeps_other_sessions;
         let user = self.store_password(&user.id, new, keep_others).await?;
-        self.login(st, &user).await?;
+        // The session continues under a new id, as it was opened (address, remember me).
+        let meta = st.record.as_ref().map(|r| r.meta.clone()).unwrap_or_default();
+        self.login_with(st, &user, meta).await?;
         Ok(())
     }
 

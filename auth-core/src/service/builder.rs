@@ -208,6 +208,7 @@ mod tests {
             created_at: 1,
             last_seen: 1,
             expires_at: now_unix() - 10,
+            meta: Default::default(),
         };
         sessions.save(&expired).await.unwrap();
         assert_eq!(sessions.len(), 1);

@@ -3,7 +3,8 @@
 //! - here: construction, the stores and settings it holds;
 //! - `login`: checking credentials, lockout and rate limits;
 //! - `sessions`: loading, logging in and out, saving, and what the cookie becomes;
-//! - `accounts`: registration, password changes and deactivation.
+//! - `accounts`: registration, password changes and deactivation;
+//! - `user_sessions`: a user's list of their sessions, and ending them.
 
 use std::sync::Arc;
 
@@ -21,10 +22,12 @@ mod auth_hash;
 mod builder;
 mod login;
 mod sessions;
+mod user_sessions;
 
 pub use accounts::{PasswordChangeError, RegisterError, Registration};
 pub use builder::{AuthServiceBuilder, BuildError};
 pub use sessions::{CookieUpdate, SessionState};
+pub use user_sessions::SessionInfo;
 
 /// The auth rules over a set of stores. Cheap to clone; share one per app.
 ///

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::config::AuthConfig;
 use crate::error::{AuthError, StoreError};
-use crate::session::{SessionId, SessionRecord, now_unix};
+use crate::session::{SessionId, SessionMeta, SessionRecord, now_unix};
 use crate::user::User;
 
 use super::AuthService;
@@ -19,6 +19,7 @@ impl AuthService {
         &self,
         user: Option<&User>,
         data: BTreeMap<String, serde_json::Value>,
+        meta: SessionMeta,
     ) -> SessionRecord {
         let now = now_unix();
         let mut rec = SessionRecord {
@@ -29,6 +30,7 @@ impl AuthService {
             created_at: now,
             last_seen: now,
             expires_at: 0,
+            meta,
         };
         rec.expires_at = self.deadline(&rec);
         rec
@@ -151,9 +153,39 @@ impl AuthService {
         }
     }
 
+    /// What a login records about its session: `ip` and `user_agent` as given, and whether
+    /// the cookie ends with the browser. That is the user's "remember me" choice (`None`: not
+    /// asked, `remember_me_default`) when `remember_me_enabled` is on; otherwise never.
+    pub fn session_meta(
+        &self,
+        remember: Option<bool>,
+        ip: Option<std::net::IpAddr>,
+        user_agent: Option<&str>,
+    ) -> SessionMeta {
+        let c = &self.inner.config;
+        SessionMeta {
+            ip,
+            user_agent: SessionMeta::clean_user_agent(user_agent),
+            browser_session: c.remember_me_enabled && !remember.unwrap_or(c.remember_me_default),
+        }
+    }
+
     /// Logs `user` in on this session: a new session id (the old record is deleted), the
-    /// session's data kept unless it belonged to another user, `last_login` updated.
+    /// session's data kept unless it belonged to another user, `last_login` updated. Records
+    /// no address or user agent: see [`login_with`](Self::login_with).
     pub async fn login(&self, st: &mut SessionState, user: &User) -> Result<(), AuthError> {
+        let meta = self.session_meta(None, None, None);
+        self.login_with(st, user, meta).await
+    }
+
+    /// [`login`](Self::login) recording `meta` with the new session (see
+    /// [`session_meta`](Self::session_meta)).
+    pub async fn login_with(
+        &self,
+        st: &mut SessionState,
+        user: &User,
+        meta: SessionMeta,
+    ) -> Result<(), AuthError> {
         let old = st.record.take();
         let mut data = BTreeMap::new();
         if let Some(old) = old {
@@ -162,7 +194,7 @@ impl AuthService {
                 data = old.data;
             }
         }
-        let rec = self.new_record(Some(user), data);
+        let rec = self.new_record(Some(user), data, meta);
         self.inner.sessions.save(&rec).await?;
         let now = OffsetDateTime::now_utc();
         let recorded = match self.inner.users.set_last_login(&user.id, now).await {
@@ -199,7 +231,7 @@ impl AuthService {
             .filter(|(k, _)| keep.contains(k))
             .collect();
         if !data.is_empty() {
-            let rec = self.new_record(None, data);
+            let rec = self.new_record(None, data, SessionMeta::default());
             self.inner.sessions.save(&rec).await?;
             st.record = Some(rec);
         }
@@ -245,11 +277,12 @@ impl AuthService {
         let cfg = &self.inner.config;
         match (&st.record, &st.incoming) {
             (Some(rec), incoming) if incoming.as_ref() != Some(&rec.id) => {
-                let max_age =
-                    (rec.created_at + cfg.session_absolute_timeout_secs as i64 - now_unix()).max(0);
+                let max_age = (!rec.meta.browser_session).then(|| {
+                    (rec.created_at + cfg.session_absolute_timeout_secs as i64 - now_unix()).max(0)
+                });
                 CookieUpdate::Set(set_cookie(cfg, rec.id.as_str(), max_age))
             }
-            (None, Some(_)) if !st.keep_cookie => CookieUpdate::Set(set_cookie(cfg, "", 0)),
+            (None, Some(_)) if !st.keep_cookie => CookieUpdate::Set(set_cookie(cfg, "", Some(0))),
             _ => CookieUpdate::Keep,
         }
     }
@@ -257,7 +290,7 @@ impl AuthService {
     /// Stores `value` under `key` in the session, creating an anonymous session if needed.
     pub fn session_insert(&self, st: &mut SessionState, key: &str, value: serde_json::Value) {
         if st.record.is_none() {
-            st.record = Some(self.new_record(None, BTreeMap::new()));
+            st.record = Some(self.new_record(None, BTreeMap::new(), SessionMeta::default()));
         }
         if let Some(rec) = &mut st.record {
             rec.data.insert(key.to_owned(), value);
@@ -275,14 +308,14 @@ impl AuthService {
     }
 }
 
-/// `Set-Cookie` for the session cookie; `max_age` 0 deletes it.
-fn set_cookie(cfg: &AuthConfig, value: &str, max_age: i64) -> String {
-    let mut s = format!(
-        "{}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax",
-        cfg.cookie_name(),
-        value,
-        max_age
-    );
+/// `Set-Cookie` for the session cookie; `max_age` 0 deletes it, `None` makes a cookie that
+/// ends with the browser session.
+fn set_cookie(cfg: &AuthConfig, value: &str, max_age: Option<i64>) -> String {
+    let mut s = format!("{}={}; Path=/", cfg.cookie_name(), value);
+    if let Some(max_age) = max_age {
+        s.push_str(&format!("; Max-Age={max_age}"));
+    }
+    s.push_str("; HttpOnly; SameSite=Lax");
     if cfg.cookie_secure() {
         s.push_str("; Secure");
     }
@@ -339,17 +372,21 @@ mod tests {
     #[test]
     fn cookie_attributes() {
         let cfg = AuthConfig::default();
-        let c = set_cookie(&cfg, "abc", 10);
+        let c = set_cookie(&cfg, "abc", Some(10));
         assert_eq!(
             c,
             "sessionid=abc; Path=/; Max-Age=10; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(
+            set_cookie(&cfg, "abc", None),
+            "sessionid=abc; Path=/; HttpOnly; SameSite=Lax"
         );
         let cfg = AuthConfig {
             session_cookie_host_prefix: true,
             ..AuthConfig::default()
         };
-        assert!(set_cookie(&cfg, "abc", 10).starts_with("__Host-sessionid=abc; Path=/;"));
-        assert!(set_cookie(&cfg, "abc", 10).ends_with("; Secure"));
+        assert!(set_cookie(&cfg, "abc", Some(10)).starts_with("__Host-sessionid=abc; Path=/;"));
+        assert!(set_cookie(&cfg, "abc", Some(10)).ends_with("; Secure"));
     }
 }
 

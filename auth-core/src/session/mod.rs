@@ -1,6 +1,7 @@
 //! Session records, session ids and the session cookie.
 
 pub(crate) mod data;
+pub mod meta;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::user::UserId;
 
 pub use crate::session::data::{Session, SessionDataError};
+pub use crate::session::meta::SessionMeta;
 
 /// Number of random bytes in a session id: 192 bits from the OS CSPRNG.
 pub const SESSION_ID_BYTES: usize = 24;
@@ -268,6 +270,10 @@ pub struct SessionRecord {
     pub last_seen: i64,
     /// The earlier of the absolute and the idle deadline; stores drop the record after it.
     pub expires_at: i64,
+    /// Where the session was opened and whether its cookie ends with the browser (see
+    /// [`SessionMeta`]); empty for anonymous sessions and for sessions from before it existed.
+    #[serde(default, skip_serializing_if = "SessionMeta::is_empty")]
+    pub meta: SessionMeta,
 }
 
 impl SessionRecord {

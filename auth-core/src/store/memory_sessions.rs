@@ -17,7 +17,7 @@ use async_trait::async_trait;
 
 use super::memory::poisoned;
 use crate::error::StoreError;
-use crate::session::{AuthHash, SessionId, SessionRecord};
+use crate::session::{AuthHash, SessionId, SessionMeta, SessionRecord};
 use crate::store::SessionStore;
 use crate::user::UserId;
 
@@ -90,6 +90,8 @@ struct Slot {
     // Boxed on purpose: 8 bytes in every slot instead of 24, and most sessions hold no data.
     #[allow(clippy::box_collection)]
     data: Option<Box<BTreeMap<String, serde_json::Value>>>,
+    // Boxed for the same reason: anonymous sessions have none.
+    meta: Option<Box<SessionMeta>>,
     created_at: i64,
     last_seen: i64,
     expires_at: i64,
@@ -106,6 +108,7 @@ impl Slot {
             user_id: r.user_id.clone(),
             auth_hash: r.auth_hash.map(|h| *h.as_bytes()).unwrap_or_default(),
             data: (!r.data.is_empty()).then(|| Box::new(r.data.clone())),
+            meta: (!r.meta.is_empty()).then(|| Box::new(r.meta.clone())),
             created_at: r.created_at,
             last_seen: r.last_seen,
             expires_at: r.expires_at,
@@ -125,6 +128,7 @@ impl Slot {
             created_at: self.created_at,
             last_seen: self.last_seen,
             expires_at: self.expires_at,
+            meta: self.meta.as_deref().cloned().unwrap_or_default(),
         }
     }
 }
@@ -238,6 +242,24 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn user_sessions(&self, user_id: &UserId) -> Result<Vec<SessionRecord>, StoreError> {
+        let now = crate::session::now_unix();
+        let g = self.inner.read().map_err(|_| poisoned())?;
+        let mut out: Vec<SessionRecord> = g
+            .by_user
+            .get(user_id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &g.slots[i as usize])
+            .filter(|s| now < s.expires_at)
+            .map(|s| s.unpack(&SessionId::parse_bytes(&s.key).expect("stored ids are well formed")))
+            .collect();
+        drop(g);
+        out.sort_by(|a, b| (b.last_seen, b.created_at).cmp(&(a.last_seen, a.created_at)));
+        out.truncate(crate::store::MAX_LISTED_SESSIONS);
+        Ok(out)
+    }
+
     async fn delete_user_sessions(
         &self,
         user_id: &UserId,
@@ -279,6 +301,7 @@ mod tests {
             created_at: 1,
             last_seen: 1,
             expires_at,
+            meta: Default::default(),
         }
     }
 

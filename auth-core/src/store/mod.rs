@@ -168,6 +168,9 @@ pub struct NoPermissions;
 
 impl PermissionChecker for NoPermissions {}
 
+/// The most sessions [`SessionStore::user_sessions`] lists (the most recently seen).
+pub const MAX_LISTED_SESSIONS: usize = 100;
+
 /// Where sessions live. Records past `expires_at` must not be returned by [`load`](Self::load).
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
@@ -191,6 +194,13 @@ pub trait SessionStore: Send + Sync + 'static {
     }
     /// Deletes a session (no error if it does not exist).
     async fn delete(&self, id: &SessionId) -> Result<(), StoreError>;
+    /// The user's live (unexpired) sessions, most recently seen first, at most
+    /// [`MAX_LISTED_SESSIONS`], for the "your sessions" page. The default answers
+    /// [`StoreError::Unsupported`]: that page then says the store cannot list sessions.
+    async fn user_sessions(&self, user_id: &UserId) -> Result<Vec<SessionRecord>, StoreError> {
+        let _ = user_id;
+        Err(StoreError::unsupported("user_sessions"))
+    }
     /// Deletes every session of a user except `keep`; returns how many were deleted.
     async fn delete_user_sessions(
         &self,

@@ -28,7 +28,7 @@ use crate::store::{PermissionChecker, UserStore};
 use crate::user::{NewUser, UserId};
 
 pub use crate::testing::session_checks::{
-    attempts, attempts_under_a_burst, session_updates, sessions,
+    attempts, attempts_under_a_burst, session_listing, session_updates, sessions,
 };
 
 /// A user that exists in the store under test, with their password in clear.

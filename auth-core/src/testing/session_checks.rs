@@ -19,6 +19,7 @@ fn record(user_id: Option<&UserId>, now: i64, expires_in: i64) -> SessionRecord 
         created_at: now,
         last_seen: now,
         expires_at: now + expires_in,
+        meta: Default::default(),
     }
 }
 
@@ -209,4 +210,72 @@ pub async fn attempts_under_a_burst(store: Arc<dyn crate::store::AttemptStore>, 
         .await
         .unwrap();
     assert_eq!(store.failures("ip:198.51.100.50").await.unwrap(), 0);
+}
+
+/// A user's session list ([`SessionStore::user_sessions`]) and what each session records
+/// ([`SessionMeta`](crate::session::SessionMeta)): only that user's live sessions, most
+/// recently seen first, with their address, user agent and cookie kind as saved, and an
+/// update that keeps them. `user_ids` are two distinct users with no sessions yet.
+pub async fn session_listing(store: &dyn SessionStore, user_ids: [UserId; 2]) {
+    use crate::session::SessionMeta;
+    let now = crate::session::now_unix();
+    let [u1, u2] = &user_ids;
+    let mut mine = Vec::new();
+    for (i, ua) in ["Firefox/133.0 (X11; Linux)", "curl/8.5.0", "Safari/604 (iPhone)"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut r = record(Some(u1), now - 100, 3600);
+        r.last_seen = now - 50 + i as i64 * 10;
+        r.meta = SessionMeta {
+            ip: Some(format!("192.0.2.{}", i + 1).parse().unwrap()),
+            user_agent: Some(ua.into()),
+            browser_session: i == 1,
+        };
+        store.save(&r).await.unwrap();
+        mine.push(r);
+    }
+    let theirs = record(Some(u2), now, 3600);
+    store.save(&theirs).await.unwrap();
+    let anonymous = record(None, now, 3600);
+    store.save(&anonymous).await.unwrap();
+
+    let listed = store.user_sessions(u1).await.unwrap();
+    let ids: Vec<&SessionId> = listed.iter().map(|r| &r.id).collect();
+    assert_eq!(
+        ids,
+        vec![&mine[2].id, &mine[1].id, &mine[0].id],
+        "the user's sessions, most recently seen first"
+    );
+    for r in &listed {
+        let saved = mine.iter().find(|m| m.id == r.id).unwrap();
+        assert_eq!(r.meta, saved.meta, "metadata round-trips");
+        assert_eq!(r.data, saved.data, "the metadata is not part of the app's data");
+        assert_eq!(r.user_id.as_ref(), Some(u1));
+    }
+    let loaded = store.load(&mine[1].id).await.unwrap().unwrap();
+    assert_eq!(loaded.meta, mine[1].meta);
+    assert!(loaded.meta.browser_session);
+
+    // An update of the idle clock keeps the metadata.
+    let mut touched = loaded.clone();
+    touched.last_seen = now;
+    assert!(store.update(&touched).await.unwrap());
+    assert_eq!(store.load(&touched.id).await.unwrap().unwrap().meta, mine[1].meta);
+
+    let other: Vec<SessionId> = store
+        .user_sessions(u2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(other, vec![theirs.id.clone()]);
+
+    store.delete(&mine[0].id).await.unwrap();
+    assert_eq!(store.user_sessions(u1).await.unwrap().len(), 2);
+    store.delete_user_sessions(u1, None).await.unwrap();
+    store.delete_user_sessions(u2, None).await.unwrap();
+    store.delete(&anonymous.id).await.unwrap();
+    assert!(store.user_sessions(u1).await.unwrap().is_empty());
 }

@@ -180,6 +180,7 @@ async fn the_cleanup_task_removes_expired_sessions() {
         created_at: now - 10,
         last_seen: now - 10,
         expires_at,
+        meta: Default::default(),
     };
     sessions.save(&mk(now - 1)).await.unwrap();
     sessions.save(&mk(now + 3600)).await.unwrap();

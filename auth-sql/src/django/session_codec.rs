@@ -30,6 +30,7 @@ const SEEN: &str = "_authkit_seen";
 /// let rec = SessionRecord {
 ///     id: SessionId::generate(), user_id: Some(UserId::Int(7)), auth_hash: None,
 ///     data: Default::default(), created_at: 100, last_seen: 100, expires_at: 2_000_000_000,
+///     meta: Default::default(),
 /// };
 /// let data = codec.encode(&rec);
 /// let back = codec.decode(rec.id.clone(), &data, rec.expires_at, 150).unwrap();
@@ -55,6 +56,7 @@ struct Decoded {
     user_id: Option<UserId>,
     auth_hash: Option<AuthHash>,
     data: BTreeMap<String, Value>,
+    meta: auth_core::session::SessionMeta,
     created_at: Option<i64>,
     last_seen: Option<i64>,
 }
@@ -81,8 +83,7 @@ impl SessionCodec {
     /// `session_data` for `rec`: its data, and for a login Django's three keys (the backend
     /// is the first configured one) and this side's clocks.
     pub fn encode(&self, rec: &SessionRecord) -> String {
-        let mut map: serde_json::Map<String, Value> = rec
-            .data
+        let mut map: serde_json::Map<String, Value> = auth_core::session::meta::data_with_meta(rec)
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
@@ -135,6 +136,7 @@ impl SessionCodec {
             user_id: decoded.user_id.clone(),
             auth_hash: decoded.auth_hash,
             data: decoded.data.clone(),
+            meta: decoded.meta.clone(),
             created_at: decoded.created_at.unwrap_or(now),
             last_seen: decoded
                 .last_seen
@@ -158,6 +160,7 @@ impl SessionCodec {
         };
         let mut data: BTreeMap<String, Value> = map.into_iter().collect();
         let clock = |v: Option<Value>| v.and_then(|v| v.as_i64());
+        let meta = auth_core::session::meta::take_meta(&mut data);
         let created_at = clock(data.remove(CREATED));
         let last_seen = clock(data.remove(SEEN));
         let backend_ok = data
@@ -185,6 +188,7 @@ impl SessionCodec {
             user_id,
             auth_hash,
             data,
+            meta,
             created_at,
             last_seen,
         })
@@ -219,6 +223,7 @@ mod tests {
             created_at: 10,
             last_seen: 20,
             expires_at: 30,
+            meta: Default::default(),
         }
     }
 

@@ -74,6 +74,7 @@ statements! {
     update_session = "UPDATE django_session SET session_data = $2, expire_date = TS_IN[$3] WHERE session_key = $1";
     delete_session = "DELETE FROM django_session WHERE session_key = $1";
     live_sessions = "SELECT session_key, session_data FROM django_session WHERE expire_date > TS_IN[$1]";
+    live_sessions_expiry = "SELECT session_key, session_data, TS_OUT[expire_date] FROM django_session WHERE expire_date > TS_IN[$1]";
     delete_expired = "DELETE FROM django_session WHERE expire_date <= TS_IN[$1]";
     record_failure = &attempts(crate::sql::RECORD_FAILURE);
     failures = &attempts(crate::sql::FAILURES);

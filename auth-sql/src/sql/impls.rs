@@ -47,7 +47,7 @@ macro_rules! sql_store {
             /// Runs `sql` (an insert-or-replace or an update of one session, `$1` to `$7` in
             /// [`sql::SAVE_SESSION`]'s order); the rows it changed.
             async fn write_session(&self, sql: &str, r: &SessionRecord) -> Result<u64, StoreError> {
-                let data = serde_json::to_string(&r.data)
+                let data = serde_json::to_string(&auth_core::session::meta::data_with_meta(r))
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let done = sqlx::query(sql)
                     .bind(r.id.as_str())
@@ -399,6 +399,25 @@ macro_rules! sql_store {
                     .await
                     .map_err(sql::map_write)?;
                 Ok(())
+            }
+
+            async fn user_sessions(&self, user_id: &UserId) -> Result<Vec<SessionRecord>, StoreError> {
+                let rows: Vec<(String, Option<String>, Option<String>, String, i64, i64, i64)> =
+                    sqlx::query_as(&*self.q.USER_SESSIONS)
+                        .bind(user_id.to_key())
+                        .bind(auth_core::session::now_unix())
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(sql::unavailable)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for (id, user, hash, data, created, seen, expires) in rows {
+                    let Ok(id) = SessionId::parse(&id) else {
+                        tracing::warn!("a stored session has a malformed id; not listed");
+                        continue;
+                    };
+                    out.push(sql::session_from_row(&id, (user, hash, data, created, seen, expires))?);
+                }
+                Ok(out)
             }
 
             async fn delete_user_sessions(

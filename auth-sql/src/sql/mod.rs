@@ -64,6 +64,8 @@ pub(crate) const SAVE_SESSION: &str =
        data = excluded.data, created_at = excluded.created_at, last_seen = excluded.last_seen,
        expires_at = excluded.expires_at";
 pub(crate) const UPDATE_SESSION: &str = "UPDATE auth_session SET user_key = $2, auth_hash = $3, data = $4, created_at = $5, last_seen = $6, expires_at = $7 WHERE id = $1";
+/// A user's live sessions, most recently seen first, at most [`auth_core::store::MAX_LISTED_SESSIONS`].
+pub(crate) const USER_SESSIONS: &str = "SELECT id, user_key, auth_hash, data, created_at, last_seen, expires_at FROM auth_session WHERE user_key = $1 AND expires_at > $2 ORDER BY last_seen DESC, created_at DESC LIMIT 100";
 pub(crate) const DELETE_SESSION: &str = "DELETE FROM auth_session WHERE id = $1";
 pub(crate) const DELETE_USER_SESSIONS: &str =
     "DELETE FROM auth_session WHERE user_key = $1 AND id != $2";
@@ -134,8 +136,9 @@ pub(crate) fn session_from_row(
     row: SessionRow,
 ) -> Result<SessionRecord, StoreError> {
     let (user_id, auth_hash, data, created_at, last_seen, expires_at) = row;
-    let data: BTreeMap<String, serde_json::Value> = serde_json::from_str(&data)
+    let mut data: BTreeMap<String, serde_json::Value> = serde_json::from_str(&data)
         .map_err(|e| StoreError::Corrupt(format!("session data: {e}")))?;
+    let meta = auth_core::session::meta::take_meta(&mut data);
     let user_id = match user_id {
         None => None,
         Some(key) => Some(
@@ -151,6 +154,7 @@ pub(crate) fn session_from_row(
         created_at,
         last_seen,
         expires_at,
+        meta,
     })
 }
 
@@ -308,6 +312,7 @@ queries!(
     SAVE_SESSION,
     UPDATE_SESSION,
     DELETE_SESSION,
+    USER_SESSIONS,
     DELETE_USER_SESSIONS,
     DELETE_EXPIRED,
     RECORD_FAILURE,

@@ -27,6 +27,7 @@ async fn main() {
             created_at: now,
             last_seen: now,
             expires_at: now + 7 * 86400,
+            meta: Default::default(),
         };
         store.save(&rec).await.unwrap();
     }

@@ -15,6 +15,23 @@ use crate::service::{AuthService, PasswordChangeError};
 use crate::session::SessionId;
 use crate::user::User;
 
+/// How a login keeps its session: see [`AuthHandle::login_with`].
+///
+/// ```
+/// use auth_core::http::LoginOptions;
+/// let opts = LoginOptions { remember: Some(false), user_agent: Some("curl/8.5.0") };
+/// assert_eq!(LoginOptions::default().remember, None);
+/// # let _ = opts;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoginOptions<'a> {
+    /// The user's "remember me" choice; `None`: not asked (`remember_me_default`). Only
+    /// honoured with `remember_me_enabled`.
+    pub remember: Option<bool>,
+    /// The request's `User-Agent`, shown on the sessions page.
+    pub user_agent: Option<&'a str>,
+}
+
 /// The current user and session, as a handler sees it. The adapters' `Auth` extractors deref
 /// to this, so every method here works the same in axum and actix-web.
 #[derive(Clone)]
@@ -72,9 +89,24 @@ impl AuthHandle {
 
     /// Logs `user` in: rotates the session id and the CSRF token, and sets the cookies on the
     /// response.
+    /// Records the client's address with the session; [`login_with`](Self::login_with) also
+    /// records the user agent and the "remember me" choice.
     pub async fn login(&mut self, user: &User) -> Result<(), AuthError> {
+        self.login_with(user, &LoginOptions::default()).await
+    }
+
+    /// [`login`](Self::login) with what the request says about how to keep the session.
+    pub async fn login_with(
+        &mut self,
+        user: &User,
+        options: &LoginOptions<'_>,
+    ) -> Result<(), AuthError> {
+        let meta =
+            self.req
+                .service
+                .session_meta(options.remember, self.req.client_ip, options.user_agent);
         let mut st = self.req.state.lock().await;
-        self.req.service.login(&mut st, user).await?;
+        self.req.service.login_with(&mut st, user, meta).await?;
         self.user = st.user().cloned();
         self.switched = Some(Arc::default());
         self.rotate_csrf();
@@ -131,7 +163,7 @@ impl AuthHandle {
         }
     }
 
-    fn rotate_csrf(&self) {
+    pub(super) fn rotate_csrf(&self) {
         let mut c = self.req.csrf.lock().unwrap_or_else(|p| p.into_inner());
         c.nonce = Some(Nonce::generate());
         c.send = true;
@@ -143,12 +175,23 @@ impl AuthHandle {
         identifier: &str,
         password: &str,
     ) -> Result<User, AuthError> {
+        self.authenticate_and_login_with(identifier, password, &LoginOptions::default())
+            .await
+    }
+
+    /// [`authenticate_and_login`](Self::authenticate_and_login) with [`LoginOptions`].
+    pub async fn authenticate_and_login_with(
+        &mut self,
+        identifier: &str,
+        password: &str,
+        options: &LoginOptions<'_>,
+    ) -> Result<User, AuthError> {
         let user = self
             .req
             .service
             .authenticate_from(identifier, password, self.req.client_ip)
             .await?;
-        self.login(&user).await?;
+        self.login_with(&user, options).await?;
         Ok(user)
     }
 

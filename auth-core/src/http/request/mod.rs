@@ -2,6 +2,7 @@
 //! [`RequestAuth`] once per request, their `Auth` extractors wrap an [`AuthHandle`] to it, and
 //! the middleware calls [`RequestAuth::finish`] after the handler.
 
+mod account;
 mod handle;
 
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use crate::service::{AuthService, CookieUpdate, SessionState};
 use crate::session::{SessionId, for_each_cookie};
 use crate::user::User;
 
-pub use crate::http::request::handle::{AuthHandle, SessionCheck};
+pub use crate::http::request::handle::{AuthHandle, LoginOptions, SessionCheck};
 
 /// One request's session, loaded once by the adapter's middleware.
 pub struct RequestAuth {

@@ -75,7 +75,29 @@ impl SessionStore for DjangoStore {
     }
 
     /// Django's rows name their user only inside the signed data, so this reads every live
-    /// session (a password change or deactivation; sessions Django made are among them).
+    /// session and keeps the user's (sessions Django made are among them).
+    async fn user_sessions(&self, user_id: &UserId) -> Result<Vec<SessionRecord>, StoreError> {
+        let now = now_unix();
+        let rows: Vec<(String, String, i64)> = on_db!(self, pool => sqlx::query_as(&self.sql.live_sessions_expiry).bind(now).fetch_all(pool).await)
+            .map_err(unavailable)?;
+        let (codec, user) = (self.codec.clone(), user_id.clone());
+        let mut out: Vec<SessionRecord> = tokio::task::spawn_blocking(move || {
+            rows.into_iter()
+                .filter(|(_, data, _)| codec.user_of(data).as_ref() == Some(&user))
+                .filter_map(|(key, data, expires)| {
+                    codec.decode(SessionId::parse(&key).ok()?, &data, expires, now)
+                })
+                .collect()
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("session scan: {e}")))?;
+        out.sort_by(|a, b| (b.last_seen, b.created_at).cmp(&(a.last_seen, a.created_at)));
+        out.truncate(auth_core::store::MAX_LISTED_SESSIONS);
+        Ok(out)
+    }
+
+    /// Like [`user_sessions`](Self::user_sessions), this reads every live session (a password
+    /// change or deactivation; sessions Django made are among them).
     async fn delete_user_sessions(
         &self,
         user_id: &UserId,

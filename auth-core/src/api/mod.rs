@@ -8,6 +8,11 @@
 //! | `POST {base}/login` | JSON `{"username", "password"}` and `X-CSRFToken`: `200` with the user, and a new session cookie and CSRF token (fetch `/csrf` again) |
 //! | `POST {base}/logout` | `X-CSRFToken`: `204`, session ended |
 //! | `GET {base}/me` | `200` with the user, `401` when nobody is logged in |
+//! | `POST {base}/password-change` | with `password_change_enabled`: JSON `{"old_password", "new_password", "confirm_password"}`: `200 {"sessions_ended"}`, a new session id; `400 invalid` with `fields` |
+//! | `GET {base}/sessions` | with `sessions_page_enabled`: `200 {"sessions": [..]}` ([`SessionInfo`](crate::service::SessionInfo), this one first) |
+//! | `POST {base}/sessions/end` | with `sessions_page_enabled`: JSON `{"handle"}` or `{"others": true}`: `200 {"ended"}`; `404 not_found` for a handle the user has no live session under |
+//!
+//! `POST {base}/login` also takes `"remember_me": bool` when `remember_me_enabled` is on.
 //!
 //! Errors are JSON `{"error": code, "message": text}`: `400 bad_request` (not JSON, a field
 //! missing), `401 invalid_credentials` (one answer for an unknown user, a wrong password and an
@@ -20,7 +25,9 @@ use crate::error::AuthError;
 use crate::guard::AuthContext;
 use crate::guard::helpers::{UserSnapshot, user_snapshot};
 use crate::http::form::FormError;
-use crate::http::request::AuthHandle;
+use crate::http::request::{AuthHandle, LoginOptions};
+
+mod account;
 
 /// The header the API reads the CSRF token from (Django's name).
 pub const CSRF_HEADER: &str = "X-CSRFToken";
@@ -40,10 +47,18 @@ pub enum Endpoint {
     Me,
     /// `GET {base}/csrf`.
     Csrf,
+    /// `POST {base}/password-change` (with `password_change_enabled`).
+    PasswordChange,
+    /// `GET {base}/sessions` (with `sessions_page_enabled`).
+    Sessions,
+    /// `POST {base}/sessions/end` (with `sessions_page_enabled`).
+    EndSession,
 }
 
 impl Endpoint {
-    /// Every endpoint with its path under `base` (`/api/auth` by default).
+    /// Every endpoint with its path under `base` (`/api/auth` by default). The
+    /// password-change and sessions endpoints answer `404 not_found` unless their pages are
+    /// enabled (`password_change_enabled`, `sessions_page_enabled`).
     pub fn routes(base: &str) -> Vec<(String, Endpoint)> {
         let base = base.trim_end_matches('/');
         [
@@ -51,16 +66,39 @@ impl Endpoint {
             ("logout", Endpoint::Logout),
             ("me", Endpoint::Me),
             ("csrf", Endpoint::Csrf),
+            ("password-change", Endpoint::PasswordChange),
+            ("sessions", Endpoint::Sessions),
+            ("sessions/end", Endpoint::EndSession),
         ]
         .into_iter()
         .map(|(p, e)| (format!("{base}/{p}"), e))
         .collect()
     }
 
+    /// Whether the endpoint reads a request body (the adapters read it only then).
+    pub fn reads_body(self) -> bool {
+        matches!(
+            self,
+            Endpoint::Login | Endpoint::PasswordChange | Endpoint::EndSession
+        )
+    }
+
+    /// Whether `cfg` turns the endpoint on.
+    fn enabled(self, cfg: &crate::config::AuthConfig) -> bool {
+        match self {
+            Endpoint::PasswordChange => cfg.password_change_enabled,
+            Endpoint::Sessions | Endpoint::EndSession => cfg.sessions_page_enabled,
+            _ => true,
+        }
+    }
+
     fn method(self) -> &'static str {
         match self {
-            Endpoint::Login | Endpoint::Logout => "POST",
-            Endpoint::Me | Endpoint::Csrf => "GET",
+            Endpoint::Login
+            | Endpoint::Logout
+            | Endpoint::PasswordChange
+            | Endpoint::EndSession => "POST",
+            Endpoint::Me | Endpoint::Csrf | Endpoint::Sessions => "GET",
         }
     }
 }
@@ -76,6 +114,8 @@ pub struct ApiRequest<'a> {
     pub body: Result<&'a [u8], FormError>,
     /// The `X-CSRFToken` header.
     pub csrf_token: Option<&'a str>,
+    /// The `User-Agent` header (recorded with a login's session).
+    pub user_agent: Option<&'a str>,
 }
 
 /// An endpoint's answer: status, JSON body (empty for 204) and headers to add.
@@ -147,6 +187,8 @@ struct Credentials {
     #[serde(alias = "email", alias = "login")]
     username: String,
     password: String,
+    #[serde(default)]
+    remember_me: Option<bool>,
 }
 
 /// Answers `endpoint` for this request.
@@ -155,6 +197,9 @@ pub async fn handle(
     auth: &mut AuthHandle,
     req: &ApiRequest<'_>,
 ) -> ApiResponse {
+    if !endpoint.enabled(auth.service().config()) {
+        return ApiResponse::error(404, "not_found", "this endpoint is not enabled");
+    }
     if !req.method.eq_ignore_ascii_case(endpoint.method()) {
         let mut r = ApiResponse::error(405, "method_not_allowed", "method not allowed");
         r.allow = Some(endpoint.method());
@@ -190,39 +235,21 @@ pub async fn handle(
             }
         }
         Endpoint::Login => {
-            let body = match &req.body {
-                Ok(b) => *b,
-                Err(FormError::TooLarge) => {
-                    return ApiResponse::error(413, "payload_too_large", "the body is too large");
-                }
-                Err(e) => return ApiResponse::error(400, "bad_request", &e.to_string()),
-            };
-            let json = req
-                .content_type
-                .and_then(|c| c.split(';').next())
-                .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
-            if !json {
-                return ApiResponse::error(
-                    415,
-                    "unsupported_media_type",
-                    "send the credentials as JSON (Content-Type: application/json)",
-                );
-            }
-            if let Err(r) = check_csrf(auth, req, &cfg) {
-                return r;
-            }
-            let creds: Credentials = match serde_json::from_slice(body) {
+            let creds: Credentials = match json_body(
+                auth,
+                req,
+                &cfg,
+                "send {\"username\": \"...\", \"password\": \"...\"}",
+            ) {
                 Ok(c) => c,
-                Err(_) => {
-                    return ApiResponse::error(
-                        400,
-                        "bad_request",
-                        "send {\"username\": \"...\", \"password\": \"...\"}",
-                    );
-                }
+                Err(r) => return r,
+            };
+            let options = LoginOptions {
+                remember: creds.remember_me,
+                user_agent: req.user_agent,
             };
             match auth
-                .authenticate_and_login(&creds.username, &creds.password)
+                .authenticate_and_login_with(&creds.username, &creds.password, &options)
                 .await
             {
                 Ok(_) => match me(auth, &cfg).await {
@@ -235,7 +262,44 @@ pub async fn handle(
                 Err(e) => ApiResponse::for_auth_error(&e, &cfg),
             }
         }
+        Endpoint::PasswordChange => account::password_change(auth, req, &cfg).await,
+        Endpoint::Sessions => account::sessions(auth, &cfg).await,
+        Endpoint::EndSession => account::end_session(auth, req, &cfg).await,
     }
+}
+
+/// The JSON body of an unsafe request, after the size, media type and CSRF checks; `hint`
+/// says what to send when it does not parse as `T`.
+fn json_body<T: serde::de::DeserializeOwned>(
+    auth: &AuthHandle,
+    req: &ApiRequest<'_>,
+    cfg: &crate::config::AuthConfig,
+    hint: &str,
+) -> Result<T, ApiResponse> {
+    let body = match &req.body {
+        Ok(b) => *b,
+        Err(FormError::TooLarge) => {
+            return Err(ApiResponse::error(
+                413,
+                "payload_too_large",
+                "the body is too large",
+            ));
+        }
+        Err(e) => return Err(ApiResponse::error(400, "bad_request", &e.to_string())),
+    };
+    let json = req
+        .content_type
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiResponse::error(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON (Content-Type: application/json)",
+        ));
+    }
+    check_csrf(auth, req, cfg)?;
+    serde_json::from_slice(body).map_err(|_| ApiResponse::error(400, "bad_request", hint))
 }
 
 async fn me(
