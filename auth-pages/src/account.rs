@@ -12,7 +12,11 @@ impl AuthPages {
     /// The redirect to the login page, back here after it, for an anonymous visitor.
     fn to_login(&self, auth: &AuthHandle, req: &PageRequest<'_>) -> PageResponse {
         let cfg = auth.service().config();
-        let sep = if cfg.login_url.contains('?') { '&' } else { '?' };
+        let sep = if cfg.login_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
         PageResponse::redirect(format!(
             "{}{sep}next={}",
             cfg.login_url,

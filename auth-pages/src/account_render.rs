@@ -62,7 +62,12 @@ pub fn password_change(v: &PasswordChangeView<'_>) -> String {
         }
         div.links { a href=(c.config.login_redirect_url) { "Back" } }
     };
-    layout(c.config, &m.password_change_title, c.notice.as_deref(), body)
+    layout(
+        c.config,
+        &m.password_change_title,
+        c.notice.as_deref(),
+        body,
+    )
 }
 
 /// The default sessions page.

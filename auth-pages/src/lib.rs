@@ -16,10 +16,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
-#[cfg(test)]
-mod document_tests;
 mod account;
 mod account_render;
+#[cfg(test)]
+mod document_tests;
 mod login;
 mod login_ui;
 pub mod mail;
@@ -32,8 +32,8 @@ mod types;
 use std::sync::Arc;
 
 pub use render::{
-    Common, DefaultRenderer, LoginView, NoticeView, PageRenderer, PasswordChangeView,
-    RegisterView, ResetConfirmView, ResetRequestView, SessionsView,
+    Common, DefaultRenderer, LoginView, NoticeView, PageRenderer, PasswordChangeView, RegisterView,
+    ResetConfirmView, ResetRequestView, SessionsView,
 };
 
 use crate::mail::{ConsoleMailer, Mailer};

@@ -29,6 +29,7 @@ pub mod deps {
     pub use serde_json;
 }
 
+pub mod account;
 pub mod attacks;
 pub mod blackbox;
 

@@ -255,10 +255,15 @@ impl Browser {
 
 impl Browser {
     pub fn new(server: &Server) -> Browser {
+        Self::at(&server.base, &server.addr)
+    }
+
+    /// A browser for the server at `base` (`http://HOST:PORT`), sending `Host: host`.
+    pub fn at(base: &str, host: &str) -> Browser {
         Browser {
             client: HyperClient::builder(TokioExecutor::new()).build_http(),
-            base: server.base.clone(),
-            host: server.addr.clone(),
+            base: base.to_owned(),
+            host: host.to_owned(),
             jar: BTreeMap::new(),
             headers: vec![(
                 "accept".into(),

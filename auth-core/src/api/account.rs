@@ -28,11 +28,9 @@ fn unauthenticated(cfg: &AuthConfig) -> ApiResponse {
 /// The answer for a failed sessions call: a store that cannot list sessions is `501`.
 fn sessions_error(e: &AuthError, cfg: &AuthConfig) -> ApiResponse {
     match e {
-        AuthError::Store(StoreError::Unsupported { .. }) => ApiResponse::error(
-            501,
-            "not_supported",
-            &cfg.messages.sessions_unsupported,
-        ),
+        AuthError::Store(StoreError::Unsupported { .. }) => {
+            ApiResponse::error(501, "not_supported", &cfg.messages.sessions_unsupported)
+        }
         e => ApiResponse::for_auth_error(e, cfg),
     }
 }

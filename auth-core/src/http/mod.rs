@@ -20,6 +20,6 @@ pub use crate::http::origin::{
 };
 pub use crate::http::redirect::{percent_encode, safe_next, url_has_allowed_host_and_scheme};
 pub use crate::http::request::{
-    AuthHandle, LoginOptions, Finish, FinishHeader, PendingLoad, RequestAuth, SessionCheck,
+    AuthHandle, Finish, FinishHeader, LoginOptions, PendingLoad, RequestAuth, SessionCheck,
 };
 pub use crate::http::response::{DenialResponse, REDIRECT_STATUS};

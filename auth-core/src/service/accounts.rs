@@ -178,7 +178,11 @@ impl AuthService {
         let keep_others = self.inner.config.password_change_keeps_other_sessions;
         let user = self.store_password(&user.id, new, keep_others).await?;
         // The session continues under a new id, as it was opened (address, remember me).
-        let meta = st.record.as_ref().map(|r| r.meta.clone()).unwrap_or_default();
+        let meta = st
+            .record
+            .as_ref()
+            .map(|r| r.meta.clone())
+            .unwrap_or_default();
         self.login_with(st, &user, meta).await?;
         Ok(())
     }

@@ -221,9 +221,13 @@ pub async fn session_listing(store: &dyn SessionStore, user_ids: [UserId; 2]) {
     let now = crate::session::now_unix();
     let [u1, u2] = &user_ids;
     let mut mine = Vec::new();
-    for (i, ua) in ["Firefox/133.0 (X11; Linux)", "curl/8.5.0", "Safari/604 (iPhone)"]
-        .into_iter()
-        .enumerate()
+    for (i, ua) in [
+        "Firefox/133.0 (X11; Linux)",
+        "curl/8.5.0",
+        "Safari/604 (iPhone)",
+    ]
+    .into_iter()
+    .enumerate()
     {
         let mut r = record(Some(u1), now - 100, 3600);
         r.last_seen = now - 50 + i as i64 * 10;
@@ -250,7 +254,10 @@ pub async fn session_listing(store: &dyn SessionStore, user_ids: [UserId; 2]) {
     for r in &listed {
         let saved = mine.iter().find(|m| m.id == r.id).unwrap();
         assert_eq!(r.meta, saved.meta, "metadata round-trips");
-        assert_eq!(r.data, saved.data, "the metadata is not part of the app's data");
+        assert_eq!(
+            r.data, saved.data,
+            "the metadata is not part of the app's data"
+        );
         assert_eq!(r.user_id.as_ref(), Some(u1));
     }
     let loaded = store.load(&mine[1].id).await.unwrap().unwrap();
@@ -261,7 +268,10 @@ pub async fn session_listing(store: &dyn SessionStore, user_ids: [UserId; 2]) {
     let mut touched = loaded.clone();
     touched.last_seen = now;
     assert!(store.update(&touched).await.unwrap());
-    assert_eq!(store.load(&touched.id).await.unwrap().unwrap().meta, mine[1].meta);
+    assert_eq!(
+        store.load(&touched.id).await.unwrap().unwrap().meta,
+        mine[1].meta
+    );
 
     let other: Vec<SessionId> = store
         .user_sessions(u2)

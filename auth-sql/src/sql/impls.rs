@@ -401,21 +401,34 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn user_sessions(&self, user_id: &UserId) -> Result<Vec<SessionRecord>, StoreError> {
-                let rows: Vec<(String, Option<String>, Option<String>, String, i64, i64, i64)> =
-                    sqlx::query_as(&*self.q.USER_SESSIONS)
-                        .bind(user_id.to_key())
-                        .bind(auth_core::session::now_unix())
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(sql::unavailable)?;
+            async fn user_sessions(
+                &self,
+                user_id: &UserId,
+            ) -> Result<Vec<SessionRecord>, StoreError> {
+                let rows: Vec<(
+                    String,
+                    Option<String>,
+                    Option<String>,
+                    String,
+                    i64,
+                    i64,
+                    i64,
+                )> = sqlx::query_as(&*self.q.USER_SESSIONS)
+                    .bind(user_id.to_key())
+                    .bind(auth_core::session::now_unix())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(sql::unavailable)?;
                 let mut out = Vec::with_capacity(rows.len());
                 for (id, user, hash, data, created, seen, expires) in rows {
                     let Ok(id) = SessionId::parse(&id) else {
                         tracing::warn!("a stored session has a malformed id; not listed");
                         continue;
                     };
-                    out.push(sql::session_from_row(&id, (user, hash, data, created, seen, expires))?);
+                    out.push(sql::session_from_row(
+                        &id,
+                        (user, hash, data, created, seen, expires),
+                    )?);
                 }
                 Ok(out)
             }
