@@ -12,6 +12,8 @@ use crate::render::{REMEMBER_FIELD, REMEMBER_SHOWN};
 use super::{AuthPages, PageRequest, PageResponse, allowed_hosts, take_flash};
 
 impl AuthPages {
+    // What the form shows again: each argument is one part of the page.
+    #[allow(clippy::too_many_arguments)]
     fn render_login(
         &self,
         auth: &AuthHandle,

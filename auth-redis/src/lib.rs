@@ -291,7 +291,7 @@ impl SessionStore for RedisSessionStore {
                 .await
                 .map_err(unavailable)?;
         }
-        out.sort_by(|a, b| (b.last_seen, b.created_at).cmp(&(a.last_seen, a.created_at)));
+        out.sort_by_key(|r| std::cmp::Reverse((r.last_seen, r.created_at)));
         out.truncate(auth_core::store::MAX_LISTED_SESSIONS);
         Ok(out)
     }

@@ -26,7 +26,10 @@ struct Cli {
 /// Logs to standard error, reads the command line and the environment, and runs an admin
 /// subcommand if one was given (then exits). Returns the set-up to serve with.
 pub async fn boot(framework: &str) -> Setup {
+    use std::io::IsTerminal as _;
     tracing_subscriber::fmt()
+        // Colour only on a terminal: a file, a pipe or a container log gets plain text.
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )

@@ -77,11 +77,8 @@ impl AuthService {
         perms: Arc<dyn PermissionChecker>,
         sessions: Arc<dyn SessionStore>,
     ) -> Self {
+        // An empty key is one of `security_warnings`, logged below (once).
         let secret = if config.secret_key.is_empty() {
-            tracing::warn!(
-                "auth secret_key is not set: using a random key for this process; sessions end \
-                 when it restarts and processes cannot share them (set AUTH_SECRET_KEY)"
-            );
             let mut key = vec![0u8; 32];
             OsRng.fill_bytes(&mut key);
             key

@@ -255,7 +255,7 @@ impl SessionStore for MemorySessionStore {
             .map(|s| s.unpack(&SessionId::parse_bytes(&s.key).expect("stored ids are well formed")))
             .collect();
         drop(g);
-        out.sort_by(|a, b| (b.last_seen, b.created_at).cmp(&(a.last_seen, a.created_at)));
+        out.sort_by_key(|r| std::cmp::Reverse((r.last_seen, r.created_at)));
         out.truncate(crate::store::MAX_LISTED_SESSIONS);
         Ok(out)
     }

@@ -91,7 +91,7 @@ impl SessionStore for DjangoStore {
         })
         .await
         .map_err(|e| StoreError::Corrupt(format!("session scan: {e}")))?;
-        out.sort_by(|a, b| (b.last_seen, b.created_at).cmp(&(a.last_seen, a.created_at)));
+        out.sort_by_key(|r| std::cmp::Reverse((r.last_seen, r.created_at)));
         out.truncate(auth_core::store::MAX_LISTED_SESSIONS);
         Ok(out)
     }
