@@ -4,7 +4,7 @@ use maud::html;
 
 use auth_core::service::SessionInfo;
 
-use crate::render::{Common, csrf_field, errors_box, field_errors, layout};
+use crate::parts::{Common, csrf_field, errors_box, field_errors, layout};
 
 /// The change-password page (fields `old_password`, `new_password`, `confirm_password`).
 #[derive(Clone, Debug)]

@@ -23,6 +23,7 @@ mod document_tests;
 mod login;
 mod login_ui;
 pub mod mail;
+mod parts;
 mod register;
 pub mod render;
 mod reset;
