@@ -2,7 +2,7 @@
 //! `password_change_enabled`, `sessions_page_enabled` and `remember_me_enabled` (the example
 //! apps, or an in-process server on the memory store): remember me, change password, your
 //! sessions, and their JSON endpoints. Each scenario gets the site and a user that exists
-//! with password [`PW`](crate::blackbox::PW); the sessions scenario also a second user.
+//! with password [`PW`]; the sessions scenario also a second user.
 
 use std::collections::BTreeMap;
 
