@@ -15,6 +15,8 @@ async fn conformance_on(store: DjangoStore) {
     conformance::sessions(&store, [UserId::Int(1), UserId::Int(2)], false).await;
     conformance::session_updates(&store, UserId::Int(1)).await;
     conformance::session_listing(&store, [UserId::Int(3), UserId::Int(4)]).await;
+    let shared = Arc::new(store.clone());
+    conformance::account_lifecycle(shared, &store, "dj").await;
     conformance::attempts(&store, "dj-").await;
     conformance::attempts_under_a_burst(Arc::new(store), "dj-").await;
 }

@@ -37,6 +37,7 @@ async fn memory_backend() {
     conformance::users(store.as_ref(), "").await;
     conformance::concurrent_writers(store.clone(), "").await;
     conformance::permissions(store.as_ref(), store.as_ref(), "").await;
+    conformance::account_lifecycle(store.clone(), store.as_ref(), "").await;
     let ids = two_users(store.as_ref(), "").await;
     conformance::sessions(&MemorySessionStore::new(), ids, false).await;
     conformance::sessions(&MemorySessionStore::new(), other_kinds(), false).await;
@@ -71,6 +72,7 @@ async fn sqlite_backend() {
     conformance::users(&store, "").await;
     conformance::concurrent_writers(Arc::new(store.clone()), "").await;
     conformance::permissions(&store, &store, "").await;
+    conformance::account_lifecycle(Arc::new(store.clone()), &store, "").await;
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
     conformance::sessions(&store, other_kinds(), false).await;
@@ -109,7 +111,7 @@ async fn sqlite_migrations_are_idempotent_and_safe_from_two_connections_at_once(
         .fetch_one(again.pool())
         .await
         .unwrap();
-    assert_eq!(n, 4, "every migration, once");
+    assert_eq!(n, 5, "every migration, once");
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -162,6 +164,7 @@ async fn postgres_backend() {
     conformance::users(&store, "").await;
     conformance::concurrent_writers(Arc::new(store.clone()), "").await;
     conformance::permissions(&store, &store, "").await;
+    conformance::account_lifecycle(Arc::new(store.clone()), &store, "").await;
     let ids = two_users(&store, "").await;
     conformance::sessions(&store, ids, false).await;
     conformance::sessions(&store, other_kinds(), false).await;
@@ -201,7 +204,7 @@ async fn postgres_migrations_run_once_from_two_processes_at_once() {
         .fetch_one(a.pool())
         .await
         .unwrap();
-    assert_eq!(n, 4, "every migration, once");
+    assert_eq!(n, 5, "every migration, once");
     sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
         .execute(a.pool())
         .await
@@ -686,7 +689,7 @@ async fn postgres_tables_made_before_0_3_are_renamed_off_djangos_names() {
         .await
         .unwrap();
     let pool = base.pool().clone();
-    sqlx::raw_sql("DROP TABLE authkit_user, authkit_group, authkit_user_groups, authkit_user_permissions, authkit_group_permissions, authkit_session, authkit_attempt, authkit_migrations")
+    sqlx::raw_sql("DROP TABLE authkit_email_unverified, authkit_user, authkit_group, authkit_user_groups, authkit_user_permissions, authkit_group_permissions, authkit_session, authkit_attempt, authkit_migrations")
         .execute(&pool)
         .await
         .unwrap();
@@ -761,7 +764,7 @@ async fn postgres_djangos_tables_are_never_renamed() {
         .unwrap();
     let pool = base.pool().clone();
     sqlx::raw_sql(&format!(
-        "DROP TABLE authkit_user, authkit_group, authkit_user_groups, authkit_user_permissions, authkit_group_permissions, authkit_session, authkit_attempt, authkit_migrations;
+        "DROP TABLE authkit_email_unverified, authkit_user, authkit_group, authkit_user_groups, authkit_user_permissions, authkit_group_permissions, authkit_session, authkit_attempt, authkit_migrations;
          {DJANGO_LIKE}
          CREATE TABLE auth_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL);"
     ))

@@ -2,6 +2,10 @@
 //! user id, the password hash, the last login time, the email and a timestamp. A token stops
 //! working when it expires, when the password changes (so it is single-use), and when the user
 //! logs in again.
+//!
+//! The email links (verification, change of address) use the same construction under their
+//! own purpose, bound to one more value ([`make_bound_token`]): a token made for one purpose
+//! never passes for another.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -43,33 +47,80 @@ fn from_base36(s: &str) -> Option<u64> {
     u64::from_str_radix(s, 36).ok()
 }
 
-fn digest(secret: &[u8], user: &User, ts: u64) -> String {
+const RESET: &[u8] = b"auth-core.password-reset\0";
+
+fn digest(secret: &[u8], purpose: &[u8], user: &User, bound: Option<&str>, ts: u64) -> String {
     let login = user
         .last_login
         .map_or(String::new(), |t| t.unix_timestamp().to_string());
-    let value = format!(
+    let mut value = format!(
         "{}\0{}\0{}\0{}\0{}",
         user.id, user.password_hash, login, ts, user.email
     );
-    let full = keyed_mac(secret, b"auth-core.password-reset\0", &[value.as_bytes()]);
+    if let Some(bound) = bound {
+        value.push('\0');
+        value.push_str(bound);
+    }
+    let full = keyed_mac(secret, purpose, &[value.as_bytes()]);
     hex_lower(&full[..16])
 }
 
 /// Makes a token for `user` at `now` (Unix seconds).
 pub fn make_token(secret: &[u8], user: &User, now: i64) -> String {
     let ts = (now - EPOCH_2001).max(0) as u64;
-    format!("{}-{}", base36(ts), digest(secret, user, ts))
+    format!("{}-{}", base36(ts), digest(secret, RESET, user, None, ts))
 }
 
 /// Whether `token` is valid for `user` at `now`, at most `timeout_secs` old.
 pub fn check_token(secret: &[u8], user: &User, token: &str, now: i64, timeout_secs: u64) -> bool {
+    check(secret, RESET, user, None, token, now, timeout_secs)
+}
+
+/// A token like [`make_token`]'s for another `purpose` (a label such as
+/// `auth-core.email-change`), also bound to `bound` (the new address, for a change of email):
+/// it stops working when the password, the last login or the email changes, or `bound`
+/// differs.
+pub fn make_bound_token(secret: &[u8], purpose: &str, user: &User, bound: &str, now: i64) -> String {
+    let ts = (now - EPOCH_2001).max(0) as u64;
+    let purpose = format!("{purpose}\0");
+    let hash = digest(secret, purpose.as_bytes(), user, Some(bound), ts);
+    format!("{}-{hash}", base36(ts))
+}
+
+/// Whether `token` is a live [`make_bound_token`] for `purpose`, `user` and `bound` at `now`,
+/// at most `timeout_secs` old.
+pub fn check_bound_token(
+    secret: &[u8],
+    purpose: &str,
+    user: &User,
+    bound: &str,
+    token: &str,
+    now: i64,
+    timeout_secs: u64,
+) -> bool {
+    let purpose = format!("{purpose}\0");
+    check(secret, purpose.as_bytes(), user, Some(bound), token, now, timeout_secs)
+}
+
+fn check(
+    secret: &[u8],
+    purpose: &[u8],
+    user: &User,
+    bound: Option<&str>,
+    token: &str,
+    now: i64,
+    timeout_secs: u64,
+) -> bool {
+    if token.len() > 64 {
+        return false;
+    }
     let Some((ts_b36, hash)) = token.split_once('-') else {
         return false;
     };
     let Some(ts) = from_base36(ts_b36) else {
         return false;
     };
-    let expected = digest(secret, user, ts);
+    let expected = digest(secret, purpose, user, bound, ts);
     if !bool::from(expected.as_bytes().ct_eq(hash.as_bytes())) {
         return false;
     }
@@ -164,6 +215,11 @@ mod tests {
             ..user()
         };
         assert!(!check_token(b"k", &other, &t, now, 1000));
+        let bound = make_bound_token(b"k", "auth-core.email-change", &user(), "n@example.com", now);
+        assert!(check_bound_token(b"k", "auth-core.email-change", &user(), "n@example.com", &bound, now, 1000));
+        assert!(!check_bound_token(b"k", "auth-core.email-change", &user(), "m@example.com", &bound, now, 1000), "bound to the address");
+        assert!(!check_bound_token(b"k", "auth-core.email-verification", &user(), "n@example.com", &bound, now, 1000), "bound to the purpose");
+        assert!(!check_token(b"k", &user(), &bound, now, 1000), "not a reset token");
         for bad in ["", "-", "zzzzzzzzzzzzz-00", "abc", &format!("{t}0")] {
             assert!(!check_token(b"k", &user(), bad, now, 1000), "{bad}");
         }

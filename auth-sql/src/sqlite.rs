@@ -41,6 +41,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "session_user_key",
         include_str!("../migrations/sqlite/0004_session_user_key.sql"),
     ),
+    (
+        5,
+        "email_unverified",
+        include_str!("../migrations/sqlite/0005_email_unverified.sql"),
+    ),
 ];
 
 /// Users, groups, permissions and sessions in SQLite. Implements [`UserStore`],

@@ -75,6 +75,66 @@ pub struct Messages {
     pub session_not_found: String,
     /// The session store cannot list a user's sessions.
     pub sessions_unsupported: String,
+    /// Title of the email-verification pages.
+    pub verify_email_title: String,
+    /// Shown after a registration that needs verification.
+    pub verify_email_registered: String,
+    /// Verification link page: the text above the button.
+    pub verify_email_prompt: String,
+    /// Verification link page: the button.
+    pub verify_email_button: String,
+    /// Shown after a verification link was followed.
+    pub email_verified: String,
+    /// A verification link that is invalid, expired or used.
+    pub verify_email_invalid_link: String,
+    /// Login with the right password before verification.
+    pub email_not_verified: String,
+    /// The button that sends the link again.
+    pub verify_email_resend_button: String,
+    /// Shown after a resend request (the same whether or not one was sent).
+    pub verify_email_resent: String,
+    /// Subject of the verification mail.
+    pub verify_email_subject: String,
+    /// Body of the verification mail; `{brand}`, `{username}`, `{link}` are replaced.
+    pub verify_email_body: String,
+    /// Title of the change-email page.
+    pub email_change_title: String,
+    /// Change email: the text above the form; `{email}` is the address in force.
+    pub email_change_intro: String,
+    /// Change email: the new address.
+    pub new_email_label: String,
+    /// Password re-entry on the change-email and delete-account pages.
+    pub current_password_label: String,
+    /// Change email: the button.
+    pub email_change_button: String,
+    /// Shown after a change-email request; `{email}` is the new address.
+    pub email_change_sent: String,
+    /// Change email: the new address is the one in force.
+    pub email_change_same: String,
+    /// Change-of-address link page; `{email}` is the new address.
+    pub email_change_confirm_prompt: String,
+    /// Change-of-address link page: the button.
+    pub email_change_confirm_button: String,
+    /// Shown after the address was changed; `{email}` is the new address.
+    pub email_changed: String,
+    /// A change-of-address link that is invalid, expired, used or for an address taken meanwhile.
+    pub email_change_invalid_link: String,
+    /// Subject of the mail to the new address.
+    pub email_change_subject: String,
+    /// Body of the mail to the new address; `{brand}`, `{username}`, `{link}` are replaced.
+    pub email_change_body: String,
+    /// Subject of the notice to the old address.
+    pub email_changed_notice_subject: String,
+    /// Body of the notice to the old address; `{brand}`, `{username}`, `{email}` (the new address) are replaced.
+    pub email_changed_notice_body: String,
+    /// Title of the delete-account page.
+    pub account_delete_title: String,
+    /// Delete account: the warning above the form.
+    pub account_delete_intro: String,
+    /// Delete account: the button.
+    pub account_delete_button: String,
+    /// Shown after the account was deleted or deactivated.
+    pub account_deleted: String,
     /// Title of the login page.
     pub login_title: String,
     /// Label of the identifier field when it takes a username.
@@ -170,6 +230,36 @@ impl Default for Messages {
             sessions_ended: "{count} other sessions were ended.".into(),
             session_not_found: "That session has already ended.".into(),
             sessions_unsupported: "This site's session store cannot list sessions.".into(),
+            verify_email_title: "Verify your email address".into(),
+            verify_email_registered: "Your account was created. We have emailed you a link: open it to activate your account, then log in.".into(),
+            verify_email_prompt: "Confirm that this is your email address to activate your account.".into(),
+            verify_email_button: "Verify my email address".into(),
+            email_verified: "Your email address is verified. You can log in now.".into(),
+            verify_email_invalid_link: "This verification link is invalid, expired or already used. Log in to have a new one sent.".into(),
+            email_not_verified: "Your email address is not verified yet. Open the link we emailed you, or have it sent again.".into(),
+            verify_email_resend_button: "Send the link again".into(),
+            verify_email_resent: "If the account still waits for verification, we have emailed a new link. Check your inbox and spam folder.".into(),
+            verify_email_subject: "Verify your email address for {brand}".into(),
+            verify_email_body: "Hello {username},\n\nWelcome to {brand}. To activate your account, open this link:\n\n{link}\n\nIf you did not create this account, ignore this message.\n".into(),
+            email_change_title: "Change your email address".into(),
+            email_change_intro: "Your address is {email}. We will email a link to the new address; it replaces the old one when you open it.".into(),
+            new_email_label: "New email address".into(),
+            current_password_label: "Your password".into(),
+            email_change_button: "Send confirmation link".into(),
+            email_change_sent: "We have emailed a link to {email}. Your address changes when you open it.".into(),
+            email_change_same: "That is already your email address.".into(),
+            email_change_confirm_prompt: "Use {email} as the email address of your account?".into(),
+            email_change_confirm_button: "Use this address".into(),
+            email_changed: "Your email address is now {email}.".into(),
+            email_change_invalid_link: "This link is invalid, expired or already used, or the address now belongs to another account. Ask for a new one.".into(),
+            email_change_subject: "Confirm your new email address for {brand}".into(),
+            email_change_body: "Hello {username},\n\nSomeone asked to use this address for the {brand} account {username}. To confirm, open this link:\n\n{link}\n\nIf it was not you, ignore this message; nothing changes.\n".into(),
+            email_changed_notice_subject: "Your {brand} email address was changed".into(),
+            email_changed_notice_body: "Hello {username},\n\nThe email address of your {brand} account was changed to {email}. If you did not do this, reset your password and contact us.\n".into(),
+            account_delete_title: "Delete your account".into(),
+            account_delete_intro: "This ends every session of your account and closes it for good. Enter your password to confirm.".into(),
+            account_delete_button: "Delete my account".into(),
+            account_deleted: "Your account was deleted.".into(),
             login_title: "Log in".into(),
             username_label: "Username".into(),
             email_label: "Email".into(),

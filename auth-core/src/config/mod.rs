@@ -24,6 +24,19 @@ pub enum LoginField {
     Email,
 }
 
+/// What the delete-account page does (`account_deletion`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountDeletion {
+    /// No delete-account page (the default).
+    #[default]
+    Off,
+    /// The account is marked inactive and kept (its username and address stay taken).
+    Deactivate,
+    /// The account is deleted, with its group memberships and permissions.
+    Delete,
+}
+
 /// The toolkit's configuration. Keys mirror reflex-django's `RX_AUTH` names in snake_case,
 /// plus the session settings.
 ///
@@ -98,6 +111,34 @@ pub struct AuthConfig {
     /// With `remember_me_enabled`: whether the box starts checked, and what a login that does
     /// not send the field gets. Default `true`.
     pub remember_me_default: bool,
+    /// Registration makes an inactive account and mails a link (signed like reset links,
+    /// single-use, expiring after `email_verification_timeout_secs`); following it activates
+    /// the account. A login with the right password before that says so and offers to send
+    /// the link again. Needs a store that keeps the mark
+    /// ([`UserStore::set_email_unverified`](crate::store::UserStore::set_email_unverified)).
+    /// Default `false`. Environment: `AUTH_REQUIRE_EMAIL_VERIFICATION`.
+    pub require_email_verification: bool,
+    /// Path of the verification pages: links are `{url}/{uid}/{token}`, and `{url}/resend`
+    /// sends one again. Default `/verify-email`.
+    pub email_verification_url: String,
+    /// How long a verification or change-of-address link works, in seconds. Default 3 days.
+    pub email_verification_timeout_secs: u64,
+    /// Verification and change-of-address mails sent to one address per hour. Default 3.
+    pub verification_mails_per_address_per_hour: u32,
+    /// Mount the change-email page (`email_change_url`): the password again and the new
+    /// address, which gets a link; the address changes when it is followed, and the old one
+    /// gets a notice. Default `false`.
+    pub email_change_enabled: bool,
+    /// Path of the change-email page; links are `{url}/confirm/{uid}/{token}`. Default
+    /// `/email-change`.
+    pub email_change_url: String,
+    /// What "delete my account" (`account_delete_url`) does: `off` (no page, the default),
+    /// `deactivate` (the account stays, inactive) or `delete` (the account and its groups and
+    /// permissions are removed). Either way every session ends. Environment:
+    /// `AUTH_ACCOUNT_DELETION=deactivate`.
+    pub account_deletion: AccountDeletion,
+    /// Path of the delete-account page. Default `/account/delete`.
+    pub account_delete_url: String,
     /// Failed logins for one account from one client address before that pair is locked out.
     /// Default 5.
     pub login_failures_per_client: u32,
@@ -235,6 +276,14 @@ impl Default for AuthConfig {
             sessions_url: "/sessions".into(),
             remember_me_enabled: false,
             remember_me_default: true,
+            require_email_verification: false,
+            email_verification_url: "/verify-email".into(),
+            email_verification_timeout_secs: 3 * 24 * 3600,
+            verification_mails_per_address_per_hour: 3,
+            email_change_enabled: false,
+            email_change_url: "/email-change".into(),
+            account_deletion: AccountDeletion::Off,
+            account_delete_url: "/account/delete".into(),
             login_failures_per_client: 5,
             login_failures_per_ip: 100,
             login_failures_alert_per_account: 50,

@@ -39,6 +39,7 @@ struct Users {
     members: HashMap<i64, HashSet<String>>,
     user_perms: HashMap<i64, HashSet<String>>,
     group_perms: HashMap<String, HashSet<String>>,
+    unverified: HashSet<i64>,
 }
 
 impl MemoryStore {
@@ -200,6 +201,51 @@ impl UserStore for MemoryStore {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         g.user_mut(id)?.last_login = Some(at);
         Ok(())
+    }
+
+    async fn email_unverified(&self, id: &UserId) -> Result<bool, StoreError> {
+        let g = self.inner.read().map_err(|_| poisoned())?;
+        Ok(g.unverified.contains(&key(id)))
+    }
+
+    async fn set_email_unverified(&self, id: &UserId, unverified: bool) -> Result<bool, StoreError> {
+        let mut g = self.inner.write().map_err(|_| poisoned())?;
+        if unverified {
+            g.user_mut(id)?;
+            Ok(!g.unverified.insert(key(id)))
+        } else {
+            Ok(g.unverified.remove(&key(id)))
+        }
+    }
+
+    async fn change_email(&self, id: &UserId, from: &str, to: &str) -> Result<bool, StoreError> {
+        let mut g = self.inner.write().map_err(|_| poisoned())?;
+        let Some(old) = g.users.get(&key(id)).cloned() else {
+            return Ok(false);
+        };
+        if old.email != from {
+            return Ok(false);
+        }
+        g.check_unique(&old.username, to, Some(key(id)))?;
+        let mut user = User::clone(&old);
+        user.email = to.to_owned();
+        g.unindex(&old);
+        g.index(&user);
+        g.users.insert(key(id), Arc::new(user));
+        Ok(true)
+    }
+
+    async fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
+        let mut g = self.inner.write().map_err(|_| poisoned())?;
+        let k = key(id);
+        let Some(old) = g.users.remove(&k) else {
+            return Ok(false);
+        };
+        g.unindex(&old);
+        g.members.remove(&k);
+        g.user_perms.remove(&k);
+        g.unverified.remove(&k);
+        Ok(true)
     }
 }
 

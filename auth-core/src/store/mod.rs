@@ -97,6 +97,42 @@ pub trait UserStore: Send + Sync + 'static {
         let _ = (id, at);
         Err(StoreError::unsupported("set_last_login"))
     }
+    /// Whether the account waits for its owner to follow the link mailed at registration
+    /// (`require_email_verification`). Only such accounts can be activated by a link: an
+    /// account an admin deactivated never can. Default `false` (a store without the mark).
+    async fn email_unverified(&self, id: &UserId) -> Result<bool, StoreError> {
+        let _ = id;
+        Ok(false)
+    }
+    /// Puts the waiting-for-verification mark on `id` (`true`) or takes it off (`false`),
+    /// and answers whether it was on before, in one atomic step: a link followed twice at once
+    /// verifies once. Default: [`StoreError::Unsupported`].
+    async fn set_email_unverified(&self, id: &UserId, unverified: bool) -> Result<bool, StoreError> {
+        let _ = (id, unverified);
+        Err(StoreError::unsupported("set_email_unverified"))
+    }
+    /// Replaces the user's email by `to` if it is still `from`, in one step: `Ok(false)` when
+    /// it changed meanwhile (or the user is gone), [`StoreError::Conflict`] when `to` is
+    /// another user's. The default reads, compares and writes with
+    /// [`update_user`](Self::update_user), which is not atomic: a store that can should
+    /// override it with a conditional update.
+    async fn change_email(&self, id: &UserId, from: &str, to: &str) -> Result<bool, StoreError> {
+        let Some(mut user) = self.get_user(id).await? else {
+            return Ok(false);
+        };
+        if user.email != from {
+            return Ok(false);
+        }
+        user.email = to.to_owned();
+        self.update_user(&user).await?;
+        Ok(true)
+    }
+    /// Deletes the user with their group memberships, permissions and verification mark;
+    /// `Ok(false)` when there was no such user. Default: [`StoreError::Unsupported`].
+    async fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
+        let _ = id;
+        Err(StoreError::unsupported("delete_user"))
+    }
 }
 
 /// Who may do what: groups and `app_label.codename` permissions.

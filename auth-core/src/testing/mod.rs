@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+mod account_checks;
 mod session_checks;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::permission::Permission;
 use crate::store::{PermissionChecker, UserStore};
 use crate::user::{NewUser, UserId};
 
+pub use crate::testing::account_checks::account_lifecycle;
 pub use crate::testing::session_checks::{
     attempts, attempts_under_a_burst, session_listing, session_updates, sessions,
 };

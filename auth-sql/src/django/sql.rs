@@ -17,6 +17,9 @@ pub(super) const DJANGO_TABLES: [&str; 8] = [
 /// This crate's own table beside Django's: failed-login counters.
 pub(super) const CREATE_ATTEMPTS: &str = "CREATE TABLE IF NOT EXISTS authkit_django_attempt (key TEXT PRIMARY KEY, count INTEGER NOT NULL, expires_at BIGINT NOT NULL)";
 
+/// And the accounts that wait for their email to be verified (`require_email_verification`).
+pub(super) const CREATE_UNVERIFIED: &str = "CREATE TABLE IF NOT EXISTS authkit_django_email_unverified (user_id BIGINT PRIMARY KEY, since BIGINT NOT NULL)";
+
 macro_rules! user_select {
     ($where:literal) => {
         concat!(
@@ -80,6 +83,16 @@ statements! {
     failures = &attempts(crate::sql::FAILURES);
     release_failure = &attempts(crate::sql::RELEASE_FAILURE);
     clear_failures = &attempts(crate::sql::CLEAR_FAILURES);
+    email_unverified = &attempts(crate::sql::EMAIL_UNVERIFIED);
+    mark_unverified = &attempts(crate::sql::MARK_UNVERIFIED);
+    unmark_unverified = &attempts(crate::sql::UNMARK_UNVERIFIED);
+    // Django keeps emails unique only by convention: the swap happens only while no other
+    // user has the new address, in the same statement.
+    change_email = "UPDATE auth_user SET email = $1 WHERE id = $2 AND email = $3
+        AND NOT EXISTS (SELECT 1 FROM auth_user o WHERE o.id <> $2 AND o.email <> '' AND lower(o.email) = lower($1))";
+    delete_user_groups = "DELETE FROM auth_user_groups WHERE user_id = $1";
+    delete_user_permissions = "DELETE FROM auth_user_user_permissions WHERE user_id = $1";
+    delete_user = "DELETE FROM auth_user WHERE id = $1";
 }
 
 /// A statement of the native attempt table, on this store's own table.

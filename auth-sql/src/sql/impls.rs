@@ -250,6 +250,31 @@ macro_rules! sql_store {
                     .map_err(sql::map_write)?;
                 Ok(())
             }
+
+            async fn email_unverified(&self, id: &UserId) -> Result<bool, StoreError> {
+                self.sql_email_unverified(id).await
+            }
+
+            async fn set_email_unverified(
+                &self,
+                id: &UserId,
+                unverified: bool,
+            ) -> Result<bool, StoreError> {
+                self.sql_set_email_unverified(id, unverified).await
+            }
+
+            async fn change_email(
+                &self,
+                id: &UserId,
+                from: &str,
+                to: &str,
+            ) -> Result<bool, StoreError> {
+                self.sql_change_email(id, from, to).await
+            }
+
+            async fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
+                self.sql_delete_user(id).await
+            }
         }
 
         #[async_trait]
@@ -457,47 +482,8 @@ macro_rules! sql_store {
             }
         }
 
-        #[async_trait]
-        impl AttemptStore for $store {
-            async fn record_failure(&self, key: &str, window_secs: u64) -> Result<u32, StoreError> {
-                let n: i32 = sqlx::query_scalar(&*self.q.RECORD_FAILURE)
-                    .bind(key)
-                    .bind(auth_core::session::now_unix())
-                    .bind(window_secs as i64)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err(sql::unavailable)?;
-                Ok(n.max(0) as u32)
-            }
-
-            async fn failures(&self, key: &str) -> Result<u32, StoreError> {
-                let n: Option<i32> = sqlx::query_scalar(&*self.q.FAILURES)
-                    .bind(key)
-                    .bind(auth_core::session::now_unix())
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err(sql::unavailable)?;
-                Ok(n.unwrap_or(0).max(0) as u32)
-            }
-
-            async fn release(&self, key: &str) -> Result<(), StoreError> {
-                sqlx::query(&*self.q.RELEASE_FAILURE)
-                    .bind(key)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(sql::unavailable)?;
-                Ok(())
-            }
-
-            async fn clear(&self, key: &str) -> Result<(), StoreError> {
-                sqlx::query(&*self.q.CLEAR_FAILURES)
-                    .bind(key)
-                    .execute(&self.pool)
-                    .await
-                    .map_err(sql::unavailable)?;
-                Ok(())
-            }
-        }
+        $crate::sql::attempts::sql_attempts!($store);
+        $crate::sql::accounts::sql_accounts!($store);
     };
 }
 

@@ -37,6 +37,16 @@ pub(crate) const UPDATE_USER: &str = "UPDATE auth_user SET username = $1, userna
      is_active = $6, is_staff = $7, is_superuser = $8, last_login = $9 WHERE id = $10";
 pub(crate) const SET_PASSWORD_HASH: &str = "UPDATE auth_user SET password_hash = $1 WHERE id = $2";
 pub(crate) const SET_LAST_LOGIN: &str = "UPDATE auth_user SET last_login = $1 WHERE id = $2";
+pub(crate) const EMAIL_UNVERIFIED: &str =
+    "SELECT user_id FROM auth_email_unverified WHERE user_id = $1";
+pub(crate) const MARK_UNVERIFIED: &str = "INSERT INTO auth_email_unverified (user_id, since) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub(crate) const UNMARK_UNVERIFIED: &str = "DELETE FROM auth_email_unverified WHERE user_id = $1";
+pub(crate) const CHANGE_EMAIL: &str =
+    "UPDATE auth_user SET email = $1, email_key = $2 WHERE id = $3 AND email = $4";
+pub(crate) const DELETE_USER_GROUPS: &str = "DELETE FROM auth_user_groups WHERE user_id = $1";
+pub(crate) const DELETE_USER_PERMISSIONS: &str =
+    "DELETE FROM auth_user_permissions WHERE user_id = $1";
+pub(crate) const DELETE_USER: &str = "DELETE FROM auth_user WHERE id = $1";
 
 pub(crate) const GRANTS_PERMS: &str =
     "SELECT permission FROM auth_user_permissions WHERE user_id = $1
@@ -237,7 +247,7 @@ pub(crate) const BASE_PREFIX: &str = "auth_";
 /// The built-in tables under their names before 0.3 (the prefix `auth_`). Django's own tables
 /// are `auth_user`, `auth_group`, ...: `auth_migrations`, which Django does not have, tells
 /// that the others are this crate's.
-pub(crate) const LEGACY_TABLES: [&str; 8] = [
+pub(crate) const LEGACY_TABLES: [&str; 9] = [
     "auth_migrations",
     "auth_user",
     "auth_group",
@@ -246,6 +256,8 @@ pub(crate) const LEGACY_TABLES: [&str; 8] = [
     "auth_group_permissions",
     "auth_session",
     "auth_attempt",
+    // Newer than 0.3; here for a store that ran with the prefix `auth_` set explicitly.
+    "auth_email_unverified",
 ];
 
 /// Checks a table prefix: lower-case ASCII letters, digits and `_`, starting with a letter or
@@ -299,6 +311,13 @@ queries!(
     UPDATE_USER,
     SET_PASSWORD_HASH,
     SET_LAST_LOGIN,
+    EMAIL_UNVERIFIED,
+    MARK_UNVERIFIED,
+    UNMARK_UNVERIFIED,
+    CHANGE_EMAIL,
+    DELETE_USER_GROUPS,
+    DELETE_USER_PERMISSIONS,
+    DELETE_USER,
     GRANTS_PERMS,
     GRANTS_GROUPS,
     ENSURE_GROUP,
@@ -363,6 +382,8 @@ impl SqlStoreOptions {
     }
 }
 
+pub(crate) mod accounts;
+pub(crate) mod attempts;
 mod impls;
 pub(crate) use impls::sql_store;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::SessionCodec;
-use super::sql::{CREATE_ATTEMPTS, DJANGO_TABLES, Sql};
+use super::sql::{CREATE_ATTEMPTS, CREATE_UNVERIFIED, DJANGO_TABLES, Sql};
 use crate::sql::{map_write, unavailable};
 use auth_core::config::AuthConfig;
 use auth_core::error::StoreError;
@@ -174,6 +174,7 @@ impl DjangoStore {
         };
         store.check_tables().await?;
         on_db!(store, pool => sqlx::raw_sql(CREATE_ATTEMPTS).execute(pool).await.map(drop).map_err(unavailable))?;
+        on_db!(store, pool => sqlx::raw_sql(CREATE_UNVERIFIED).execute(pool).await.map(drop).map_err(unavailable))?;
         Ok(store)
     }
 

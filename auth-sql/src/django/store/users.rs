@@ -182,6 +182,66 @@ impl UserStore for DjangoStore {
             .await
             .map(drop)
     }
+
+    async fn email_unverified(&self, id: &UserId) -> Result<bool, StoreError> {
+        let Some(id) = id.as_i64() else {
+            return Ok(false);
+        };
+        let found: Option<i64> = on_db!(self, pool => sqlx::query_scalar(&self.sql.email_unverified).bind(id).fetch_optional(pool).await)
+            .map_err(unavailable)?;
+        Ok(found.is_some())
+    }
+
+    async fn set_email_unverified(&self, id: &UserId, unverified: bool) -> Result<bool, StoreError> {
+        if unverified {
+            let id = self.existing_user(id).await?;
+            let now = auth_core::session::now_unix();
+            Ok(self.exec2(&self.sql.mark_unverified, id, now).await? == 0)
+        } else {
+            let Some(id) = id.as_i64() else {
+                return Ok(false);
+            };
+            let n = on_db!(self, pool => sqlx::query(&self.sql.unmark_unverified).bind(id).execute(pool).await.map(|r| r.rows_affected()))
+                .map_err(map_write)?;
+            Ok(n > 0)
+        }
+    }
+
+    async fn change_email(&self, id: &UserId, from: &str, to: &str) -> Result<bool, StoreError> {
+        let Some(uid) = id.as_i64() else {
+            return Ok(false);
+        };
+        let n = on_db!(self, pool => sqlx::query(&self.sql.change_email).bind(to).bind(uid).bind(from).execute(pool).await.map(|r| r.rows_affected()))
+            .map_err(map_write)?;
+        if n > 0 {
+            return Ok(true);
+        }
+        if self.taken(&self.sql.email_taken, to, uid).await? {
+            return Err(StoreError::Conflict { field: "email" });
+        }
+        Ok(false)
+    }
+
+    /// Deletes the user's rows in `auth_user`, `auth_user_groups`,
+    /// `auth_user_user_permissions` and this crate's mark. Rows of other Django apps that
+    /// point at the user (the admin's log, an app's own models) are not this store's to
+    /// delete: while they exist the database refuses, and the error says so.
+    async fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
+        let Some(uid) = id.as_i64() else {
+            return Ok(false);
+        };
+        for sql in [
+            &self.sql.delete_user_groups,
+            &self.sql.delete_user_permissions,
+            &self.sql.unmark_unverified,
+        ] {
+            on_db!(self, pool => sqlx::query(sql).bind(uid).execute(pool).await.map(drop))
+                .map_err(map_write)?;
+        }
+        let n = on_db!(self, pool => sqlx::query(&self.sql.delete_user).bind(uid).execute(pool).await.map(|r| r.rows_affected()))
+            .map_err(map_write)?;
+        Ok(n > 0)
+    }
 }
 
 impl DjangoStore {
