@@ -64,6 +64,11 @@ pub enum AuthError {
     /// variant, so that callers cannot tell these apart and leak it to clients.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// The password is right, but the account waits for its owner to follow the link mailed
+    /// at registration (`require_email_verification`). Only a correct password gets this, so
+    /// it tells nothing to someone who does not know it.
+    #[error("the email address of this account is not verified yet")]
+    EmailNotVerified,
     /// Too many failed logins from this client: retry after the window ends.
     #[error("too many failed login attempts; retry in {retry_after_secs} seconds")]
     Throttled {

@@ -80,7 +80,13 @@ pub fn check_token(secret: &[u8], user: &User, token: &str, now: i64, timeout_se
 /// `auth-core.email-change`), also bound to `bound` (the new address, for a change of email):
 /// it stops working when the password, the last login or the email changes, or `bound`
 /// differs.
-pub fn make_bound_token(secret: &[u8], purpose: &str, user: &User, bound: &str, now: i64) -> String {
+pub fn make_bound_token(
+    secret: &[u8],
+    purpose: &str,
+    user: &User,
+    bound: &str,
+    now: i64,
+) -> String {
     let ts = (now - EPOCH_2001).max(0) as u64;
     let purpose = format!("{purpose}\0");
     let hash = digest(secret, purpose.as_bytes(), user, Some(bound), ts);
@@ -99,7 +105,15 @@ pub fn check_bound_token(
     timeout_secs: u64,
 ) -> bool {
     let purpose = format!("{purpose}\0");
-    check(secret, purpose.as_bytes(), user, Some(bound), token, now, timeout_secs)
+    check(
+        secret,
+        purpose.as_bytes(),
+        user,
+        Some(bound),
+        token,
+        now,
+        timeout_secs,
+    )
 }
 
 fn check(
@@ -215,11 +229,50 @@ mod tests {
             ..user()
         };
         assert!(!check_token(b"k", &other, &t, now, 1000));
-        let bound = make_bound_token(b"k", "auth-core.email-change", &user(), "n@example.com", now);
-        assert!(check_bound_token(b"k", "auth-core.email-change", &user(), "n@example.com", &bound, now, 1000));
-        assert!(!check_bound_token(b"k", "auth-core.email-change", &user(), "m@example.com", &bound, now, 1000), "bound to the address");
-        assert!(!check_bound_token(b"k", "auth-core.email-verification", &user(), "n@example.com", &bound, now, 1000), "bound to the purpose");
-        assert!(!check_token(b"k", &user(), &bound, now, 1000), "not a reset token");
+        let bound = make_bound_token(
+            b"k",
+            "auth-core.email-change",
+            &user(),
+            "n@example.com",
+            now,
+        );
+        assert!(check_bound_token(
+            b"k",
+            "auth-core.email-change",
+            &user(),
+            "n@example.com",
+            &bound,
+            now,
+            1000
+        ));
+        assert!(
+            !check_bound_token(
+                b"k",
+                "auth-core.email-change",
+                &user(),
+                "m@example.com",
+                &bound,
+                now,
+                1000
+            ),
+            "bound to the address"
+        );
+        assert!(
+            !check_bound_token(
+                b"k",
+                "auth-core.email-verification",
+                &user(),
+                "n@example.com",
+                &bound,
+                now,
+                1000
+            ),
+            "bound to the purpose"
+        );
+        assert!(
+            !check_token(b"k", &user(), &bound, now, 1000),
+            "not a reset token"
+        );
         for bad in ["", "-", "zzzzzzzzzzzzz-00", "abc", &format!("{t}0")] {
             assert!(!check_token(b"k", &user(), bad, now, 1000), "{bad}");
         }

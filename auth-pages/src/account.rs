@@ -10,7 +10,7 @@ use crate::render::{PasswordChangeView, SessionsView};
 
 impl AuthPages {
     /// The redirect to the login page, back here after it, for an anonymous visitor.
-    fn to_login(&self, auth: &AuthHandle, req: &PageRequest<'_>) -> PageResponse {
+    pub(super) fn to_login(&self, auth: &AuthHandle, req: &PageRequest<'_>) -> PageResponse {
         let cfg = auth.service().config();
         let sep = if cfg.login_url.contains('?') {
             '&'

@@ -17,6 +17,9 @@
 #![warn(missing_debug_implementations)]
 
 mod account;
+mod account_email;
+mod account_email_render;
+mod account_mail;
 mod account_render;
 #[cfg(test)]
 mod document_tests;
@@ -28,13 +31,15 @@ mod register;
 pub mod render;
 mod reset;
 mod reset_mail;
+mod routes;
 mod types;
 
 use std::sync::Arc;
 
 pub use render::{
-    Common, DefaultRenderer, LoginView, NoticeView, PageRenderer, PasswordChangeView, RegisterView,
-    ResetConfirmView, ResetRequestView, SessionsView,
+    AccountDeleteView, Common, ConfirmView, DefaultRenderer, EmailChangeView, LoginView,
+    NoticeView, PageRenderer, PasswordChangeView, RegisterView, ResetConfirmView, ResetRequestView,
+    SessionsView,
 };
 
 use crate::mail::{ConsoleMailer, Mailer};
@@ -45,6 +50,7 @@ use auth_core::http::safe_next;
 
 pub use login_ui::LoginUi;
 pub use reset_mail::send_reset_mail;
+pub use routes::{MountError, PagesSetup, Route, check_mount, routes};
 pub use types::{PageRequest, PageResponse};
 
 /// The built-in pages.
@@ -71,6 +77,21 @@ pub enum Page {
     /// `GET`/`POST sessions_url` (with `sessions_page_enabled`): a logged-in user sees their
     /// sessions and ends one or every other one.
     Sessions,
+    /// `GET`/`POST email_verification_url/{uid}/{token}` (with `require_email_verification`):
+    /// the link mailed at registration; the button activates the account.
+    VerifyEmail,
+    /// `POST email_verification_url/resend` (with `require_email_verification`): mails the
+    /// link again (field `identifier`), throttled.
+    VerifyEmailResend,
+    /// `GET`/`POST email_change_url` (with `email_change_enabled`): a logged-in user asks to
+    /// change their address (fields `password`, `new_email`).
+    EmailChange,
+    /// `GET`/`POST email_change_url/confirm/{uid}/{token}`: the link mailed to the new
+    /// address; the button makes the change.
+    EmailChangeConfirm,
+    /// `GET`/`POST account_delete_url` (with `account_deletion` on): a logged-in user deletes
+    /// their account (field `password`).
+    AccountDelete,
 }
 
 impl Page {
@@ -84,144 +105,6 @@ impl Page {
     ];
 }
 
-/// A route of the built-in pages: its path (with `{uid}`/`{token}` parameters where needed,
-/// the syntax both axum and actix-web use) and the page.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Route {
-    /// The path pattern.
-    pub path: String,
-    /// The page.
-    pub page: Page,
-}
-
-/// What the adapters' mount functions (`add_auth_pages` and friends) take: the
-/// [`AuthConfig`], or the [`AuthService`](auth_core::service::AuthService), with which they also check
-/// that its user store can do what the pages need (see [`check_mount`]).
-pub trait PagesSetup {
-    /// The configuration the pages follow.
-    fn pages_config(&self) -> &AuthConfig;
-    /// Whether the user store can write; `None` when not known (a bare configuration).
-    fn users_writable(&self) -> Option<bool> {
-        None
-    }
-}
-
-impl PagesSetup for AuthConfig {
-    fn pages_config(&self) -> &AuthConfig {
-        self
-    }
-}
-
-impl PagesSetup for auth_core::service::AuthService {
-    fn pages_config(&self) -> &AuthConfig {
-        self.config()
-    }
-    fn users_writable(&self) -> Option<bool> {
-        Some(self.users().is_writable())
-    }
-}
-
-/// Why pages cannot be mounted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum MountError {
-    /// A page that writes users over a read-only user store.
-    #[error(
-        "the built-in {page} page needs a user store that can write, and this one is read-only \
-         (UserStore::is_writable() is false). Turn the page off ({setting} = false, or \
-         AUTH_{env}=false), or mount only the pages you need (add_auth_pages_only with Page::Login and Page::Logout)"
-    )]
-    ReadOnlyStore {
-        /// The page.
-        page: &'static str,
-        /// The setting that turns it off.
-        setting: &'static str,
-        /// The same, as an environment variable suffix.
-        env: &'static str,
-    },
-}
-
-/// Checks that `routes` can work over `setup`: the registration and password-reset pages need
-/// a user store that can write. The adapters panic with this error at start-up, when the
-/// router is built.
-pub fn check_mount(setup: &(impl PagesSetup + ?Sized), routes: &[Route]) -> Result<(), MountError> {
-    if setup.users_writable() != Some(false) {
-        return Ok(());
-    }
-    for r in routes {
-        match r.page {
-            Page::Register => {
-                return Err(MountError::ReadOnlyStore {
-                    page: "registration",
-                    setting: "signup_enabled",
-                    env: "SIGNUP_ENABLED",
-                });
-            }
-            Page::PasswordChange => {
-                return Err(MountError::ReadOnlyStore {
-                    page: "change-password",
-                    setting: "password_change_enabled",
-                    env: "PASSWORD_CHANGE_ENABLED",
-                });
-            }
-            Page::PasswordReset | Page::PasswordResetConfirm => {
-                return Err(MountError::ReadOnlyStore {
-                    page: "password reset",
-                    setting: "password_reset_enabled",
-                    env: "PASSWORD_RESET_ENABLED",
-                });
-            }
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// The routes of the enabled pages under `cfg` (all of them when `pages` is `None`).
-pub fn routes(cfg: &AuthConfig, pages: Option<&[Page]>) -> Vec<Route> {
-    let reset = cfg.password_reset_url.trim_end_matches('/');
-    let all = [
-        (Page::Login, cfg.login_url.clone(), true),
-        (Page::Logout, cfg.logout_url.clone(), true),
-        (Page::Register, cfg.signup_url.clone(), cfg.signup_enabled),
-        (
-            Page::PasswordReset,
-            cfg.password_reset_url.clone(),
-            cfg.password_reset_enabled,
-        ),
-        (
-            Page::PasswordResetDone,
-            format!("{reset}/done"),
-            cfg.password_reset_enabled,
-        ),
-        (
-            Page::PasswordResetConfirm,
-            format!("{reset}/confirm/{{uid}}/{{token}}"),
-            cfg.password_reset_enabled,
-        ),
-        (
-            Page::PasswordResetComplete,
-            format!("{reset}/complete"),
-            cfg.password_reset_enabled,
-        ),
-        (
-            Page::PasswordChange,
-            cfg.password_change_url.clone(),
-            cfg.password_change_enabled,
-        ),
-        (
-            Page::Sessions,
-            cfg.sessions_url.clone(),
-            cfg.sessions_page_enabled,
-        ),
-    ];
-    all.into_iter()
-        .filter(|(page, _, enabled)| {
-            *enabled && cfg.enabled && pages.is_none_or(|p| p.contains(page))
-        })
-        .map(|(page, path, _)| Route { path, page })
-        .collect()
-}
 /// The built-in pages with their renderer and mailer. Cheap to clone.
 ///
 /// ```
@@ -333,6 +216,16 @@ impl AuthPages {
             (Page::PasswordChange, "POST") => self.password_change_post(auth, req).await,
             (Page::Sessions, "GET") => self.sessions_get(auth, req).await,
             (Page::Sessions, "POST") => self.sessions_post(auth, req).await,
+            (Page::VerifyEmail, "GET") => self.verify_email_get(auth, req).await,
+            (Page::VerifyEmail, "POST") => self.verify_email_post(auth, req).await,
+            (Page::VerifyEmailResend, "POST") => self.verify_email_resend(auth, req).await,
+            (Page::EmailChange, "GET") => self.email_change_get(auth, req).await,
+            (Page::EmailChange, "POST") => self.email_change_post(auth, req).await,
+            (Page::EmailChangeConfirm, "GET") => self.email_change_confirm_get(auth, req).await,
+            (Page::EmailChangeConfirm, "POST") => self.email_change_confirm_post(auth, req).await,
+            (Page::AccountDelete, "GET") => self.account_delete_get(auth, req).await,
+            (Page::AccountDelete, "POST") => self.account_delete_post(auth, req).await,
+            (Page::VerifyEmailResend, _) => PageResponse::method_not_allowed("POST"),
             (Page::Logout, _) => PageResponse::method_not_allowed("POST"),
             (Page::PasswordResetDone | Page::PasswordResetComplete, _) => {
                 PageResponse::method_not_allowed("GET, HEAD")

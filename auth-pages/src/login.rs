@@ -101,6 +101,7 @@ impl AuthPages {
                 let errors = vec![cfg.messages.invalid_login.clone()];
                 self.render_login(auth, req, identifier, errors, next, None, remember)
             }
+            Err(AuthError::EmailNotVerified) => self.not_verified(auth, req, &identifier),
             Err(AuthError::Throttled { retry_after_secs }) => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
                 let errors = vec![

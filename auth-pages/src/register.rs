@@ -71,9 +71,14 @@ impl AuthPages {
             return refused;
         }
         match auth.service().register(&reg).await {
-            Ok(_) => {
-                auth.session_insert(FLASH, cfg.messages.registered_notice.clone().into())
-                    .await;
+            Ok(user) => {
+                let notice = if cfg.require_email_verification {
+                    self.mail_verification(auth, user);
+                    &cfg.messages.verify_email_registered
+                } else {
+                    &cfg.messages.registered_notice
+                };
+                auth.session_insert(FLASH, notice.clone().into()).await;
                 PageResponse::redirect(cfg.signup_redirect_url.clone())
             }
             Err(RegisterError::Invalid(errors)) => {

@@ -7,6 +7,9 @@
 
 use maud::html;
 
+pub use crate::account_email_render::{
+    AccountDeleteView, ConfirmView, EmailChangeView, account_delete, confirm, email_change,
+};
 pub use crate::account_render::{PasswordChangeView, SessionsView, password_change, sessions};
 pub use crate::parts::{Common, layout};
 use crate::parts::{csrf_field, errors_box, field_errors};
@@ -125,6 +128,19 @@ pub trait PageRenderer: Send + Sync + 'static {
     /// The "your sessions" page.
     fn sessions(&self, v: &SessionsView<'_>) -> String {
         crate::account_render::sessions(v)
+    }
+    /// A message and one button: a verification or change-of-address link, "send the link
+    /// again".
+    fn confirm(&self, v: &ConfirmView<'_>) -> String {
+        crate::account_email_render::confirm(v)
+    }
+    /// The change-email page.
+    fn email_change(&self, v: &EmailChangeView<'_>) -> String {
+        crate::account_email_render::email_change(v)
+    }
+    /// The delete-account page.
+    fn account_delete(&self, v: &AccountDeleteView<'_>) -> String {
+        crate::account_email_render::account_delete(v)
     }
 }
 

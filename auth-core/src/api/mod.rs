@@ -160,6 +160,9 @@ impl ApiResponse {
             AuthError::InvalidCredentials => {
                 Self::error(401, "invalid_credentials", &cfg.messages.invalid_login)
             }
+            AuthError::EmailNotVerified => {
+                Self::error(403, "email_not_verified", &cfg.messages.email_not_verified)
+            }
             AuthError::Throttled { retry_after_secs } => {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
                 let message = cfg

@@ -83,7 +83,9 @@ impl AuthService {
         (username, email, errors)
     }
 
-    /// Validates a registration and creates an active user.
+    /// Validates a registration and creates an active user (inactive and waiting for
+    /// verification, with `require_email_verification`: mail it
+    /// [`email_verification_token`](Self::email_verification_token)'s link).
     ///
     /// All field checks run first. Only a valid form reaches the store, and the password is
     /// hashed before the uniqueness check, so a taken username or email costs the same time as
@@ -102,14 +104,19 @@ impl AuthService {
             return Err(RegisterError::Invalid(errors));
         }
         let hash = self.inner.pool.hash(reg.password.clone()).await?;
-        match self
-            .inner
-            .users
-            .create_user(NewUser::new(username, email, hash))
-            .await
-        {
+        let verify = self.inner.config.require_email_verification;
+        let mut new = NewUser::new(username, email, hash);
+        // With verification, the account starts inactive and marked; the link activates it.
+        new.is_active = !verify;
+        match self.inner.users.create_user(new).await {
             Ok(user) => {
-                tracing::info!(event = "registered", user_id = %user.id, "user registered");
+                if verify {
+                    self.inner
+                        .users
+                        .set_email_unverified(&user.id, true)
+                        .await?;
+                }
+                tracing::info!(event = "registered", user_id = %user.id, verification_pending = verify, "user registered");
                 Ok(user)
             }
             Err(StoreError::Conflict { field }) => {
@@ -137,33 +144,8 @@ impl AuthService {
     ) -> Result<(), PasswordChangeError> {
         let user = st.user.clone().ok_or(AuthError::NotLoggedIn)?;
         let mut errors = FormErrors::default();
-        // Wrong current passwords count like failed logins, per account: reserved before the
-        // check (atomic), so a burst of parallel guesses cannot beat the limit.
-        let c = &self.inner.config;
-        let key = format!("password_change:{}", user.id);
-        let attempts = &self.inner.attempts;
-        if attempts
-            .record_failure(&key, c.login_failure_window_secs)
-            .await
-            .map_err(AuthError::from)?
-            > c.login_failures_per_client
-        {
-            tracing::warn!(event = "password_change_throttled", user_id = %user.id, "password change refused: too many wrong current passwords");
-            return Err(AuthError::Throttled {
-                retry_after_secs: c.login_failure_window_secs,
-            }
-            .into());
-        }
-        let verified = self
-            .inner
-            .pool
-            .verify(old.to_owned(), user.password_hash.clone())
-            .await
-            .unwrap_or(false);
-        if verified {
-            attempts.release(&key).await.map_err(AuthError::from)?;
-        } else {
-            tracing::warn!(event = "password_change_failed", user_id = %user.id, "password change refused: wrong current password");
+        // Wrong current passwords count like failed logins, per account.
+        if !self.reauthenticate(&user, old).await? {
             errors.field(
                 "old_password",
                 &self.inner.config.messages.password_incorrect,

@@ -67,8 +67,10 @@ impl AuthService {
             }
             return throttled();
         }
-        match self.check_credentials(identifier, password).await {
-            Ok(user) => {
+        let checked = self.check_credentials(identifier, password).await;
+        match checked {
+            // The right password: the counters clear either way.
+            Ok(_) | Err(AuthError::EmailNotVerified) => {
                 if let Err(e) = attempts.clear(&pair).await {
                     tracing::warn!(error = %e, "could not clear failed-login count");
                 }
@@ -77,7 +79,7 @@ impl AuthService {
                 {
                     tracing::warn!(error = %e, "could not release a failed-login reservation");
                 }
-                Ok(user)
+                checked
             }
             Err(AuthError::InvalidCredentials) => {
                 // The reservations stand as the failure.
@@ -192,6 +194,14 @@ impl AuthService {
             pool.verify_dummy(password.to_owned()).await?;
             false
         };
+        if ok
+            && !user.is_active
+            && self.inner.config.require_email_verification
+            && self.inner.users.email_unverified(&user.id).await?
+        {
+            tracing::info!(event = "login_refused", reason = "email_not_verified", user_id = %user.id, "login refused: email not verified");
+            return Err(AuthError::EmailNotVerified);
+        }
         if !ok || !user.is_active {
             tracing::info!(event = "login_failed", user_id = %user.id, "login failed");
             return Err(AuthError::InvalidCredentials);

@@ -4,6 +4,7 @@
 //! - `login`: checking credentials, lockout and rate limits;
 //! - `sessions`: loading, logging in and out, saving, and what the cookie becomes;
 //! - `accounts`: registration, password changes and deactivation;
+//! - `account_email`: email verification, change of address, deleting the account;
 //! - `user_sessions`: a user's list of their sessions, and ending them.
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::store::{AttemptStore, PermissionChecker, SessionStore, UserStore};
 use crate::store::{MemoryAttemptStore, MemorySessionStore, MemoryStore};
 use crate::user::UserId;
 
+mod account_email;
 mod accounts;
 mod auth_hash;
 mod builder;
@@ -24,6 +26,7 @@ mod login;
 mod sessions;
 mod user_sessions;
 
+pub use account_email::{AccountFormError, EmailChangeRequest};
 pub use accounts::{PasswordChangeError, RegisterError, Registration};
 pub use builder::{AuthServiceBuilder, BuildError};
 pub use sessions::{CookieUpdate, SessionState};

@@ -208,7 +208,11 @@ impl UserStore for MemoryStore {
         Ok(g.unverified.contains(&key(id)))
     }
 
-    async fn set_email_unverified(&self, id: &UserId, unverified: bool) -> Result<bool, StoreError> {
+    async fn set_email_unverified(
+        &self,
+        id: &UserId,
+        unverified: bool,
+    ) -> Result<bool, StoreError> {
         let mut g = self.inner.write().map_err(|_| poisoned())?;
         if unverified {
             g.user_mut(id)?;

@@ -107,7 +107,11 @@ pub trait UserStore: Send + Sync + 'static {
     /// Puts the waiting-for-verification mark on `id` (`true`) or takes it off (`false`),
     /// and answers whether it was on before, in one atomic step: a link followed twice at once
     /// verifies once. Default: [`StoreError::Unsupported`].
-    async fn set_email_unverified(&self, id: &UserId, unverified: bool) -> Result<bool, StoreError> {
+    async fn set_email_unverified(
+        &self,
+        id: &UserId,
+        unverified: bool,
+    ) -> Result<bool, StoreError> {
         let _ = (id, unverified);
         Err(StoreError::unsupported("set_email_unverified"))
     }

@@ -38,11 +38,23 @@ pub async fn account_lifecycle(
         .unwrap();
 
     // The verification mark.
-    assert!(!store.email_unverified(&a.id).await.unwrap(), "no mark on a new user");
-    assert!(!store.set_email_unverified(&a.id, true).await.unwrap(), "was off");
-    assert!(store.set_email_unverified(&a.id, true).await.unwrap(), "was on already");
+    assert!(
+        !store.email_unverified(&a.id).await.unwrap(),
+        "no mark on a new user"
+    );
+    assert!(
+        !store.set_email_unverified(&a.id, true).await.unwrap(),
+        "was off"
+    );
+    assert!(
+        store.set_email_unverified(&a.id, true).await.unwrap(),
+        "was on already"
+    );
     assert!(store.email_unverified(&a.id).await.unwrap());
-    assert!(!store.email_unverified(&b.id).await.unwrap(), "only that user is marked");
+    assert!(
+        !store.email_unverified(&b.id).await.unwrap(),
+        "only that user is marked"
+    );
     let takes = (0..8).map(|_| {
         let store = store.clone();
         let id = a.id.clone();
@@ -58,7 +70,10 @@ pub async fn account_lifecycle(
     // A change of address.
     let (old, new) = (mail("lc_a"), mail("lc_a_new"));
     assert!(
-        !store.change_email(&a.id, &mail("elsewhere"), &new).await.unwrap(),
+        !store
+            .change_email(&a.id, &mail("elsewhere"), &new)
+            .await
+            .unwrap(),
         "only from the address in force"
     );
     match store
@@ -77,11 +92,20 @@ pub async fn account_lifecycle(
     for t in swaps {
         won += usize::from(t.await.unwrap());
     }
-    assert_eq!(won, 1, "exactly one parallel swap from the same address wins");
+    assert_eq!(
+        won, 1,
+        "exactly one parallel swap from the same address wins"
+    );
     let now = store.get_user(&a.id).await.unwrap().unwrap().email;
     assert!(store.change_email(&a.id, &now, &new).await.unwrap());
-    assert_eq!(store.find_by_email(&new).await.unwrap().map(|u| u.id), Some(a.id.clone()));
-    assert!(store.find_by_email(&old).await.unwrap().is_none(), "the old address is free");
+    assert_eq!(
+        store.find_by_email(&new).await.unwrap().map(|u| u.id),
+        Some(a.id.clone())
+    );
+    assert!(
+        store.find_by_email(&old).await.unwrap().is_none(),
+        "the old address is free"
+    );
     assert_eq!(store.get_user(&a.id).await.unwrap().unwrap().email, new);
 
     // Deleting a user.
@@ -93,10 +117,22 @@ pub async fn account_lifecycle(
     }
     store.set_email_unverified(&b.id, true).await.unwrap();
     assert!(store.delete_user(&b.id).await.unwrap());
-    assert!(store.get_user(&b.id).await.unwrap().is_none(), "the user is gone");
-    assert!(store.find_by_username(&name("lc_b")).await.unwrap().is_none());
+    assert!(
+        store.get_user(&b.id).await.unwrap().is_none(),
+        "the user is gone"
+    );
+    assert!(
+        store
+            .find_by_username(&name("lc_b"))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.find_by_email(&mail("lc_b")).await.unwrap().is_none());
-    assert!(!store.email_unverified(&b.id).await.unwrap(), "with their mark");
+    assert!(
+        !store.email_unverified(&b.id).await.unwrap(),
+        "with their mark"
+    );
     let grants = perms.grants(&b.id).await.unwrap();
     assert!(
         grants.groups.is_empty() && grants.permissions.is_empty(),

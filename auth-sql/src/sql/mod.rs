@@ -39,7 +39,8 @@ pub(crate) const SET_PASSWORD_HASH: &str = "UPDATE auth_user SET password_hash =
 pub(crate) const SET_LAST_LOGIN: &str = "UPDATE auth_user SET last_login = $1 WHERE id = $2";
 pub(crate) const EMAIL_UNVERIFIED: &str =
     "SELECT user_id FROM auth_email_unverified WHERE user_id = $1";
-pub(crate) const MARK_UNVERIFIED: &str = "INSERT INTO auth_email_unverified (user_id, since) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub(crate) const MARK_UNVERIFIED: &str =
+    "INSERT INTO auth_email_unverified (user_id, since) VALUES ($1, $2) ON CONFLICT DO NOTHING";
 pub(crate) const UNMARK_UNVERIFIED: &str = "DELETE FROM auth_email_unverified WHERE user_id = $1";
 pub(crate) const CHANGE_EMAIL: &str =
     "UPDATE auth_user SET email = $1, email_key = $2 WHERE id = $3 AND email = $4";

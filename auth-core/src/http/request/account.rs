@@ -1,10 +1,11 @@
-//! The signed-in user's own sessions, from a handler: list them, end one, end all others.
+//! The signed-in user's own account, from a handler: their sessions (list them, end one, end
+//! all others), a change of address, deleting the account.
 
 use std::sync::Arc;
 
 use crate::error::AuthError;
 use crate::http::request::AuthHandle;
-use crate::service::SessionInfo;
+use crate::service::{AccountFormError, EmailChangeRequest, SessionInfo};
 use crate::user::User;
 
 impl AuthHandle {
@@ -54,5 +55,33 @@ impl AuthHandle {
             .service
             .end_other_sessions(&user.id, &current)
             .await?)
+    }
+
+    /// Checks a change-of-address request (the password again, the new address); see
+    /// [`AuthService::request_email_change`](crate::service::AuthService::request_email_change).
+    /// Nothing changes until the mailed link is followed.
+    pub async fn request_email_change(
+        &self,
+        password: &str,
+        new_email: &str,
+    ) -> Result<EmailChangeRequest, AccountFormError> {
+        let st = self.req.state.lock().await;
+        self.req
+            .service
+            .request_email_change(&st, password, new_email)
+            .await
+    }
+
+    /// Deletes or deactivates the logged-in user's account (as `account_deletion` says) after
+    /// checking the password again; every session of theirs ends and this request is logged
+    /// out.
+    pub async fn delete_account(&mut self, password: &str) -> Result<(), AccountFormError> {
+        let mut st = self.req.state.lock().await;
+        self.req.service.delete_account(&mut st, password).await?;
+        drop(st);
+        self.user = None;
+        self.switched = Some(Arc::default());
+        self.rotate_csrf();
+        Ok(())
     }
 }

@@ -192,7 +192,11 @@ impl UserStore for DjangoStore {
         Ok(found.is_some())
     }
 
-    async fn set_email_unverified(&self, id: &UserId, unverified: bool) -> Result<bool, StoreError> {
+    async fn set_email_unverified(
+        &self,
+        id: &UserId,
+        unverified: bool,
+    ) -> Result<bool, StoreError> {
         if unverified {
             let id = self.existing_user(id).await?;
             let now = auth_core::session::now_unix();

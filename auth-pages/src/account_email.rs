@@ -1,0 +1,478 @@
+//! The account-lifecycle pages: the verification link and "send it again", change email
+//! and its link, delete account.
+
+use auth_core::error::AuthError;
+use auth_core::http::AuthHandle;
+use auth_core::service::AccountFormError;
+use auth_core::validators::FormErrors;
+
+use super::{AuthPages, FLASH, PageRequest, PageResponse, take_flash};
+use crate::account_mail::{send_email_change, send_email_changed_notice, send_verification};
+use crate::render::{AccountDeleteView, ConfirmView, EmailChangeView};
+
+/// The field of the "send the link again" form.
+pub(crate) const RESEND_FIELD: &str = "identifier";
+
+impl AuthPages {
+    fn confirm_page(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        status: u16,
+        title: &str,
+        message: String,
+        button: &str,
+    ) -> PageResponse {
+        let cfg = auth.service().config();
+        let view = ConfirmView {
+            common: self.common(auth, cfg, req, None),
+            title,
+            message,
+            button,
+            hidden: vec![],
+            errors: vec![],
+        };
+        PageResponse::html(status, self.renderer.confirm(&view))
+    }
+
+    /// The answer to a login with the right password before verification: say so, and offer
+    /// to send the link again.
+    pub(super) fn not_verified(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        identifier: &str,
+    ) -> PageResponse {
+        let cfg = auth.service().config();
+        let m = &cfg.messages;
+        let mut common = self.common(auth, cfg, req, None);
+        common.action = format!(
+            "{}/resend",
+            cfg.email_verification_url.trim_end_matches('/')
+        );
+        let view = ConfirmView {
+            common,
+            title: &m.verify_email_title,
+            message: String::new(),
+            button: &m.verify_email_resend_button,
+            hidden: vec![(RESEND_FIELD, identifier.to_owned())],
+            errors: vec![m.email_not_verified.clone()],
+        };
+        PageResponse::html(403, self.renderer.confirm(&view))
+    }
+
+    /// Mails a new account its verification link, in the background.
+    pub(super) fn mail_verification(&self, auth: &AuthHandle, user: auth_core::User) {
+        let (service, mailer, origin) = (
+            auth.service().clone(),
+            self.mailer.clone(),
+            self.link_origin.clone(),
+        );
+        tokio::spawn(async move {
+            let cfg = service.config();
+            let key = format!("verify-mail:{}", auth_core::user::fold_case(&user.email));
+            match service
+                .rate_limit(&key, cfg.verification_mails_per_address_per_hour, 3600)
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(event = "verification_mail_throttled", user_id = %user.id, "verification mail not sent: too many for this address this hour");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "verification mail not sent: counters unavailable");
+                    return;
+                }
+            }
+            if let Err(e) =
+                send_verification(&service, mailer.as_ref(), &user, origin.as_deref()).await
+            {
+                tracing::error!(error = %e, user_id = %user.id, "verification mail not sent");
+            }
+        });
+    }
+
+    fn invalid_verification(&self, auth: &AuthHandle) -> PageResponse {
+        let m = &auth.service().config().messages;
+        self.notice(
+            auth,
+            400,
+            &m.verify_email_title,
+            &m.verify_email_invalid_link,
+            true,
+        )
+    }
+
+    pub(super) async fn verify_email_get(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        let (uid, token) = (req.uid.unwrap_or(""), req.token.unwrap_or(""));
+        match auth.service().email_verification_user(uid, token).await {
+            Ok(Some(_)) => {
+                let m = &auth.service().config().messages;
+                let (title, prompt, button) = (
+                    &m.verify_email_title,
+                    &m.verify_email_prompt,
+                    &m.verify_email_button,
+                );
+                self.confirm_page(auth, req, 200, title, prompt.clone(), button)
+            }
+            Ok(None) => self.invalid_verification(auth),
+            Err(e) => self.unavailable(auth, &e),
+        }
+    }
+
+    pub(super) async fn verify_email_post(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        if let Err(r) = self.read_form(auth, req) {
+            return r;
+        }
+        let (uid, token) = (req.uid.unwrap_or(""), req.token.unwrap_or(""));
+        match auth.service().verify_email(uid, token).await {
+            Ok(Some(_)) => {
+                let cfg = auth.service().config();
+                let notice = serde_json::Value::String(cfg.messages.email_verified.clone());
+                let to = cfg.login_url.clone();
+                auth.session_insert(FLASH, notice).await;
+                PageResponse::redirect(to)
+            }
+            Ok(None) => self.invalid_verification(auth),
+            Err(e) => self.unavailable(auth, &e),
+        }
+    }
+
+    pub(super) async fn verify_email_resend(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        let form = match self.read_form(auth, req) {
+            Ok(f) => f,
+            Err(r) => return r,
+        };
+        let cfg = auth.service().config().clone();
+        if let Some(refused) = self
+            .client_limit(
+                auth,
+                "verify-resend",
+                cfg.password_resets_per_client_per_hour,
+            )
+            .await
+        {
+            return refused;
+        }
+        // The same answer whether or not the account exists or waits.
+        match auth
+            .service()
+            .awaiting_verification(form.get(RESEND_FIELD))
+            .await
+        {
+            Ok(Some(user)) => self.mail_verification(auth, user),
+            Ok(None) => tracing::info!(
+                event = "verification_resend_ignored",
+                "resend asked for no account that waits"
+            ),
+            Err(e) => return self.unavailable(auth, &e),
+        }
+        let m = &cfg.messages;
+        self.notice(
+            auth,
+            200,
+            &m.verify_email_title,
+            &m.verify_email_resent,
+            true,
+        )
+    }
+
+    fn render_email_change(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        status: u16,
+        new_email: String,
+        errors: FormErrors,
+        notice: Option<String>,
+    ) -> PageResponse {
+        let cfg = auth.service().config();
+        let view = EmailChangeView {
+            common: self.common(auth, cfg, req, notice),
+            email: auth.user().map(|u| u.email.clone()).unwrap_or_default(),
+            new_email,
+            errors,
+        };
+        PageResponse::html(status, self.renderer.email_change(&view))
+    }
+
+    pub(super) async fn email_change_get(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        if !auth.is_authenticated() {
+            return self.to_login(auth, req);
+        }
+        let notice = take_flash(auth).await;
+        self.render_email_change(auth, req, 200, String::new(), FormErrors::default(), notice)
+    }
+
+    /// The form errors of a refused change-email or delete-account form (a throttled one
+    /// says how long to wait), or the page for a store that failed.
+    fn reauth_failed(
+        &self,
+        auth: &AuthHandle,
+        e: AccountFormError,
+    ) -> Result<FormErrors, PageResponse> {
+        match e {
+            AccountFormError::Invalid(errors) => Ok(errors),
+            AccountFormError::Auth(AuthError::Throttled { retry_after_secs }) => {
+                let minutes = retry_after_secs.div_ceil(60).max(1).to_string();
+                let m = &auth.service().config().messages;
+                let mut errors = FormErrors::default();
+                errors
+                    .form
+                    .push(m.login_throttled.replace("{minutes}", &minutes));
+                Ok(errors)
+            }
+            e => Err(self.unavailable(auth, &e)),
+        }
+    }
+
+    pub(super) async fn email_change_post(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        let form = match self.read_form(auth, req) {
+            Ok(f) => f,
+            Err(r) => return r,
+        };
+        if !auth.is_authenticated() {
+            return self.to_login(auth, req);
+        }
+        let new_email = form.get("new_email").trim().to_owned();
+        let request = match auth
+            .request_email_change(form.get("password"), &new_email)
+            .await
+        {
+            Ok(r) => r,
+            Err(AccountFormError::Auth(AuthError::NotLoggedIn)) => return self.to_login(auth, req),
+            Err(e) => {
+                let retry = match &e {
+                    AccountFormError::Auth(AuthError::Throttled { retry_after_secs }) => {
+                        Some(*retry_after_secs)
+                    }
+                    _ => None,
+                };
+                return match self.reauth_failed(auth, e) {
+                    Ok(errors) => {
+                        let status = if retry.is_some() { 429 } else { 400 };
+                        let mut r =
+                            self.render_email_change(auth, req, status, new_email, errors, None);
+                        r.retry_after = retry;
+                        r
+                    }
+                    Err(r) => r,
+                };
+            }
+        };
+        let cfg = auth.service().config().clone();
+        if let Some(refused) = self
+            .client_limit(
+                auth,
+                "email-change",
+                cfg.password_resets_per_client_per_hour,
+            )
+            .await
+        {
+            return refused;
+        }
+        if request.taken {
+            // Say the same, mail nothing: the form does not tell which addresses have accounts.
+            tracing::info!(event = "email_change_refused", user_id = %request.user.id, "change of address to an address in use: no mail");
+        } else {
+            let (service, mailer, origin) = (
+                auth.service().clone(),
+                self.mailer.clone(),
+                self.link_origin.clone(),
+            );
+            tokio::spawn(async move {
+                let key = format!(
+                    "verify-mail:{}",
+                    auth_core::user::fold_case(&request.new_email)
+                );
+                let cfg = service.config();
+                match service
+                    .rate_limit(&key, cfg.verification_mails_per_address_per_hour, 3600)
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(
+                            event = "email_change_mail_throttled",
+                            "change-of-address mail not sent: too many for this address this hour"
+                        );
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "change-of-address mail not sent: counters unavailable");
+                        return;
+                    }
+                }
+                let sent = send_email_change(
+                    &service,
+                    mailer.as_ref(),
+                    &request.user,
+                    &request.new_email,
+                    origin.as_deref(),
+                );
+                if let Err(e) = sent.await {
+                    tracing::error!(error = %e, "change-of-address mail not sent");
+                }
+            });
+        }
+        let notice = cfg
+            .messages
+            .email_change_sent
+            .replace("{email}", &new_email);
+        auth.session_insert(FLASH, serde_json::Value::String(notice))
+            .await;
+        PageResponse::redirect(req.path.to_owned())
+    }
+
+    fn invalid_email_change(&self, auth: &AuthHandle) -> PageResponse {
+        let m = &auth.service().config().messages;
+        self.notice(
+            auth,
+            400,
+            &m.email_change_title,
+            &m.email_change_invalid_link,
+            true,
+        )
+    }
+
+    pub(super) async fn email_change_confirm_get(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        let (uid, token) = (req.uid.unwrap_or(""), req.token.unwrap_or(""));
+        match auth.service().email_change_target(uid, token).await {
+            Ok(Some((_, new_email))) => {
+                let m = &auth.service().config().messages;
+                let prompt = m.email_change_confirm_prompt.replace("{email}", &new_email);
+                let (title, button) = (&m.email_change_title, &m.email_change_confirm_button);
+                self.confirm_page(auth, req, 200, title, prompt, button)
+            }
+            Ok(None) => self.invalid_email_change(auth),
+            Err(e) => self.unavailable(auth, &e),
+        }
+    }
+
+    pub(super) async fn email_change_confirm_post(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        if let Err(r) = self.read_form(auth, req) {
+            return r;
+        }
+        let (uid, token) = (req.uid.unwrap_or(""), req.token.unwrap_or(""));
+        let (user, old) = match auth.service().confirm_email_change(uid, token).await {
+            Ok(Some(done)) => done,
+            Ok(None) => return self.invalid_email_change(auth),
+            Err(e) => return self.unavailable(auth, &e),
+        };
+        let (service, mailer) = (auth.service().clone(), self.mailer.clone());
+        let notified = user.clone();
+        tokio::spawn(async move {
+            if let Err(e) =
+                send_email_changed_notice(&service, mailer.as_ref(), &notified, &old).await
+            {
+                tracing::error!(error = %e, "notice to the old address not sent");
+            }
+        });
+        let cfg = auth.service().config();
+        let notice = cfg.messages.email_changed.replace("{email}", &user.email);
+        let to = if auth.user().is_some_and(|u| u.id == user.id) {
+            cfg.email_change_url.clone()
+        } else {
+            cfg.login_url.clone()
+        };
+        auth.session_insert(FLASH, serde_json::Value::String(notice))
+            .await;
+        PageResponse::redirect(to)
+    }
+
+    fn render_account_delete(
+        &self,
+        auth: &AuthHandle,
+        req: &PageRequest<'_>,
+        status: u16,
+        errors: FormErrors,
+    ) -> PageResponse {
+        let cfg = auth.service().config();
+        let view = AccountDeleteView {
+            common: self.common(auth, cfg, req, None),
+            errors,
+        };
+        PageResponse::html(status, self.renderer.account_delete(&view))
+    }
+
+    pub(super) async fn account_delete_get(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        if !auth.is_authenticated() {
+            return self.to_login(auth, req);
+        }
+        self.render_account_delete(auth, req, 200, FormErrors::default())
+    }
+
+    pub(super) async fn account_delete_post(
+        &self,
+        auth: &mut AuthHandle,
+        req: &PageRequest<'_>,
+    ) -> PageResponse {
+        let form = match self.read_form(auth, req) {
+            Ok(f) => f,
+            Err(r) => return r,
+        };
+        if !auth.is_authenticated() {
+            return self.to_login(auth, req);
+        }
+        match auth.delete_account(form.get("password")).await {
+            Ok(()) => {
+                let cfg = auth.service().config();
+                let notice = serde_json::Value::String(cfg.messages.account_deleted.clone());
+                let to = cfg.login_url.clone();
+                auth.session_insert(FLASH, notice).await;
+                PageResponse::redirect(to)
+            }
+            Err(AccountFormError::Auth(AuthError::NotLoggedIn)) => self.to_login(auth, req),
+            Err(e) => {
+                let retry = match &e {
+                    AccountFormError::Auth(AuthError::Throttled { retry_after_secs }) => {
+                        Some(*retry_after_secs)
+                    }
+                    _ => None,
+                };
+                match self.reauth_failed(auth, e) {
+                    Ok(errors) => {
+                        let status = if retry.is_some() { 429 } else { 400 };
+                        let mut r = self.render_account_delete(auth, req, status, errors);
+                        r.retry_after = retry;
+                        r
+                    }
+                    Err(r) => r,
+                }
+            }
+        }
+    }
+}
