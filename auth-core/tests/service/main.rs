@@ -1,5 +1,6 @@
 //! The auth service's rules, over the in-memory stores, one module per flow.
 
+mod account_email;
 mod accounts;
 mod helpers;
 mod login;
