@@ -7,7 +7,9 @@ use auth_core::service::AccountFormError;
 use auth_core::validators::FormErrors;
 
 use super::{AuthPages, FLASH, PageRequest, PageResponse, take_flash};
-use crate::account_mail::{send_email_change, send_email_changed_notice, send_verification};
+use crate::account_mail::{
+    address_allows, send_email_change, send_email_changed_notice, send_verification,
+};
 use crate::render::{AccountDeleteView, ConfirmView, EmailChangeView};
 
 /// The field of the "send the link again" form.
@@ -69,21 +71,8 @@ impl AuthPages {
             self.link_origin.clone(),
         );
         tokio::spawn(async move {
-            let cfg = service.config();
-            let key = format!("verify-mail:{}", auth_core::user::fold_case(&user.email));
-            match service
-                .rate_limit(&key, cfg.verification_mails_per_address_per_hour, 3600)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(event = "verification_mail_throttled", user_id = %user.id, "verification mail not sent: too many for this address this hour");
-                    return;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "verification mail not sent: counters unavailable");
-                    return;
-                }
+            if !address_allows(&service, &user.email, "verification").await {
+                return;
             }
             if let Err(e) =
                 send_verification(&service, mailer.as_ref(), &user, origin.as_deref()).await
@@ -302,27 +291,8 @@ impl AuthPages {
                 self.link_origin.clone(),
             );
             tokio::spawn(async move {
-                let key = format!(
-                    "verify-mail:{}",
-                    auth_core::user::fold_case(&request.new_email)
-                );
-                let cfg = service.config();
-                match service
-                    .rate_limit(&key, cfg.verification_mails_per_address_per_hour, 3600)
-                    .await
-                {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        tracing::warn!(
-                            event = "email_change_mail_throttled",
-                            "change-of-address mail not sent: too many for this address this hour"
-                        );
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "change-of-address mail not sent: counters unavailable");
-                        return;
-                    }
+                if !address_allows(&service, &request.new_email, "change-of-address").await {
+                    return;
                 }
                 let sent = send_email_change(
                     &service,

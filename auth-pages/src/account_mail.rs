@@ -31,6 +31,29 @@ fn fill(service: &AuthService, template: &str, user: &User, link: &str, email: &
         .replace("{email}", email)
 }
 
+/// Counts one mail to `address` against `verification_mails_per_address_per_hour` (shared by
+/// the verification and change-of-address mails); `false`, logged, when it is over or the
+/// counters cannot be reached (fail closed).
+pub(crate) async fn address_allows(service: &AuthService, address: &str, what: &str) -> bool {
+    let key = format!("verify-mail:{}", auth_core::user::fold_case(address));
+    let limit = service.config().verification_mails_per_address_per_hour;
+    match service.rate_limit(&key, limit, 3600).await {
+        Ok(true) => true,
+        Ok(false) => {
+            tracing::warn!(
+                event = "account_mail_throttled",
+                mail = what,
+                "mail not sent: too many for this address this hour"
+            );
+            false
+        }
+        Err(e) => {
+            tracing::error!(error = %e, mail = what, "mail not sent: counters unavailable");
+            false
+        }
+    }
+}
+
 /// Mails `user` the link that verifies their address and activates their account.
 pub(crate) async fn send_verification(
     service: &AuthService,
