@@ -4,7 +4,7 @@
 //! | variable | meaning | default |
 //! | --- | --- | --- |
 //! | `BIND_ADDR` | address to listen on | `127.0.0.1:3000` |
-//! | `DATABASE_URL` | `sqlite://file.db`, a file path, `sqlite::memory:`, or `postgres://user@host/db` (feature `postgres`) | `sqlite://local_auth.db` (created on first run) |
+//! | `DATABASE_URL` | `sqlite://file.db`, a file path, `sqlite::memory:`, `postgres://user@host/db` (feature `postgres`), or `memory://` (the in-memory stores: everything is gone when the process ends, and admin subcommands, being another process, do not see it) | `sqlite://local_auth.db` (created on first run) |
 //! | `AUTH_SCHEMA` | `django`: `DATABASE_URL` is a Django project's database, whose users, permissions and sessions are used as Django keeps them (feature `django`; see `auth_sql::django`) | `native` |
 //! | `AUTH_DB_SCHEMA` | PostgreSQL schema for the auth tables (created if missing) | the database's default |
 //! | `SESSION_URL` | `redis://host:port` to keep sessions in Redis (feature `redis`) | sessions in the database |
@@ -56,7 +56,7 @@ pub enum SetupError {
     },
     /// The URL names a backend this build does not have.
     #[error(
-        "unsupported store URL {0:?}: use sqlite://path/to/file.db, a file path, postgres://... (feature `postgres`) or, for SESSION_URL, redis://... (feature `redis`)"
+        "unsupported store URL {0:?}: use sqlite://path/to/file.db, a file path, postgres://... (feature `postgres`), memory:// or, for SESSION_URL, redis://... (feature `redis`)"
     )]
     UnsupportedUrl(String),
 }
@@ -118,6 +118,17 @@ impl Setup {
                     "AUTH_SCHEMA=django needs the `django` feature of auth-core (or of the adapter crate)".into(),
                 )
                 .into());
+        } else if database_url.starts_with("memory://") {
+            tracing::warn!(
+                "DATABASE_URL=memory://: users and sessions live in this process only and are gone when it ends"
+            );
+            let store = Arc::new(auth_core::store::MemoryStore::new());
+            (
+                store.clone(),
+                store,
+                Arc::new(auth_core::store::MemorySessionStore::new()),
+                Arc::new(auth_core::store::MemoryAttemptStore::new()),
+            )
         } else if database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://")
         {

@@ -50,9 +50,14 @@ fn from_base36(s: &str) -> Option<u64> {
 const RESET: &[u8] = b"auth-core.password-reset\0";
 
 fn digest(secret: &[u8], purpose: &[u8], user: &User, bound: Option<&str>, ts: u64) -> String {
-    let login = user
-        .last_login
-        .map_or(String::new(), |t| t.unix_timestamp().to_string());
+    // A reset link dies at the next login (as Django's); a bound link (verification, change
+    // of address) must survive the user logging in on another device to open the mail.
+    let login = match bound {
+        None => user
+            .last_login
+            .map_or(String::new(), |t| t.unix_timestamp().to_string()),
+        Some(_) => String::new(),
+    };
     let mut value = format!(
         "{}\0{}\0{}\0{}\0{}",
         user.id, user.password_hash, login, ts, user.email
@@ -78,8 +83,8 @@ pub fn check_token(secret: &[u8], user: &User, token: &str, now: i64, timeout_se
 
 /// A token like [`make_token`]'s for another `purpose` (a label such as
 /// `auth-core.email-change`), also bound to `bound` (the new address, for a change of email):
-/// it stops working when the password, the last login or the email changes, or `bound`
-/// differs.
+/// it stops working when the password or the email changes, or `bound` differs (not at the
+/// next login, unlike a reset token).
 pub fn make_bound_token(
     secret: &[u8],
     purpose: &str,
@@ -273,6 +278,12 @@ mod tests {
             !check_token(b"k", &user(), &bound, now, 1000),
             "not a reset token"
         );
+        let purpose = "auth-core.email-change";
+        let live =
+            |u: &User| check_bound_token(b"k", purpose, u, "n@example.com", &bound, now, 1000);
+        assert!(live(&logged), "a login elsewhere leaves the link alive");
+        assert!(!live(&moved), "single use: the address changed");
+        assert!(!live(&changed), "a new password ends it");
         for bad in ["", "-", "zzzzzzzzzzzzz-00", "abc", &format!("{t}0")] {
             assert!(!check_token(b"k", &user(), bad, now, 1000), "{bad}");
         }

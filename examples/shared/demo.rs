@@ -23,26 +23,31 @@ struct Cli {
     command: Option<AdminCommand>,
 }
 
-/// Logs to standard error, reads the command line and the environment, and runs an admin
+/// Logs to standard output (`RUST_LOG` filters, default `info`; `AUTH_LOG_FORMAT=json` gives
+/// one JSON object a line), reads the command line and the environment, and runs an admin
 /// subcommand if one was given (then exits). Returns the set-up to serve with.
 pub async fn boot(framework: &str) -> Setup {
     use std::io::IsTerminal as _;
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    );
+    match std::env::var("AUTH_LOG_FORMAT").as_deref() {
+        Ok(f) if f.eq_ignore_ascii_case("json") => logs.json().init(),
         // Colour only on a terminal: a file, a pipe or a container log gets plain text.
-        .with_ansi(std::io::stdout().is_terminal())
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+        _ => logs.with_ansi(std::io::stdout().is_terminal()).init(),
+    }
     let about =
         format!("The local-auth demo on {framework}. Without a subcommand, serves the app.");
     let cli = Cli::from_arg_matches(&Cli::command().about(about).get_matches())
         .unwrap_or_else(|e| e.exit());
-    // The demo turns the account pages on; AUTH_* variables can still turn them off.
+    // The demo turns the account pages on; AUTH_* variables can still turn them off (and
+    // AUTH_REQUIRE_EMAIL_VERIFICATION=true turns email verification on).
     let base = AuthConfig {
         password_change_enabled: true,
         sessions_page_enabled: true,
         remember_me_enabled: true,
+        email_change_enabled: true,
+        account_deletion: crate::auth_core::config::AccountDeletion::Delete,
         ..AuthConfig::default()
     };
     let setup = match Setup::from_env_over(base).await {
@@ -91,7 +96,7 @@ pub fn page(
 /// The home page's content.
 pub fn index(cfg: &AuthConfig, logged_in: bool) -> Markup {
     html! {
-        p { "This demo shows login (with remember me), registration, logout, password reset and change, your sessions, and pages guarded by permissions, groups and staff status." }
+        p { "This demo shows login (with remember me), registration (with email verification when AUTH_REQUIRE_EMAIL_VERIFICATION=true), logout, password reset and change, changing your email address, your sessions, deleting your account, and pages guarded by permissions, groups and staff status." }
         div.links {
             a href="/protected" { "Protected page" }
             a href="/reports" { "Reports (needs shop.view_reports)" }
@@ -105,8 +110,14 @@ pub fn index(cfg: &AuthConfig, logged_in: bool) -> Markup {
             @if logged_in && cfg.password_change_enabled {
                 a href=(cfg.password_change_url) { "Change password" }
             }
+            @if logged_in && cfg.email_change_enabled {
+                a href=(cfg.email_change_url) { "Change email" }
+            }
             @if logged_in && cfg.sessions_page_enabled {
                 a href=(cfg.sessions_url) { "Your sessions" }
+            }
+            @if logged_in && cfg.account_deletion != crate::auth_core::config::AccountDeletion::Off {
+                a href=(cfg.account_delete_url) { "Delete account" }
             }
         }
     }

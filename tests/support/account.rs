@@ -16,6 +16,8 @@ pub struct Site {
     pub base: String,
     /// `127.0.0.1:PORT`.
     pub addr: String,
+    /// Where the app writes its mail (one `.eml` file each).
+    pub mail_dir: std::path::PathBuf,
 }
 
 impl From<&crate::server::Server> for Site {
@@ -23,6 +25,7 @@ impl From<&crate::server::Server> for Site {
         Site {
             base: s.base.clone(),
             addr: s.addr.clone(),
+            mail_dir: s.mail_dir(),
         }
     }
 }
@@ -469,6 +472,8 @@ pub async fn password_change_json(site: &Site, user: &str, new_password: &str) {
 /// Where an example app keeps its data in [`on_example`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stores {
+    /// The in-memory stores (`DATABASE_URL=memory://`); users are registered over HTTP.
+    Memory,
     /// Its own SQLite file (the default set-up).
     Sqlite,
     /// `DATABASE_URL` (PostgreSQL) for users and sessions.
@@ -500,14 +505,21 @@ pub fn fresh_name(prefix: &str) -> String {
 }
 
 /// Starts example `bin` over `stores` (skipping, and saying so, when the database is not
-/// configured) with two fresh users with password [`PW`], and runs `scenario` on it.
+/// configured) with two fresh users with password [`PW`], and runs `scenario` on it. The app
+/// runs with every account page on, `AUTH_REQUIRE_EMAIL_VERIFICATION=true` and
+/// `AUTH_LOGIN_FIELDS=username,email` (what [`crate::account_email`] expects).
 pub async fn on_example<F, Fut>(bin: &str, stores: Stores, scenario: F)
 where
     F: FnOnce(Site, String, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let mut env: Vec<(&str, String)> = Vec::new();
-    if stores != Stores::Sqlite {
+    let mut env: Vec<(&str, String)> = vec![
+        ("AUTH_REQUIRE_EMAIL_VERIFICATION", "true".into()),
+        ("AUTH_LOGIN_FIELDS", "username,email".into()),
+    ];
+    if stores == Stores::Memory {
+        env.push(("DATABASE_URL", "memory://".into()));
+    } else if stores != Stores::Sqlite {
         let Some(pg) = url("DATABASE_URL", "postgres") else {
             return;
         };
@@ -521,8 +533,15 @@ where
     }
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let server = crate::server::Server::start_with(bin, &env).await;
+    let site = Site::from(&server);
     let (a, b) = (fresh_name("acct"), fresh_name("other"));
-    crate::blackbox::seed_one(&server, &a).await;
-    crate::blackbox::seed_one(&server, &b).await;
-    scenario(Site::from(&server), a, b).await;
+    for name in [&a, &b] {
+        if stores == Stores::Memory {
+            // The admin command line is another process: it cannot see this one's memory.
+            crate::account_email::register_verified(&site, name).await;
+        } else {
+            crate::blackbox::seed_one(&server, name).await;
+        }
+    }
+    scenario(site, a, b).await;
 }

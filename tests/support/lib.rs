@@ -30,6 +30,7 @@ pub mod deps {
 }
 
 pub mod account;
+pub mod account_email;
 pub mod attacks;
 pub mod blackbox;
 

@@ -1,16 +1,23 @@
-//! The account endpoints of the JSON API: change the password, list and end sessions.
+//! The account endpoints of the JSON API: change the password, list and end sessions, delete
+//! the account.
 
 use super::{ApiRequest, ApiResponse, json_body};
 use crate::config::AuthConfig;
 use crate::error::{AuthError, StoreError};
 use crate::http::request::AuthHandle;
-use crate::service::PasswordChangeError;
+use crate::service::{AccountFormError, PasswordChangeError};
+use crate::validators::FormErrors;
 
 #[derive(serde::Deserialize)]
 struct PasswordChange {
     old_password: String,
     new_password: String,
     confirm_password: String,
+}
+
+#[derive(serde::Deserialize)]
+struct DeleteAccount {
+    password: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -63,25 +70,50 @@ pub(super) async fn password_change(
                 "other_sessions_kept": cfg.password_change_keeps_other_sessions,
             }),
         ),
-        Err(PasswordChangeError::Invalid(errors)) => {
-            let message = errors
-                .fields
-                .values()
-                .flatten()
-                .chain(&errors.form)
-                .next()
-                .cloned()
-                .unwrap_or_default();
-            ApiResponse::json(
-                400,
-                &serde_json::json!({
-                    "error": "invalid",
-                    "message": message,
-                    "fields": errors.fields,
-                }),
-            )
-        }
+        Err(PasswordChangeError::Invalid(errors)) => invalid(&errors),
         Err(PasswordChangeError::Auth(e)) => ApiResponse::for_auth_error(&e, cfg),
+    }
+}
+
+/// `400 invalid` with the form's first message and every field's.
+fn invalid(errors: &FormErrors) -> ApiResponse {
+    let message = errors
+        .fields
+        .values()
+        .flatten()
+        .chain(&errors.form)
+        .next()
+        .cloned()
+        .unwrap_or_default();
+    ApiResponse::json(
+        400,
+        &serde_json::json!({
+            "error": "invalid",
+            "message": message,
+            "fields": errors.fields,
+        }),
+    )
+}
+
+pub(super) async fn delete_account(
+    auth: &mut AuthHandle,
+    req: &ApiRequest<'_>,
+    cfg: &AuthConfig,
+) -> ApiResponse {
+    if !auth.is_authenticated() {
+        return unauthenticated(cfg);
+    }
+    let body: DeleteAccount = match json_body(auth, req, cfg, "send {\"password\": \"...\"}") {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match auth.delete_account(&body.password).await {
+        Ok(()) => ApiResponse::json(
+            200,
+            &serde_json::json!({ "deleted": true, "mode": cfg.account_deletion }),
+        ),
+        Err(AccountFormError::Invalid(errors)) => invalid(&errors),
+        Err(AccountFormError::Auth(e)) => ApiResponse::for_auth_error(&e, cfg),
     }
 }
 

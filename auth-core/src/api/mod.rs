@@ -12,6 +12,8 @@
 //! | `GET {base}/sessions` | with `sessions_page_enabled`: `200 {"sessions": [..]}` ([`SessionInfo`](crate::service::SessionInfo), this one first) |
 //! | `POST {base}/sessions/end` | with `sessions_page_enabled`: JSON `{"handle"}` or `{"others": true}`: `200 {"ended"}`; `404 not_found` for a handle the user has no live session under |
 //!
+//! | `POST {base}/account/delete` | with `account_deletion` on: JSON `{"password"}`: `200 {"deleted", "mode"}`, every session ended and this one logged out; `400 invalid` with `fields` for a wrong password |
+//!
 //! `POST {base}/login` also takes `"remember_me": bool` when `remember_me_enabled` is on.
 //!
 //! Errors are JSON `{"error": code, "message": text}`: `400 bad_request` (not JSON, a field
@@ -53,12 +55,15 @@ pub enum Endpoint {
     Sessions,
     /// `POST {base}/sessions/end` (with `sessions_page_enabled`).
     EndSession,
+    /// `POST {base}/account/delete` (with `account_deletion` on).
+    DeleteAccount,
 }
 
 impl Endpoint {
     /// Every endpoint with its path under `base` (`/api/auth` by default). The
-    /// password-change and sessions endpoints answer `404 not_found` unless their pages are
-    /// enabled (`password_change_enabled`, `sessions_page_enabled`).
+    /// password-change, sessions and delete-account endpoints answer `404 not_found` unless
+    /// their pages are enabled (`password_change_enabled`, `sessions_page_enabled`,
+    /// `account_deletion`).
     pub fn routes(base: &str) -> Vec<(String, Endpoint)> {
         let base = base.trim_end_matches('/');
         [
@@ -69,6 +74,7 @@ impl Endpoint {
             ("password-change", Endpoint::PasswordChange),
             ("sessions", Endpoint::Sessions),
             ("sessions/end", Endpoint::EndSession),
+            ("account/delete", Endpoint::DeleteAccount),
         ]
         .into_iter()
         .map(|(p, e)| (format!("{base}/{p}"), e))
@@ -79,7 +85,10 @@ impl Endpoint {
     pub fn reads_body(self) -> bool {
         matches!(
             self,
-            Endpoint::Login | Endpoint::PasswordChange | Endpoint::EndSession
+            Endpoint::Login
+                | Endpoint::PasswordChange
+                | Endpoint::EndSession
+                | Endpoint::DeleteAccount
         )
     }
 
@@ -88,6 +97,7 @@ impl Endpoint {
         match self {
             Endpoint::PasswordChange => cfg.password_change_enabled,
             Endpoint::Sessions | Endpoint::EndSession => cfg.sessions_page_enabled,
+            Endpoint::DeleteAccount => cfg.account_deletion != crate::config::AccountDeletion::Off,
             _ => true,
         }
     }
@@ -97,7 +107,8 @@ impl Endpoint {
             Endpoint::Login
             | Endpoint::Logout
             | Endpoint::PasswordChange
-            | Endpoint::EndSession => "POST",
+            | Endpoint::EndSession
+            | Endpoint::DeleteAccount => "POST",
             Endpoint::Me | Endpoint::Csrf | Endpoint::Sessions => "GET",
         }
     }
@@ -268,6 +279,7 @@ pub async fn handle(
         Endpoint::PasswordChange => account::password_change(auth, req, &cfg).await,
         Endpoint::Sessions => account::sessions(auth, &cfg).await,
         Endpoint::EndSession => account::end_session(auth, req, &cfg).await,
+        Endpoint::DeleteAccount => account::delete_account(auth, req, &cfg).await,
     }
 }
 
