@@ -229,3 +229,110 @@ async fn security_events_are_logged_without_secrets() {
         );
     }
 }
+
+/// Waits for the `n`th mail of `outbox` (1-based) and returns its link's path.
+async fn nth_link(outbox: &Outbox, n: usize) -> String {
+    for _ in 0..200 {
+        if outbox.0.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let mail = outbox.0.lock().unwrap()[n - 1].body.clone();
+    mail.split_whitespace()
+        .find(|w| w.starts_with("http://testserver/"))
+        .unwrap_or_else(|| panic!("no link in {mail}"))
+        .trim_start_matches("http://testserver")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn account_lifecycle_events_are_logged_without_secrets() {
+    let log = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let config = auth_core::AuthConfig {
+        secret_key: "audit-secret".into(),
+        site_origin: Some("http://testserver".into()),
+        require_email_verification: true,
+        email_change_enabled: true,
+        account_deletion: auth_core::config::AccountDeletion::Delete,
+        ..Default::default()
+    };
+    let f = fixture_with(config.clone()).await;
+    let outbox = Outbox::default();
+    let app = AxumApp(
+        add_auth_pages_with(
+            Router::new(),
+            &config,
+            AuthPages::new().mailer(outbox.clone()),
+        )
+        .layer(AuthLayer::new(f.service.clone())),
+    );
+    let mut s = Session::new(&app);
+    let r = s
+        .submit(
+            "/register",
+            "/register",
+            &[
+                ("username", "closer"),
+                ("email", "closer@example.com"),
+                ("password", PW1),
+                ("confirm_password", PW1),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let verify = nth_link(&outbox, 1).await;
+    assert_eq!(s.submit(&verify, &verify, &[]).await.status, 303);
+    let r = s
+        .submit(
+            "/login",
+            "/login",
+            &[("username", "closer"), ("password", PW1)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = s
+        .submit(
+            "/email-change",
+            "/email-change",
+            &[("password", PW1), ("new_email", "closer.new@example.com")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let change = nth_link(&outbox, 2).await;
+    assert_eq!(s.submit(&change, &change, &[]).await.status, 303);
+    let r = s
+        .submit("/account/delete", "/account/delete", &[("password", PW1)])
+        .await;
+    assert_eq!(r.status, 303);
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    for event in [
+        "event=\"registered\"",
+        "event=\"verification_mail_sent\"",
+        "event=\"email_verified\"",
+        "event=\"email_change_mail_sent\"",
+        "event=\"email_changed\"",
+        "event=\"account_deleted\"",
+    ] {
+        assert!(text.contains(event), "missing {event} in the log:\n{text}");
+    }
+    let mut secrets = vec![PW1.to_owned()];
+    for link in [&verify, &change] {
+        secrets.push(link.rsplit('/').next().unwrap().to_owned());
+    }
+    secrets.extend(s.jar_values());
+    for secret in &secrets {
+        assert!(secret.len() >= 8, "{secret}");
+        assert!(
+            !text.contains(secret.as_str()),
+            "the log contains a secret ({secret}):\n{text}"
+        );
+    }
+}

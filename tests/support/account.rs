@@ -516,6 +516,10 @@ where
     let mut env: Vec<(&str, String)> = vec![
         ("AUTH_REQUIRE_EMAIL_VERIFICATION", "true".into()),
         ("AUTH_LOGIN_FIELDS", "username,email".into()),
+        // Every test registers from 127.0.0.1, and PostgreSQL and Redis keep the per-client
+        // counters between tests and runs; the limits have tests of their own.
+        ("AUTH_REGISTRATIONS_PER_CLIENT_PER_HOUR", "100000".into()),
+        ("AUTH_PASSWORD_RESETS_PER_CLIENT_PER_HOUR", "100000".into()),
     ];
     if stores == Stores::Memory {
         env.push(("DATABASE_URL", "memory://".into()));

@@ -1,6 +1,7 @@
 //! An end-to-end test in a real headless Chromium, driven over WebDriver (chromedriver) with a
-//! small client: register, log in, see the protected page, log out. Screenshots go to
-//! `docs/screenshots/`.
+//! small client: register, log in, see the protected page, log out; then the account pages
+//! (remember me, your sessions, change password, change email, delete account). Screenshots
+//! go to `docs/screenshots/`.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -199,6 +200,13 @@ impl Chrome {
             .to_owned()
     }
 
+    /// The browser's cookie `name` as WebDriver reports it (`expiry` absent for a
+    /// browser-session cookie), or `None`.
+    pub async fn cookie(&self, name: &str) -> Option<Value> {
+        let all = self.call("GET", &self.s("/cookie"), None).await;
+        all.as_array()?.iter().find(|c| c["name"] == name).cloned()
+    }
+
     pub async fn resize(&self, width: u32, height: u32) {
         self.call(
             "POST",
@@ -344,5 +352,109 @@ pub async fn register_login_logout(server: &Server, shots: &std::path::Path, pre
     chrome.wait_url("/").await;
     chrome.goto(&format!("{base}/protected")).await;
     chrome.wait_url("/login?next=/protected").await;
+    chrome.quit().await;
+}
+
+/// The account pages in a real browser, for `user` (password `password`, registered and not
+/// logged in): log in with remember me unchecked (a cookie without expiry), see this and a
+/// second session on the sessions page and end the other, change the password (still logged
+/// in), and open the change-email and delete-account pages. Screenshots:
+/// `{prefix}-sessions.png`, `{prefix}-password-change.png`, `{prefix}-email-change.png`,
+/// `{prefix}-account-delete.png`.
+pub async fn account_pages(
+    server: &Server,
+    shots: &std::path::Path,
+    prefix: &str,
+    user: &str,
+    password: &str,
+) {
+    let chrome = Chrome::start().await;
+    let base = &server.base;
+
+    // Remember me, unchecked: the browser keeps the cookie until it closes.
+    chrome.goto(&format!("{base}/login")).await;
+    chrome.wait_url("/login").await;
+    let checkbox = "input[name=remember_me]";
+    let checked = chrome
+        .call(
+            "POST",
+            &chrome.s("/execute/sync"),
+            Some(json!({"script": format!("return document.querySelector('{checkbox}').checked"), "args": []})),
+        )
+        .await;
+    assert_eq!(checked, json!(true), "remember me is checked by default");
+    chrome.click(checkbox).await;
+    chrome.fill("input[name=username]", user).await;
+    chrome.fill("input[name=password]", password).await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/").await;
+    let cookie = chrome.cookie("sessionid").await.expect("a session cookie");
+    assert!(
+        cookie.get("expiry").is_none_or(Value::is_null),
+        "remember me unchecked gives a browser-session cookie: {cookie}"
+    );
+
+    // A second session elsewhere, seen on the sessions page and ended from there.
+    let mut phone = auth_tests::server::Browser::new(server);
+    phone.headers.push((
+        "user-agent".into(),
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1".into(),
+    ));
+    phone.login(user, password).await;
+    assert_eq!(phone.get("/protected").await.status, 200);
+    chrome.goto(&format!("{base}/sessions")).await;
+    chrome.wait_url("/sessions").await;
+    let listed = chrome.text("ul.sessions").await;
+    assert!(listed.contains("Chrome"), "this browser: {listed}");
+    assert!(listed.contains("iPhone"), "the other session: {listed}");
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-sessions.png")))
+        .await;
+    chrome.click("button[value=end_others]").await;
+    chrome.wait_url("/sessions").await;
+    assert!(!chrome.text("ul.sessions").await.contains("iPhone"));
+    assert_eq!(
+        phone.get("/protected").await.status,
+        303,
+        "the other session ended"
+    );
+
+    // Change the password; this session stays.
+    let new_password = "a changed browser password";
+    chrome.goto(&format!("{base}/password-change")).await;
+    chrome.wait_url("/password-change").await;
+    chrome.fill("input[name=old_password]", password).await;
+    chrome.fill("input[name=new_password]", new_password).await;
+    chrome
+        .fill("input[name=confirm_password]", new_password)
+        .await;
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-password-change.png")))
+        .await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/password-change").await;
+    assert!(
+        chrome.source().await.contains("Your password was changed"),
+        "the page says so"
+    );
+    chrome.goto(&format!("{base}/protected")).await;
+    chrome.wait_url("/protected").await;
+    let mut check = auth_tests::server::Browser::new(server);
+    check.login(user, new_password).await;
+
+    // The change-email and delete-account pages.
+    chrome.goto(&format!("{base}/email-change")).await;
+    chrome.wait_url("/email-change").await;
+    chrome
+        .fill("input[name=new_email]", "new-address@example.com")
+        .await;
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-email-change.png")))
+        .await;
+    chrome.goto(&format!("{base}/account/delete")).await;
+    chrome.wait_url("/account/delete").await;
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-account-delete.png")))
+        .await;
     chrome.quit().await;
 }

@@ -1,4 +1,5 @@
-//! Register, log in, see the protected page and log out in a real headless Chromium.
+//! Register, log in, see the protected page and log out in a real headless Chromium; then
+//! remember me, the sessions page, change password, change email and delete account.
 //! Screenshots: `docs/screenshots/axum-*.png`.
 
 #[path = "../../../tests/support/browser.rs"]
@@ -14,4 +15,6 @@ async fn register_login_protected_logout_in_chromium() {
     let server = Server::start(env!("CARGO_BIN_EXE_local-auth-axum")).await;
     let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
     browser::register_login_logout(&server, &shots, "axum").await;
+    let (user, password) = ("browser_user", "a long browser password");
+    browser::account_pages(&server, &shots, "axum", user, password).await;
 }
