@@ -35,6 +35,17 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
     }
 }
 
+/// This thread's log, as text, from now until the guard drops.
+fn capture() -> (Buffer, tracing::subscriber::DefaultGuard) {
+    let log = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    (log, tracing::subscriber::set_default(subscriber))
+}
+
 #[derive(Clone, Default)]
 struct Outbox(Arc<Mutex<Vec<Email>>>);
 
@@ -71,13 +82,7 @@ const PW3: &str = "third secret phrase";
 
 #[tokio::test]
 async fn security_events_are_logged_without_secrets() {
-    let log = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(log.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (log, _guard) = capture();
 
     let config = auth_core::AuthConfig {
         secret_key: "audit-secret".into(),
@@ -248,13 +253,7 @@ async fn nth_link(outbox: &Outbox, n: usize) -> String {
 
 #[tokio::test]
 async fn account_lifecycle_events_are_logged_without_secrets() {
-    let log = Buffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(log.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (log, _guard) = capture();
     let config = auth_core::AuthConfig {
         secret_key: "audit-secret".into(),
         site_origin: Some("http://testserver".into()),

@@ -2,7 +2,6 @@
 
 use auth_core::error::{AuthError, StoreError};
 use auth_core::http::AuthHandle;
-use auth_core::service::PasswordChangeError;
 use auth_core::validators::FormErrors;
 
 use super::{AuthPages, FLASH, PageRequest, PageResponse, take_flash};
@@ -81,30 +80,9 @@ impl AuthPages {
                 auth.session_insert(FLASH, m).await;
                 PageResponse::redirect(req.path.to_owned())
             }
-            Err(PasswordChangeError::Invalid(errors)) => {
-                self.render_password_change(auth, req, 400, errors, None)
-            }
-            Err(PasswordChangeError::Auth(AuthError::Throttled { retry_after_secs })) => {
-                let minutes = retry_after_secs.div_ceil(60).max(1);
-                let mut errors = FormErrors::default();
-                errors.form.push(
-                    auth.service()
-                        .config()
-                        .messages
-                        .login_throttled
-                        .replace("{minutes}", &minutes.to_string()),
-                );
-                let mut r = self.render_password_change(auth, req, 429, errors, None);
-                r.retry_after = Some(retry_after_secs);
-                r
-            }
-            Err(PasswordChangeError::Auth(AuthError::NotLoggedIn)) => self.to_login(auth, req),
-            Err(PasswordChangeError::Auth(AuthError::InvalidPassword(m))) => {
-                let mut errors = FormErrors::default();
-                errors.fields.insert("new_password".into(), vec![m]);
-                self.render_password_change(auth, req, 400, errors, None)
-            }
-            Err(e) => self.unavailable(auth, &e),
+            Err(e) => self.refused(auth, req, e.into(), |status, errors| {
+                self.render_password_change(auth, req, status, errors, None)
+            }),
         }
     }
 

@@ -210,25 +210,36 @@ impl AuthPages {
         self.render_email_change(auth, req, 200, String::new(), FormErrors::default(), notice)
     }
 
-    /// The form errors of a refused change-email or delete-account form (a throttled one
-    /// says how long to wait), or the page for a store that failed.
-    fn reauth_failed(
+    /// The answer to a refused account form (change password, change email, delete
+    /// account): `render(status, errors)` again with its errors (`429` and `Retry-After` when
+    /// throttled, a bad new password under `new_password`), the login page when the session
+    /// ended meanwhile, or the page for a store that failed.
+    pub(super) fn refused(
         &self,
         auth: &AuthHandle,
+        req: &PageRequest<'_>,
         e: AccountFormError,
-    ) -> Result<FormErrors, PageResponse> {
+        render: impl FnOnce(u16, FormErrors) -> PageResponse,
+    ) -> PageResponse {
+        let mut errors = FormErrors::default();
         match e {
-            AccountFormError::Invalid(errors) => Ok(errors),
+            AccountFormError::Invalid(invalid) => render(400, invalid),
             AccountFormError::Auth(AuthError::Throttled { retry_after_secs }) => {
                 let minutes = retry_after_secs.div_ceil(60).max(1).to_string();
                 let m = &auth.service().config().messages;
-                let mut errors = FormErrors::default();
                 errors
                     .form
                     .push(m.login_throttled.replace("{minutes}", &minutes));
-                Ok(errors)
+                let mut r = render(429, errors);
+                r.retry_after = Some(retry_after_secs);
+                r
             }
-            e => Err(self.unavailable(auth, &e)),
+            AccountFormError::Auth(AuthError::InvalidPassword(m)) => {
+                errors.fields.insert("new_password".into(), vec![m]);
+                render(400, errors)
+            }
+            AccountFormError::Auth(AuthError::NotLoggedIn) => self.to_login(auth, req),
+            e => self.unavailable(auth, &e),
         }
     }
 
@@ -250,24 +261,10 @@ impl AuthPages {
             .await
         {
             Ok(r) => r,
-            Err(AccountFormError::Auth(AuthError::NotLoggedIn)) => return self.to_login(auth, req),
             Err(e) => {
-                let retry = match &e {
-                    AccountFormError::Auth(AuthError::Throttled { retry_after_secs }) => {
-                        Some(*retry_after_secs)
-                    }
-                    _ => None,
-                };
-                return match self.reauth_failed(auth, e) {
-                    Ok(errors) => {
-                        let status = if retry.is_some() { 429 } else { 400 };
-                        let mut r =
-                            self.render_email_change(auth, req, status, new_email, errors, None);
-                        r.retry_after = retry;
-                        r
-                    }
-                    Err(r) => r,
-                };
+                return self.refused(auth, req, e, |status, errors| {
+                    self.render_email_change(auth, req, status, new_email, errors, None)
+                });
             }
         };
         let cfg = auth.service().config().clone();
@@ -425,24 +422,9 @@ impl AuthPages {
                 auth.session_insert(FLASH, notice).await;
                 PageResponse::redirect(to)
             }
-            Err(AccountFormError::Auth(AuthError::NotLoggedIn)) => self.to_login(auth, req),
-            Err(e) => {
-                let retry = match &e {
-                    AccountFormError::Auth(AuthError::Throttled { retry_after_secs }) => {
-                        Some(*retry_after_secs)
-                    }
-                    _ => None,
-                };
-                match self.reauth_failed(auth, e) {
-                    Ok(errors) => {
-                        let status = if retry.is_some() { 429 } else { 400 };
-                        let mut r = self.render_account_delete(auth, req, status, errors);
-                        r.retry_after = retry;
-                        r
-                    }
-                    Err(r) => r,
-                }
-            }
+            Err(e) => self.refused(auth, req, e, |status, errors| {
+                self.render_account_delete(auth, req, status, errors)
+            }),
         }
     }
 }

@@ -18,18 +18,7 @@ fn browser(site: &Site) -> Browser {
 
 /// Every mail written so far, oldest first.
 fn mails(site: &Site) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(&site.mail_dir) else {
-        return vec![];
-    };
-    let mut files: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .collect();
-    files.sort();
-    files
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .collect()
+    crate::server::mails_in(&site.mail_dir)
 }
 
 /// The mails to `address` so far.
@@ -90,22 +79,46 @@ async fn log_in(b: &mut Browser, login: &str, password: &str) -> Page {
         .await
 }
 
+/// The registration form, filled in with password [`PW`] and submitted.
+async fn register(b: &mut Browser, name: &str, email: &str) -> Page {
+    let fields = [
+        ("username", name),
+        ("email", email),
+        ("password", PW),
+        ("confirm_password", PW),
+    ];
+    b.submit("/register", &fields).await
+}
+
+/// Every scenario of this module and of [`crate::account`], in an order that works on one
+/// app: `user` and `other` exist with password [`PW`]; the rest register themselves.
+pub async fn every_account_page(site: &Site, user: &str, other: &str) {
+    use crate::account::{self, fresh_name};
+    // The sessions page first: it counts the user's sessions.
+    account::sessions_page(site, user, other).await;
+    account::remember_me(site, user).await;
+    account::password_change(site, user, "a brand new passphrase").await;
+    account::password_change_json(site, other, "another new passphrase").await;
+    email_verification(site, &fresh_name("verif")).await;
+    let (mover, leaver, api_leaver) = (
+        fresh_name("mover"),
+        fresh_name("leaver"),
+        fresh_name("apileaver"),
+    );
+    for name in [&mover, &leaver, &api_leaver] {
+        register_verified(site, name).await;
+    }
+    email_change(site, &mover, other).await;
+    account_delete(site, &leaver).await;
+    account_delete_json(site, &api_leaver).await;
+}
+
 /// Registers `name` (address `{name}@example.com`, password [`PW`]) and follows the
 /// verification link it is mailed, as a new user would; the account can log in afterwards.
 pub async fn register_verified(site: &Site, name: &str) {
     let email = format!("{name}@example.com");
     let mut b = browser(site);
-    let r = b
-        .submit(
-            "/register",
-            &[
-                ("username", name),
-                ("email", &email),
-                ("password", PW),
-                ("confirm_password", PW),
-            ],
-        )
-        .await;
+    let r = register(&mut b, name, &email).await;
     assert_eq!(
         (r.status, r.location()),
         (303, Some("/login")),
@@ -124,17 +137,7 @@ pub async fn register_verified(site: &Site, name: &str) {
 pub async fn email_verification(site: &Site, name: &str) {
     let email = format!("{name}@example.com");
     let mut b = browser(site);
-    let r = b
-        .submit(
-            "/register",
-            &[
-                ("username", name),
-                ("email", &email),
-                ("password", PW),
-                ("confirm_password", PW),
-            ],
-        )
-        .await;
+    let r = register(&mut b, name, &email).await;
     assert_eq!(
         (r.status, r.location()),
         (303, Some("/login")),

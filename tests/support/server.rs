@@ -136,7 +136,8 @@ impl Server {
     }
 }
 
-fn mails_in(dir: &Path) -> Vec<String> {
+/// Every mail (`.eml` file) in `dir`, oldest first.
+pub fn mails_in(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return vec![];
     };

@@ -32,6 +32,19 @@ fn unauthenticated(cfg: &AuthConfig) -> ApiResponse {
     ApiResponse::error(401, "unauthenticated", &cfg.messages.login_required)
 }
 
+/// The JSON body of a logged-in user's request, or the answer that refuses it (`401` first).
+fn signed_in_body<T: serde::de::DeserializeOwned>(
+    auth: &AuthHandle,
+    req: &ApiRequest<'_>,
+    cfg: &AuthConfig,
+    hint: &str,
+) -> Result<T, ApiResponse> {
+    if !auth.is_authenticated() {
+        return Err(unauthenticated(cfg));
+    }
+    json_body(auth, req, cfg, hint)
+}
+
 /// The answer for a failed sessions call: a store that cannot list sessions is `501`.
 fn sessions_error(e: &AuthError, cfg: &AuthConfig) -> ApiResponse {
     match e {
@@ -47,11 +60,8 @@ pub(super) async fn password_change(
     req: &ApiRequest<'_>,
     cfg: &AuthConfig,
 ) -> ApiResponse {
-    if !auth.is_authenticated() {
-        return unauthenticated(cfg);
-    }
     let hint = "send {\"old_password\": \"...\", \"new_password\": \"...\", \"confirm_password\": \"...\"}";
-    let body: PasswordChange = match json_body(auth, req, cfg, hint) {
+    let body: PasswordChange = match signed_in_body(auth, req, cfg, hint) {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -100,10 +110,7 @@ pub(super) async fn delete_account(
     req: &ApiRequest<'_>,
     cfg: &AuthConfig,
 ) -> ApiResponse {
-    if !auth.is_authenticated() {
-        return unauthenticated(cfg);
-    }
-    let body: DeleteAccount = match json_body(auth, req, cfg, "send {\"password\": \"...\"}") {
+    let body: DeleteAccount = match signed_in_body(auth, req, cfg, "send {\"password\": \"...\"}") {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -132,11 +139,8 @@ pub(super) async fn end_session(
     req: &ApiRequest<'_>,
     cfg: &AuthConfig,
 ) -> ApiResponse {
-    if !auth.is_authenticated() {
-        return unauthenticated(cfg);
-    }
     let hint = "send {\"handle\": \"...\"} or {\"others\": true}";
-    let body: EndSession = match json_body(auth, req, cfg, hint) {
+    let body: EndSession = match signed_in_body(auth, req, cfg, hint) {
         Ok(b) => b,
         Err(r) => return r,
     };

@@ -310,3 +310,12 @@ pub enum AccountFormError {
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
+
+impl From<super::PasswordChangeError> for AccountFormError {
+    fn from(e: super::PasswordChangeError) -> Self {
+        match e {
+            super::PasswordChangeError::Invalid(errors) => AccountFormError::Invalid(errors),
+            super::PasswordChangeError::Auth(e) => AccountFormError::Auth(e),
+        }
+    }
+}
