@@ -6,6 +6,7 @@
 # connections, GET /protected with a session cookie), and prints medians and new/old ratios.
 #
 # REV=052a73a DUR=6 ROUNDS=5 bash scripts/ab.sh [MODE ...]
+# KEEP=dir keeps both binaries there (server-old, server-new), e.g. for scripts/instructions.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REV=${REV:?set REV to the commit to compare against}
@@ -22,6 +23,9 @@ CARGO_TARGET_DIR=$TARGET cargo build --release --quiet --manifest-path "$OLD/src
 cp "$TARGET/release/server" "$OLD/server"
 CARGO_TARGET_DIR=$TARGET cargo build --release --quiet --manifest-path bench/Cargo.toml
 cp "$TARGET/release/server" "$OLD/server-new"
+if [ -n "${KEEP:-}" ]; then
+  mkdir -p "$KEEP" && cp "$OLD/server" "$KEEP/server-old" && cp "$OLD/server-new" "$KEEP/server-new"
+fi
 PORT=4174
 URL="http://127.0.0.1:$PORT"
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
