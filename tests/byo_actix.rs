@@ -112,3 +112,18 @@ async fn pages_refuse_to_mount_over_read_only_users() {
     let message = *refused.unwrap_err().downcast::<String>().unwrap();
     assert!(message.contains("read-only"), "{message}");
 }
+
+#[actix_web::test]
+async fn deleting_an_account_over_read_only_users_is_not_supported() {
+    let f = byo::byo_fixture_with(|c| {
+        c.account_deletion = auth_core::config::AccountDeletion::Deactivate;
+    })
+    .await;
+    let app = test::init_service(
+        App::new()
+            .configure(auth_actix::add_auth_api())
+            .wrap(middleware(&f.service)),
+    )
+    .await;
+    byo::account_delete_is_not_supported(&ActixApp(app), &f.mia).await;
+}

@@ -98,3 +98,13 @@ async fn pages_refuse_to_mount_over_read_only_users() {
     let message = *refused.unwrap_err().downcast::<String>().unwrap();
     assert!(message.contains("read-only"), "{message}");
 }
+
+#[tokio::test]
+async fn deleting_an_account_over_read_only_users_is_not_supported() {
+    let f = byo::byo_fixture_with(|c| {
+        c.account_deletion = auth_core::config::AccountDeletion::Deactivate;
+    })
+    .await;
+    let app = AxumApp(auth_axum::add_auth_api(Router::new()).layer(AuthLayer::new(f.service)));
+    byo::account_delete_is_not_supported(&app, &f.mia).await;
+}

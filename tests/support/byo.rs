@@ -87,6 +87,11 @@ pub struct ByoFixture {
 }
 
 pub async fn byo_fixture() -> ByoFixture {
+    byo_fixture_with(|_| {}).await
+}
+
+/// [`byo_fixture`] with `edit` applied to its configuration.
+pub async fn byo_fixture_with(edit: impl FnOnce(&mut AuthConfig)) -> ByoFixture {
     let hash = auth_core::password::hash(crate::PASSWORD).unwrap();
     let member = |n: u128, login: &str, name: &str, perms: &[&str]| Member {
         id: Uuid::from_u128(n),
@@ -110,6 +115,7 @@ pub async fn byo_fixture() -> ByoFixture {
         ..AuthConfig::default()
     };
     config.messages.login_throttled = "Slow down for {minutes} minutes.".into();
+    edit(&mut config);
     let service = AuthService::builder(config)
         .users_and_permissions(members)
         .sessions(MemorySessionStore::new())
@@ -247,4 +253,31 @@ pub fn read_only_service_with_default_config() -> AuthService {
         .cleanup_every(None)
         .build()
         .unwrap()
+}
+
+/// `POST /api/auth/account/delete` over users the app keeps read-only: `501 not_supported`
+/// (not "try again later"), and the session and the user are still there.
+pub async fn account_delete_is_not_supported(c: &impl Client, session: &str) {
+    let r = c.send(Req::get("/api/auth/csrf").cookie(session)).await;
+    let token = r.json()["token"].as_str().unwrap().to_owned();
+    let csrf = r
+        .headers_named("set-cookie")
+        .iter()
+        .find(|c| c.starts_with("authkit_csrf="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+        .unwrap_or_default();
+    let cookies = format!("{session}; {csrf}");
+    let body = serde_json::json!({ "password": crate::PASSWORD }).to_string();
+    let r = c
+        .send(
+            Req::post("/api/auth/account/delete")
+                .json(&body)
+                .header("x-csrftoken", &token)
+                .cookie(&cookies),
+        )
+        .await;
+    assert_eq!(r.status, 501, "{}", r.body);
+    assert_eq!(r.json()["error"], "not_supported");
+    let r = c.send(Req::get("/api/auth/me").cookie(session)).await;
+    assert_eq!(r.status, 200, "still logged in: {}", r.body);
 }

@@ -120,6 +120,10 @@ pub(super) async fn delete_account(
             &serde_json::json!({ "deleted": true, "mode": cfg.account_deletion }),
         ),
         Err(AccountFormError::Invalid(errors)) => invalid(&errors),
+        Err(AccountFormError::Auth(AuthError::Store(e @ StoreError::Unsupported { .. }))) => {
+            // A user store that cannot delete (or deactivate): say so, not "try later".
+            ApiResponse::error(501, "not_supported", &e.to_string())
+        }
         Err(AccountFormError::Auth(e)) => ApiResponse::for_auth_error(&e, cfg),
     }
 }

@@ -262,18 +262,20 @@ impl AuthService {
             errors.field("password", &self.inner.config.messages.password_incorrect);
             return Err(AccountFormError::Invalid(errors));
         }
-        self.logout(st).await?;
+        // The account first: when the store cannot (read-only, down), nothing is lost and the
+        // user stays logged in to read the error.
         match mode {
             AccountDeletion::Delete => {
-                self.end_all_sessions(&user.id).await?;
                 self.inner
                     .users
                     .delete_user(&user.id)
                     .await
                     .map_err(AuthError::from)?;
+                self.end_all_sessions(&user.id).await?;
             }
             _ => self.deactivate(&user.id).await?,
         }
+        self.logout(st).await?;
         tracing::info!(
             event = "account_deleted",
             user_id = %user.id,
