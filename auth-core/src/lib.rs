@@ -61,6 +61,7 @@ pub mod store;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
+pub mod totp;
 pub mod user;
 pub mod validators;
 
