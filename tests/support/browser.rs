@@ -458,3 +458,72 @@ pub async fn account_pages(
         .await;
     chrome.quit().await;
 }
+
+/// Email verification in a real browser, on `server` started with
+/// `AUTH_REQUIRE_EMAIL_VERIFICATION=true`: register, try to log in before verifying (the page
+/// says so and offers to resend), open the mailed link, press its button, log in. Screenshots:
+/// `{prefix}-not-verified.png`, `{prefix}-verify-email.png`.
+pub async fn email_verification(server: &Server, shots: &std::path::Path, prefix: &str) {
+    let chrome = Chrome::start().await;
+    let base = &server.base;
+    let (user, password) = ("verifying_user", "a long verifying password");
+    chrome.goto(&format!("{base}/register")).await;
+    chrome.fill("input[name=username]", user).await;
+    chrome
+        .fill("input[name=email]", "verifying@example.com")
+        .await;
+    chrome.fill("input[name=password]", password).await;
+    chrome.fill("input[name=confirm_password]", password).await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/login").await;
+    assert!(
+        chrome.source().await.contains("We have emailed you a link"),
+        "the login page says to check the mail"
+    );
+
+    chrome.fill("input[name=username]", user).await;
+    chrome.fill("input[name=password]", password).await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/login").await;
+    let page = chrome.source().await;
+    assert!(page.contains("not verified yet"), "{page}");
+    assert!(page.contains("Send the link again"), "{page}");
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-not-verified.png")))
+        .await;
+
+    let mut link = None;
+    for _ in 0..100 {
+        link = server.mails().iter().find_map(|m| {
+            m.split_whitespace()
+                .find(|w| w.contains("/verify-email/"))
+                .map(str::to_owned)
+        });
+        if link.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let link = link.expect("a verification mail");
+    let path = link.trim_start_matches(base.as_str()).to_owned();
+    chrome.goto(&link).await;
+    chrome.wait_url(&path).await;
+    assert!(chrome.source().await.contains("Verify my email address"));
+    chrome
+        .screenshot(&shots.join(format!("{prefix}-verify-email.png")))
+        .await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/login").await;
+    assert!(chrome.source().await.contains("verified"));
+    chrome.fill("input[name=username]", user).await;
+    chrome.fill("input[name=password]", password).await;
+    chrome.click("button[type=submit]").await;
+    chrome.wait_url("/").await;
+    chrome.goto(&format!("{base}/protected")).await;
+    chrome.wait_url("/protected").await;
+    assert_eq!(
+        chrome.text("h1").await,
+        format!("Protected Page for {user}")
+    );
+    chrome.quit().await;
+}
