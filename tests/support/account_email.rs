@@ -73,6 +73,24 @@ async fn confirm(b: &mut Browser, path: &str, button: &str) -> Page {
     b.post_form(path, &page.form_fields()).await
 }
 
+/// Asserts that `r` sends the browser to the login page, follows it, and checks that the page
+/// says `text`.
+async fn to_login_saying(b: &mut Browser, r: Page, text: &str) -> Page {
+    assert_eq!(
+        (r.status, r.location()),
+        (303, Some("/login")),
+        "{}",
+        r.body
+    );
+    let login = b.follow(r).await;
+    assert!(
+        login.body.contains(text),
+        "the login page says {text:?}: {}",
+        login.body
+    );
+    login
+}
+
 /// A login form submission.
 async fn log_in(b: &mut Browser, login: &str, password: &str) -> Page {
     b.submit("/login", &[("username", login), ("password", password)])
@@ -138,18 +156,7 @@ pub async fn email_verification(site: &Site, name: &str) {
     let email = format!("{name}@example.com");
     let mut b = browser(site);
     let r = register(&mut b, name, &email).await;
-    assert_eq!(
-        (r.status, r.location()),
-        (303, Some("/login")),
-        "{}",
-        r.body
-    );
-    let login = b.follow(r).await;
-    assert!(
-        login.body.contains("We have emailed you a link"),
-        "the login page says to check the mail: {}",
-        login.body
-    );
+    to_login_saying(&mut b, r, "We have emailed you a link").await;
     assert!(
         b.session().is_none() || b.me().await.0 == 401,
         "not logged in"
@@ -220,14 +227,7 @@ pub async fn email_verification(site: &Site, name: &str) {
     // Its POST activates the account, once; every older link dies with it.
     let mut v = browser(site);
     let r = confirm(&mut v, &link, "Verify my email address").await;
-    assert_eq!(
-        (r.status, r.location()),
-        (303, Some("/login")),
-        "{}",
-        r.body
-    );
-    let login = v.follow(r).await;
-    assert!(login.body.contains("verified"), "{}", login.body);
+    to_login_saying(&mut v, r, "verified").await;
     for used in [&link, &first_link] {
         let again = browser(site).get(used).await;
         assert!(
@@ -368,18 +368,7 @@ pub async fn account_delete(site: &Site, user: &str) {
     );
 
     let r = b.submit("/account/delete", &[("password", PW)]).await;
-    assert_eq!(
-        (r.status, r.location()),
-        (303, Some("/login")),
-        "{}",
-        r.body
-    );
-    let login = b.follow(r).await;
-    assert!(
-        login.body.contains("Your account was deleted"),
-        "{}",
-        login.body
-    );
+    to_login_saying(&mut b, r, "Your account was deleted").await;
     assert_eq!(b.get("/protected").await.status, 303, "this session ended");
     assert_eq!(
         elsewhere.get("/protected").await.status,
