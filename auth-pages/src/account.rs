@@ -4,7 +4,7 @@ use auth_core::error::{AuthError, StoreError};
 use auth_core::http::AuthHandle;
 use auth_core::validators::FormErrors;
 
-use super::{AuthPages, FLASH, PageRequest, PageResponse, take_flash};
+use super::{AuthPages, PageRequest, PageResponse, flash_redirect, take_flash};
 use crate::render::{PasswordChangeView, SessionsView};
 
 impl AuthPages {
@@ -76,9 +76,7 @@ impl AuthPages {
                 } else {
                     &cfg.messages.password_changed_others_ended
                 };
-                let m = serde_json::Value::String(m.clone());
-                auth.session_insert(FLASH, m).await;
-                PageResponse::redirect(req.path.to_owned())
+                flash_redirect(auth, m.clone(), req.path.to_owned()).await
             }
             Err(e) => self.refused(auth, req, e.into(), |status, errors| {
                 self.render_password_change(auth, req, status, errors, None)
@@ -162,11 +160,7 @@ impl AuthPages {
             }
         };
         match done {
-            Ok(notice) => {
-                auth.session_insert(FLASH, serde_json::Value::String(notice))
-                    .await;
-                PageResponse::redirect(req.path.to_owned())
-            }
+            Ok(notice) => flash_redirect(auth, notice, req.path.to_owned()).await,
             Err(AuthError::NotLoggedIn) => self.to_login(auth, req),
             Err(e) => self.unavailable(auth, &e),
         }

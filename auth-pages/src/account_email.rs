@@ -6,7 +6,7 @@ use auth_core::http::AuthHandle;
 use auth_core::service::AccountFormError;
 use auth_core::validators::FormErrors;
 
-use super::{AuthPages, FLASH, PageRequest, PageResponse, take_flash};
+use super::{AuthPages, PageRequest, PageResponse, flash_redirect, take_flash};
 use crate::account_mail::{
     address_allows, send_email_change, send_email_changed_notice, send_verification,
 };
@@ -126,10 +126,8 @@ impl AuthPages {
         match auth.service().verify_email(uid, token).await {
             Ok(Some(_)) => {
                 let cfg = auth.service().config();
-                let notice = serde_json::Value::String(cfg.messages.email_verified.clone());
-                let to = cfg.login_url.clone();
-                auth.session_insert(FLASH, notice).await;
-                PageResponse::redirect(to)
+                let (notice, to) = (cfg.messages.email_verified.clone(), cfg.login_url.clone());
+                flash_redirect(auth, notice, to).await
             }
             Ok(None) => self.invalid_verification(auth),
             Err(e) => self.unavailable(auth, &e),
@@ -307,9 +305,7 @@ impl AuthPages {
             .messages
             .email_change_sent
             .replace("{email}", &new_email);
-        auth.session_insert(FLASH, serde_json::Value::String(notice))
-            .await;
-        PageResponse::redirect(req.path.to_owned())
+        flash_redirect(auth, notice, req.path.to_owned()).await
     }
 
     fn invalid_email_change(&self, auth: &AuthHandle) -> PageResponse {
@@ -371,9 +367,7 @@ impl AuthPages {
         } else {
             cfg.login_url.clone()
         };
-        auth.session_insert(FLASH, serde_json::Value::String(notice))
-            .await;
-        PageResponse::redirect(to)
+        flash_redirect(auth, notice, to).await
     }
 
     fn render_account_delete(
@@ -417,10 +411,8 @@ impl AuthPages {
         match auth.delete_account(form.get("password")).await {
             Ok(()) => {
                 let cfg = auth.service().config();
-                let notice = serde_json::Value::String(cfg.messages.account_deleted.clone());
-                let to = cfg.login_url.clone();
-                auth.session_insert(FLASH, notice).await;
-                PageResponse::redirect(to)
+                let (notice, to) = (cfg.messages.account_deleted.clone(), cfg.login_url.clone());
+                flash_redirect(auth, notice, to).await
             }
             Err(e) => self.refused(auth, req, e, |status, errors| {
                 self.render_account_delete(auth, req, status, errors)

@@ -366,6 +366,13 @@ impl AuthPages {
     }
 }
 
+/// Keeps `notice` for the next page this session shows, and redirects to `to`.
+async fn flash_redirect(auth: &AuthHandle, notice: String, to: String) -> PageResponse {
+    auth.session_insert(FLASH, serde_json::Value::String(notice))
+        .await;
+    PageResponse::redirect(to)
+}
+
 async fn take_flash(auth: &AuthHandle) -> Option<String> {
     auth.session_take(FLASH)
         .await

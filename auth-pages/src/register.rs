@@ -6,7 +6,7 @@ use auth_core::http::AuthHandle;
 use auth_core::service::{RegisterError, Registration};
 use auth_core::validators::FormErrors;
 
-use super::{AuthPages, FLASH, PageRequest, PageResponse};
+use super::{AuthPages, PageRequest, PageResponse, flash_redirect};
 
 impl AuthPages {
     fn render_register(
@@ -78,8 +78,8 @@ impl AuthPages {
                 } else {
                     &cfg.messages.registered_notice
                 };
-                auth.session_insert(FLASH, notice.clone().into()).await;
-                PageResponse::redirect(cfg.signup_redirect_url.clone())
+                let to = cfg.signup_redirect_url.clone();
+                flash_redirect(auth, notice.clone(), to).await
             }
             Err(RegisterError::Invalid(errors)) => {
                 self.render_register(auth, req, 200, reg.username, reg.email, errors)
